@@ -1,0 +1,99 @@
+"""Writing to the audit trail. Call audit_record() inside the service's own transaction."""
+
+import ipaddress
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from portal.audit import context
+from portal.audit.models import AuditAction, AuditChainHead, AuditEvent, chain_hash
+
+MASK = "***"
+# Field names masked wherever they appear, whatever the model says.
+ALWAYS_MASKED = {"password", "secret", "key", "token", "otp", "code", "codes", "backup_codes", "token_hash"}
+
+
+def _jsonable(value: Any) -> Any:
+    """Reduce a value to what survives a JSON round trip unchanged, so the hash is stable."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def _normalise_ip(ip: str | None) -> str | None:
+    if not ip:
+        return None
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None
+
+
+def masked_changes(
+    changes: Mapping[str, tuple[Any, Any] | list], *, masked: Iterable[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """{'field': (before, after)} -> {'field': {'before': .., 'after': ..}} with secrets masked."""
+    hidden = ALWAYS_MASKED | set(masked)
+    result = {}
+    for field, (before, after) in changes.items():
+        if field in hidden:
+            before, after = (MASK if before not in (None, "") else before), MASK
+        result[field] = {"before": before, "after": after}
+    return _jsonable(result)
+
+
+def diff_fields(instance: models.Model, before: Mapping[str, Any], fields: Iterable[str]) -> dict[str, tuple]:
+    """Compare a snapshot taken before an edit with the instance now; only changed fields."""
+    out = {}
+    for name in fields:
+        now = getattr(instance, name)
+        if before.get(name) != now:
+            out[name] = (before.get(name), now)
+    return out
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    action: AuditAction | str,
+    actor=None,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    target_label: str = "",
+    changes: Mapping[str, Any] | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """Append one event to the chain. Locks the chain head, so appends are serialised."""
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or target.pk
+        target_label = target_label or str(target)
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    ctx = context.current()
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    event = AuditEvent(
+        seq=head.last_seq + 1,
+        created_at=timezone.now(),
+        actor=actor,
+        actor_label=(actor_label or (actor.email if actor is not None else ""))[:254],
+        action=str(action),
+        target_type=str(target_type)[:64],
+        target_id=str(target_id)[:64],
+        target_label=str(target_label)[:254],
+        changes=_jsonable(dict(changes or {})),
+        ip=_normalise_ip(ctx.ip),
+        user_agent=ctx.user_agent[:300],
+        request_id=ctx.request_id[:64],
+        prev_hash=head.last_hash,
+    )
+    event.hash = chain_hash(event.prev_hash, event.canonical())
+    event.save(force_insert=True)
+    head.last_seq, head.last_hash = event.seq, event.hash
+    head.save(update_fields=["last_seq", "last_hash"])
+    return event

@@ -1,0 +1,39 @@
+"""The main navigation: each entry names the roles (or permission) that may see it.
+
+Apps add their entries here as they gain pages; the template only renders what
+`navigation_for(user)` returns, so a link is never shown to someone it would 403.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None = None  # "app_label.codename"; None = every verified user
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("Dashboard", "portal:dashboard"),
+    NavItem("Users", "accounts:user_list", "accounts.view_user"),
+    NavItem("Audit trail", "audit:event_list", "audit.view_auditevent"),
+]
+
+
+def navigation_for(user, current_path: str) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    items = []
+    for item in NAVIGATION:
+        if item.permission and not user.has_perm(item.permission):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # an app not yet wired in is simply not shown
+            continue
+        active = current_path == url or (url != "/" and current_path.startswith(url))
+        items.append({"label": item.label, "url": url, "active": active})
+    return items

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from portal.core import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+]

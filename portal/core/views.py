@@ -1,0 +1,62 @@
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from kombu import Connection
+
+from portal.audit.models import AuditAction, AuditEvent
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_broker() -> None:
+    with Connection(
+        settings.CELERY_BROKER_URL,
+        transport_options=getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+        connect_timeout=2,
+    ) as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness and readiness for load balancers: database and broker reachable. No secrets."""
+    checks = {}
+    for name, probe in (("database", _check_database), ("broker", _check_broker)):
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            logger.warning("healthz: %s check failed: %s", name, exc)
+            checks[name] = "unavailable"
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503)
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    """The landing page: who you are, what you may do, and your own recent security events."""
+    own_events = (
+        AuditEvent.objects.filter(actor=request.user)
+        .filter(action__in=[AuditAction.LOGIN, AuditAction.LOGIN_FAILED, AuditAction.MFA_VERIFIED,
+                            AuditAction.MFA_FAILED, AuditAction.MFA_ENROLLED])
+        .only("created_at", "action", "ip", "user_agent")[:8]
+    )
+    return render(
+        request,
+        "portal/dashboard.html",
+        {"roles": request.user.role_names, "own_events": own_events},
+    )

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make run: migrate, load demo data, then web + Celery worker + Celery beat on the embedded default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+mkdir -p var/broker/queue var/broker/processed var/media var/celery-results
+if [ ! -s var/secret_key ]; then
+  (umask 077; $BIN/python -c 'import secrets; print(secrets.token_urlsafe(64))' > var/secret_key)
+fi
+
+# Local demo: plain HTTP on loopback, so cookies cannot be Secure and there is no TLS redirect.
+export SECRET_KEY_FILE="${SECRET_KEY_FILE:-$PWD/var/secret_key}"
+export DEBUG="${DEBUG:-false}"
+export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
+export SECURE_COOKIES="${SECURE_COOKIES:-false}"
+export SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-false}"
+export SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
+export ANNEX_DEMO_MODE="${ANNEX_DEMO_MODE:-true}"
+export SITE_URL="${SITE_URL:-http://127.0.0.1:8000}"
+export PYTHONUNBUFFERED=1
+
+$BIN/python manage.py migrate --noinput
+$BIN/python manage.py collectstatic --noinput --verbosity 0
+$BIN/python manage.py seed_demo
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping Annex..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+$BIN/gunicorn portal.wsgi:application --bind 127.0.0.1:8000 --workers 2 --threads 4 \
+  --access-logfile - --log-level warning &
+pids+=($!)
+$BIN/celery -A portal worker --loglevel INFO --concurrency 2 -Q default,exports --hostname "annex@%h" &
+pids+=($!)
+$BIN/celery -A portal beat --loglevel INFO --schedule var/celerybeat-schedule &
+pids+=($!)
+
+echo
+echo "Annex is running at http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
+echo "Health: http://127.0.0.1:8000/healthz"
+echo
+# Stop everything as soon as any one of the three exits.
+wait -n "${pids[@]}"

@@ -1,0 +1,51 @@
+import time
+
+import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.accounts.mfa import STEP_UP_SESSION_KEY
+from tests.factories import UserFactory
+
+
+def totp_device_for(user, *, confirmed: bool = True) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=confirmed)
+
+
+def sign_in(client, user, *, verified: bool = True, step_up: bool = True):
+    """Sign a test client in; `verified` marks the session as having passed MFA."""
+    client.force_login(user)
+    if verified:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device_for(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        if step_up:
+            session[STEP_UP_SESSION_KEY] = int(time.time())
+        session.save()
+    return client
+
+
+@pytest.fixture
+def user_factory(db):
+    return UserFactory
+
+
+@pytest.fixture
+def signed_in(client, db):
+    """signed_in(*roles, verified=True) -> (client, user)."""
+
+    def make(*roles, verified: bool = True, step_up: bool = True, **fields):
+        user = UserFactory(roles=list(roles), **fields)
+        return sign_in(client, user, verified=verified, step_up=step_up), user
+
+    return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests under tests/integration and tests/e2e carry their stage's marker automatically."""
+    for item in items:
+        path = str(item.path)
+        if "/tests/integration/" in path:
+            item.add_marker(pytest.mark.integration)
+        elif "/tests/e2e/" in path:
+            item.add_marker(pytest.mark.e2e)

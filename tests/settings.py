@@ -1,0 +1,21 @@
+"""Test settings: the real settings, read from a test environment, plus speed-ups."""
+
+import os
+
+os.environ.setdefault("ANNEX_TESTING", "1")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("EMAIL_URL", "locmem://")
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("ANNEX_VAR_DIR", os.path.join(os.environ.get("ANNEX_TEST_ARTIFACTS", "/tmp/annex-test"), "var"))
+os.makedirs(os.path.join(os.environ["ANNEX_VAR_DIR"], "staticfiles"), exist_ok=True)
+
+from portal.settings import *  # noqa: E402, F403
+
+# Fast hashing in tests; tests/accounts/test_passwords.py checks production uses Argon2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if CELERY_BROKER_URL == "memory://":  # noqa: F405
+    CELERY_RESULT_BACKEND = "cache+memory://"
