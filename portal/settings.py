@@ -1,5 +1,6 @@
 """Annex settings: everything configurable comes from the environment (see .env.example)."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,10 @@ VAR_DIR = Path(env_str("ANNEX_VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DEBUG", False)
 # Only a development run may fall back to a throwaway key; production must supply one.
 _DEV_SECRET = "annex-insecure-development-key-do-not-use-in-production-0123456789"
+# SECRET_KEY, else SECRET_KEY_FILE, else the key `make run` generated under var/.
+_LOCAL_SECRET = VAR_DIR / "secret_key"
+if "SECRET_KEY" not in os.environ and "SECRET_KEY_FILE" not in os.environ and _LOCAL_SECRET.is_file():
+    os.environ["SECRET_KEY_FILE"] = str(_LOCAL_SECRET)
 SECRET_KEY = env_secret("SECRET_KEY", _DEV_SECRET if DEBUG or env_bool("ANNEX_TESTING") else None)
 if not DEBUG and SECRET_KEY == _DEV_SECRET and not env_bool("ANNEX_TESTING"):
     raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off")

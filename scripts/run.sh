@@ -10,7 +10,7 @@ if [ ! -s var/secret_key ]; then
 fi
 
 # Local demo: plain HTTP on loopback, so cookies cannot be Secure and there is no TLS redirect.
-export SECRET_KEY_FILE="${SECRET_KEY_FILE:-$PWD/var/secret_key}"
+# settings.py reads var/secret_key when neither SECRET_KEY nor SECRET_KEY_FILE is set.
 export DEBUG="${DEBUG:-false}"
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 export SECURE_COOKIES="${SECURE_COOKIES:-false}"

@@ -44,7 +44,8 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_label = models.CharField(max_length=254, blank=True)
-    action = models.CharField(max_length=64, choices=AuditAction.choices, db_index=True)
+    # No `choices=` on the column: new actions must not need a migration. AuditAction labels them.
+    action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True, db_index=True)
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=254, blank=True)
@@ -61,6 +62,12 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} by {self.actor_label or 'system'}"
+
+    def get_action_display(self) -> str:
+        try:
+            return AuditAction(self.action).label
+        except ValueError:
+            return self.action
 
     def canonical(self) -> bytes:
         return canonical_bytes(
