@@ -2,10 +2,12 @@
 
 import time
 from functools import wraps
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import devices_for_user
 
 STEP_UP_SESSION_KEY = "mfa_verified_at"
@@ -45,7 +47,22 @@ def require_recent_mfa(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not mfa_recently_verified(request):
-            return redirect(f"{reverse('accounts:mfa_step_up')}?next={request.get_full_path()}")
+            return redirect(f"{reverse('accounts:mfa_step_up')}?{urlencode({'next': step_up_return_url(request)})}")
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def step_up_return_url(request) -> str:
+    """Where to go after a step-up: the page itself for a GET; for a POST, the page the form was on.
+
+    A POST cannot be replayed by a redirect, so the user lands back on the (same-host) referring
+    page and repeats the action. Anything off-site falls back to the dashboard.
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return reverse("portal:dashboard")

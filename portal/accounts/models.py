@@ -1,10 +1,14 @@
 """People who sign in to Annex, and the roles they hold."""
 
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin
 
 
 class UserManager(BaseUserManager):
@@ -84,3 +88,99 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def role_names(self) -> list[str]:
         return sorted(g.name for g in self.groups.all())
+
+
+class Invitation(models.Model):
+    """A single-use link that lets a new person set a password and join with the given roles."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    email = models.EmailField("email address")
+    full_name = models.CharField(max_length=150)
+    roles = models.JSONField(default=list, help_text="Role names granted on acceptance.")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    # Only the SHA-256 of the token is stored; the token itself exists only in the emailed link.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(Lower("email"), name="accounts_invitation_email_idx")]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+    def status(self, now=None) -> "Invitation.Status":
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at <= (now or timezone.now()):
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    def is_pending(self, now=None) -> bool:
+        return self.status(now) == self.Status.PENDING
+
+
+def hash_secret(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalise_backup_code(value: str) -> str:
+    return "".join(ch for ch in value.lower() if ch.isalnum())
+
+
+class BackupCodeDevice(ThrottlingMixin, Device):
+    """One-time backup codes as a django-otp device, so match_token() accepts them."""
+
+    class Meta:
+        verbose_name = "backup code set"
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_BACKUP_CODE_THROTTLE_FACTOR", settings.OTP_TOTP_THROTTLE_FACTOR)
+
+    def verify_token(self, token) -> bool:
+        if not self.verify_is_allowed()[0]:
+            return False
+        code = (
+            self.codes.select_for_update()
+            .filter(code_hash=hash_secret(normalise_backup_code(str(token))), used_at__isnull=True)
+            .first()
+        )
+        if code is None:
+            self.throttle_increment(commit=True)
+            return False
+        code.used_at = timezone.now()
+        code.save(update_fields=["used_at"])
+        self.throttle_reset(commit=True)
+        return True
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class BackupCode(models.Model):
+    """One backup code, stored as its SHA-256 only."""
+
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "code_hash"], name="accounts_backupcode_unique")]
+
+    def __str__(self) -> str:
+        return f"backup code #{self.pk} ({'used' if self.used_at else 'unused'})"

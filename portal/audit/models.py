@@ -1,7 +1,10 @@
 """The append-only, SHA-256 chained audit trail."""
 
 import hashlib
+import ipaddress
 import json
+from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -33,6 +36,15 @@ class AuditAction(models.TextChoices):
     AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
     EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"
     DEMO_SEEDED = "system.demo_seeded", "Demo data loaded"
+    CONTROL_CREATED = "control.created", "Control created"
+    CONTROL_UPDATED = "control.updated", "Control updated"
+    CONTROL_REVIEWED = "control.reviewed", "Control reviewed"
+    CONTROL_OWNER_CHANGED = "control.owner_changed", "Control owner changed"
+    CONTROL_CATALOGUE_LOADED = "control.catalogue_loaded", "TOM catalogue loaded"
+    CUSTOMER_CREATED = "customer.created", "Customer created"
+    CUSTOMER_UPDATED = "customer.updated", "Customer updated"
+    CUSTOMER_OVERRIDE_SET = "customer.override_set", "Customer control override set"
+    CUSTOMER_OVERRIDE_REMOVED = "customer.override_removed", "Customer control override removed"
 
 
 class AuditEvent(models.Model):
@@ -40,8 +52,9 @@ class AuditEvent(models.Model):
 
     seq = models.BigIntegerField(unique=True, editable=False)
     created_at = models.DateTimeField(db_index=True, editable=False)
+    # PROTECT: users are deactivated, never deleted, so no row of this table ever needs an UPDATE.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=254, blank=True)
     # No `choices=` on the column: new actions must not need a migration. AuditAction labels them.
@@ -70,20 +83,11 @@ class AuditEvent(models.Model):
             return self.action
 
     def canonical(self) -> bytes:
-        return canonical_bytes(
-            seq=self.seq,
-            created_at=self.created_at.isoformat(),
-            actor_id=self.actor_id,
-            actor_label=self.actor_label,
-            action=self.action,
-            target_type=self.target_type,
-            target_id=self.target_id,
-            target_label=self.target_label,
-            changes=self.changes,
-            ip=self.ip,
-            user_agent=self.user_agent,
-            request_id=self.request_id,
-        )
+        return canonical_bytes(*(getattr(self, name) for name in HASHED_FIELDS))
+
+    def hash_is_intact(self) -> bool:
+        """Whether the stored hash still matches this event's content and its link."""
+        return chain_hash(self.prev_hash, self.canonical()) == self.hash
 
 
 class AuditChainHead(models.Model):
@@ -97,7 +101,65 @@ class AuditChainHead(models.Model):
         return f"audit chain head at #{self.last_seq}"
 
 
-def canonical_bytes(**fields) -> bytes:
+# The columns an event's hash covers, in the order canonical_bytes() takes them. The verifier
+# reads exactly these with values_list(), so writer and verifier share one serialisation.
+HASHED_FIELDS = (
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "changes",
+    "ip",
+    "user_agent",
+    "request_id",
+)
+
+
+def normalise_ip(ip: str | None) -> str | None:
+    """One spelling per address (IPv4-mapped IPv6 as plain IPv4), whatever the database returns."""
+    if not ip:
+        return None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
+
+
+def canonical_bytes(
+    seq: int,
+    created_at: datetime,
+    actor_id: int | None,
+    actor_label: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    target_label: str,
+    changes: Any,
+    ip: str | None,
+    user_agent: str,
+    request_id: str,
+) -> bytes:
+    """The canonical serialisation of one event: sorted-key compact JSON, times in UTC to the microsecond."""
+    fields = {
+        "seq": seq,
+        "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "target_label": target_label,
+        "changes": changes,
+        "ip": normalise_ip(ip),
+        "user_agent": user_agent,
+        "request_id": request_id,
+    }
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 

@@ -1,6 +1,5 @@
 """Writing to the audit trail. Call audit_record() inside the service's own transaction."""
 
-import ipaddress
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -9,7 +8,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from portal.audit import context
-from portal.audit.models import AuditAction, AuditChainHead, AuditEvent, chain_hash
+from portal.audit.models import AuditAction, AuditChainHead, AuditEvent, chain_hash, normalise_ip
 
 MASK = "***"
 # Field names masked wherever they appear, whatever the model says.
@@ -19,15 +18,6 @@ ALWAYS_MASKED = {"password", "secret", "key", "token", "otp", "code", "codes", "
 def _jsonable(value: Any) -> Any:
     """Reduce a value to what survives a JSON round trip unchanged, so the hash is stable."""
     return json.loads(json.dumps(value, default=str, sort_keys=True))
-
-
-def _normalise_ip(ip: str | None) -> str | None:
-    if not ip:
-        return None
-    try:
-        return str(ipaddress.ip_address(ip))
-    except ValueError:
-        return None
 
 
 def masked_changes(
@@ -87,7 +77,7 @@ def audit_record(
         target_id=str(target_id)[:64],
         target_label=str(target_label)[:254],
         changes=_jsonable(dict(changes or {})),
-        ip=_normalise_ip(ctx.ip),
+        ip=normalise_ip(ctx.ip),
         user_agent=ctx.user_agent[:300],
         request_id=ctx.request_id[:64],
         prev_hash=head.last_hash,
