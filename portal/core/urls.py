@@ -7,4 +7,5 @@ app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("about/", views.about, name="about"),
 ]

@@ -47,6 +47,15 @@ def healthz(request):
 
 @login_required
 @require_GET
+def about(request):
+    """Version and licence of this installation; the lightest authenticated page (the benchmark floor)."""
+    import django
+
+    return render(request, "portal/about.html", {"django_version": django.get_version()})
+
+
+@login_required
+@require_GET
 def dashboard(request):
     """The landing page: who you are, what you may do, and your own recent security events."""
     own_events = (

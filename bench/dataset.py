@@ -1,0 +1,133 @@
+"""Deterministic benchmark data, written with bulk inserts (COPY on PostgreSQL).
+
+Counts per scale are in SCALES; `--scale small` is a tenth of the default. Each generator is
+idempotent in the sense that it refuses to run twice on the same database (make_dataset checks).
+"""
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection, transaction
+
+SCALES = {
+    "default": {"users": 50_000, "controls": 5_000, "customers": 50, "reminder_items": 250_000,
+                "audit_events": 1_000_000},
+    "small": {"users": 5_000, "controls": 500, "customers": 5, "reminder_items": 25_000,
+              "audit_events": 100_000},
+    "tiny": {"users": 200, "controls": 60, "customers": 3, "reminder_items": 500, "audit_events": 2_000},
+}
+
+
+@dataclass
+class Context:
+    scale: dict
+    rng: random.Random
+    log: Callable[[str], None]
+
+
+def _copy_rows(table: str, columns: list[str], rows: Iterator[tuple], batch: int = 20_000) -> int:
+    """COPY rows into a table on PostgreSQL; executemany on SQLite. Returns the count."""
+    count = 0
+    cols = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor
+            with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        placeholders = ", ".join(["%s"] * len(columns))
+        chunk = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= batch:
+                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders})", chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders})", chunk)
+            count += len(chunk)
+    return count
+
+
+def make_users(ctx: Context) -> None:
+    from django.contrib.auth.hashers import make_password
+
+    from portal.accounts.models import User
+
+    unusable = make_password(None)
+    start = User.objects.count()
+    n = ctx.scale["users"]
+    departments = ["Operations", "Engineering", "Support", "Sales", "Finance", "Security", "Legal"]
+    now = datetime.now(UTC)
+
+    def rows():
+        for i in range(n):
+            yield (unusable, None, False, f"bench{i:06d}@bench.annex.test", f"Bench User {i:06d}",
+                   departments[i % len(departments)], None, f"B{i:06d}", None, True, False, now)
+
+    with transaction.atomic():
+        _copy_rows(
+            "accounts_user",
+            ["password", "last_login", "is_superuser", "email", "full_name", "department", "manager_id",
+             "employee_id", "hire_date", "is_active", "is_staff", "date_joined"],
+            rows(),
+        )
+    ctx.log(f"users: {User.objects.count() - start} created")
+
+
+def make_audit_events(ctx: Context) -> None:
+    """A valid hash chain of N events continuing from the current chain head."""
+    from portal.audit.models import AuditChainHead, AuditEvent, canonical_bytes, chain_hash
+
+    n = ctx.scale["audit_events"]
+    actions = ["auth.login", "control.updated", "export.downloaded", "mfa.verified", "control.reviewed"]
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        seq, prev = head.last_seq, head.last_hash
+        base = datetime.now(UTC) - timedelta(days=365)
+        state = {"seq": seq, "prev": prev}
+
+        def rows():
+            for i in range(n):
+                state["seq"] += 1
+                created = base + timedelta(seconds=i * 30)
+                event = {
+                    "seq": state["seq"], "created_at": created, "actor_id": None,
+                    "actor_label": f"bench{i % 5000:06d}@bench.annex.test", "action": actions[i % len(actions)],
+                    "target_type": "bench.item", "target_id": str(i), "target_label": f"Item {i}",
+                    "changes": {}, "ip": "192.0.2.10", "user_agent": "bench", "request_id": f"bench{i:010d}",
+                }
+                digest = chain_hash(state["prev"], canonical_bytes(**event))
+                yield (event["seq"], created, None, event["actor_label"], event["action"], event["target_type"],
+                       event["target_id"], event["target_label"], "{}", event["ip"], event["user_agent"],
+                       event["request_id"], state["prev"], digest)
+                state["prev"] = digest
+
+        _copy_rows(
+            AuditEvent._meta.db_table,
+            ["seq", "created_at", "actor_id", "actor_label", "action", "target_type", "target_id", "target_label",
+             "changes", "ip", "user_agent", "request_id", "prev_hash", "hash"],
+            rows(),
+        )
+        head.last_seq, head.last_hash = state["seq"], state["prev"]
+        head.save(update_fields=["last_seq", "last_hash"])
+    ctx.log(f"audit events: {n} appended (chain head #{state['seq']})")
+
+
+# Domain generators register here in the order they must run.
+GENERATORS: list[Callable[[Context], None]] = [make_users, make_audit_events]
+
+
+def generate(scale_name: str, *, log: Callable[[str], None] = print, seed: int = 20261127) -> None:
+    ctx = Context(scale=SCALES[scale_name], rng=random.Random(seed), log=log)
+    for generator in GENERATORS:
+        started = datetime.now(UTC)
+        generator(ctx)
+        log(f"  ({(datetime.now(UTC) - started).total_seconds():.1f} s)")
+
+
+

@@ -1,0 +1,238 @@
+"""The Annex benchmark: figures as ratios to a floor measured in the same run.
+
+Run through `make bench` (scripts/bench.sh), which starts a throwaway PostgreSQL and Redis, migrates,
+generates the dataset and then calls this module. Writes bench/results.json and prints a table.
+"""
+
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from http.client import HTTPConnection
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from portal.accounts.models import User  # noqa: E402
+from portal.accounts.roles import Role, roles_sync  # noqa: E402
+
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+GUNICORN_WORKERS = 5  # (2 x cores) + 1 on the 2-core reference machine
+GUNICORN_THREADS = 2
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "200"))
+LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+LOAD_CONNECTIONS = 50
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+def bench_user(email: str, role: str) -> User:
+    from django.contrib.auth.models import Group
+
+    roles_sync()
+    user, _ = User.objects.get_or_create(email=email, defaults={"full_name": f"Bench {role}"})
+    user.groups.add(*Group.objects.filter(name=role))
+    return user
+
+
+def verified_session(user: User) -> str:
+    """A session that has passed password and TOTP, as after a real sign-in."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="bench", confirmed=True)
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    store["mfa_verified_at"] = int(time.time())
+    store["last_seen"] = int(time.time()) + 10**6  # no idle-timeout writes during the run
+    store.create()
+    return store.session_key
+
+
+# --- server -------------------------------------------------------------------------------------
+
+def start_gunicorn() -> subprocess.Popen:
+    env = dict(os.environ, SECURE_COOKIES="false", SECURE_SSL_REDIRECT="false", DEBUG="false")
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
+         "--workers", str(GUNICORN_WORKERS), "--threads", str(GUNICORN_THREADS), "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("gunicorn did not become healthy")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def latency(path: str, session_key: str, samples: int = SAMPLES) -> dict:
+    """Sequential requests on one keep-alive connection: median and p95 in ms."""
+    conn = HTTPConnection("127.0.0.1", PORT, timeout=60)
+    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}", "Host": "127.0.0.1"}
+    times = []
+    for i in range(samples + 10):
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status != 200:
+            raise SystemExit(f"GET {path} answered {response.status}")
+        if i >= 10:  # warm-up
+            times.append(elapsed)
+    times.sort()
+    return {"median_ms": round(statistics.median(times), 2),
+            "p95_ms": round(times[int(len(times) * 0.95) - 1], 2), "samples": samples}
+
+
+def queries_for(path: str, user: User) -> int:
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[settings.SESSION_COOKIE_NAME] = verified_session(user)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(ctx.captured_queries)
+
+
+# --- subprocess measurements ----------------------------------------------------------------------
+
+def measure_command(*args: str) -> dict:
+    """Run a management command in a fresh process; wall time, peak RSS and its output."""
+    code = (
+        "import resource, sys, time, os, json, django;"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE','portal.settings'); django.setup();"
+        "from django.core.management import call_command;"
+        "from django.db import connection;"
+        "from django.test.utils import CaptureQueriesContext;"
+        "t=time.perf_counter();"
+        "ctx=CaptureQueriesContext(connection); ctx.__enter__();"
+        f"call_command(*{list(args)!r});"
+        "ctx.__exit__(None,None,None);"
+        "el=time.perf_counter()-t;"
+        "print('BENCH-JSON'+json.dumps({'seconds':el,'queries':len(ctx.captured_queries),"
+        "'peak_rss_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH-JSON"))
+    data = json.loads(line[len("BENCH-JSON"):])
+    data["output"] = result.stdout.replace(line, "").strip()[-500:]
+    return data
+
+
+# --- load -----------------------------------------------------------------------------------------
+
+WRK_SCRIPT = """
+local paths = {%s}
+local cookies = {%s}
+local n = 0
+request = function()
+  n = n + 1
+  local path = paths[(n %% #paths) + 1]
+  local cookie = cookies[(n %% #cookies) + 1]
+  return wrk.format("GET", path, {["Cookie"] = cookie, ["Host"] = "127.0.0.1"})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH p50=%%f p99=%%f requests=%%d non2xx=%%d errors=%%d duration=%%d\\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration))
+end
+"""
+
+
+def load(paths: list[str], sessions: list[str]) -> dict:
+    script = ROOT / "var" / "bench.lua"
+    script.parent.mkdir(exist_ok=True)
+    cookie_name = settings.SESSION_COOKIE_NAME
+    script.write_text(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths),
+                                    ", ".join(f'"{cookie_name}={s}"' for s in sessions)))
+    result = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(LOAD_CONNECTIONS), "-d", f"{LOAD_SECONDS}s", "--timeout", "10s",
+         "-s", str(script), f"http://127.0.0.1:{PORT}"],
+        capture_output=True, text=True, check=True, timeout=LOAD_SECONDS + 60,
+    )
+    match = re.search(r"BENCH p50=([\d.]+) p99=([\d.]+) requests=(\d+) non2xx=(\d+) errors=(\d+) duration=(\d+)",
+                      result.stdout)
+    if not match:
+        raise SystemExit(f"could not read wrk output:\n{result.stdout}\n{result.stderr}")
+    p50, p99, requests, non2xx, errors, duration_us = match.groups()
+    return {"rps": round(int(requests) / (int(duration_us) / 1e6), 1), "p50_ms": round(float(p50), 1),
+            "p99_ms": round(float(p99), 1), "requests": int(requests), "errors": int(non2xx) + int(errors),
+            "connections": LOAD_CONNECTIONS, "seconds": LOAD_SECONDS}
+
+
+# --- main -----------------------------------------------------------------------------------------
+
+def main() -> None:
+    from bench import scenarios
+
+    scale = os.environ.get("BENCH_SCALE", "default")
+    results: dict = {"scale": scale, "machine": {"cores": os.cpu_count()},
+                     "gunicorn": {"workers": GUNICORN_WORKERS, "threads": GUNICORN_THREADS}}
+    dpo = bench_user("bench-dpo@bench.annex.test", Role.DPO)
+    server = start_gunicorn()
+    try:
+        session = verified_session(dpo)
+        floor = latency("/about/", session)
+        results["floor"] = floor
+        results["floor_ms"] = floor["median_ms"]
+        log(f"floor /about/: {floor}")
+        for name, figure in scenarios.pages(dpo, session, latency, queries_for, floor["median_ms"]):
+            results.update(figure)
+            log(f"{name}: {figure}")
+        sessions = [verified_session(dpo) for _ in range(LOAD_CONNECTIONS)]
+        figure = load(scenarios.load_paths(dpo), sessions)
+        results["load"] = figure
+        results.update(load_rps=figure["rps"], load_p99_ms=figure["p99_ms"], load_errors=figure["errors"])
+        log(f"load: {figure}")
+    finally:
+        stop(server)
+    for name, figure in scenarios.offline(measure_command):
+        results.update(figure)
+        log(f"{name}: {figure}")
+    out = ROOT / "bench" / "results.json"
+    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    scenarios.print_table(results)
+    log(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
