@@ -1,7 +1,6 @@
 """The control inventory: the processor's technical and organisational measures, and the customers they serve."""
 
-import hashlib
-import json
+import uuid
 from datetime import date
 
 from django.conf import settings
@@ -48,7 +47,9 @@ def validate_parameters(value) -> None:
         if not isinstance(key, str) or not key.strip():
             raise ValidationError("Every parameter needs a name.")
         if not isinstance(item, str | int | float | bool):
-            raise ValidationError("Parameter %(key)s must be a single text, number or yes/no value.", params={"key": key})
+            raise ValidationError(
+                "Parameter %(key)s must be a single text, number or yes/no value.", params={"key": key}
+            )
 
 
 class Service(models.Model):
@@ -105,17 +106,16 @@ class Control(models.Model):
     services = models.ManyToManyField(Service, blank=True, related_name="controls")
     tags = models.JSONField(default=list, blank=True, validators=[validate_string_list])
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
+    # Set when the status automation moved the control to "needs attention": the status to return to once
+    # the reason is gone. Empty when the current status was chosen by a person (an edit or a review).
+    status_before_attention = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    attention_reason = models.CharField(max_length=200, blank=True)
     # Raised by every save through the services; an edit form carries the version it was read at.
     version = models.PositiveIntegerField(default=1)
     # Hash of the catalogue-managed fields as last loaded from the catalogue; "" = created locally.
     catalogue_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    # Fields the TOM catalogue manages; a local change to any of them is a conflict on the next load.
-    CATALOGUE_FIELDS = (
-        "title", "description", "scc_category", "art32_points", "kind", "parameters", "review_cadence_months", "tags",
-    )
 
     class Meta:
         ordering = ["reference"]
@@ -136,16 +136,6 @@ class Control(models.Model):
         return (
             self.status != self.Status.RETIRED and self.next_review_due is not None and self.next_review_due < today
         )
-
-    def catalogue_fingerprint(self) -> str:
-        return catalogue_fingerprint({name: getattr(self, name) for name in self.CATALOGUE_FIELDS})
-
-
-def catalogue_fingerprint(values: dict) -> str:
-    """A stable SHA-256 over the catalogue-managed fields, to tell local edits from catalogue updates."""
-    wanted = {name: values.get(name) for name in Control.CATALOGUE_FIELDS}
-    blob = json.dumps(wanted, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 class CategoryStatement(models.Model):
@@ -242,3 +232,73 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.control.reference} reviewed {self.reviewed_on}: {self.get_outcome_display()}"
+
+
+class Evidence(models.Model):
+    """Proof that a control works: an encrypted file, a link or a note, valid for a stated time."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", "File"
+        LINK = "link", "Link"
+        NOTE = "note", "Note"
+
+    # Binds the stored ciphertext to this record (the encryption purpose is "evidence:<public_id>").
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    control = models.ForeignKey(Control, on_delete=models.PROTECT, related_name="evidence")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    file_path = models.CharField(max_length=255, blank=True)
+    original_filename = models.CharField(max_length=180, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    key_id = models.CharField(max_length=128, blank=True)
+    url = models.URLField("link", max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True, db_index=True, help_text="Empty: does not expire.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Removal is a soft delete: the file stays (encrypted) until retention purges it, so it can be restored.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removal_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (models.Q(kind="file") & ~models.Q(file_path="") & ~models.Q(sha256=""))
+                    | (models.Q(kind="link") & ~models.Q(url=""))
+                    | (models.Q(kind="note") & ~models.Q(text=""))
+                ),
+                name="controls_evidence_kind_has_content",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="controls_evidence_valid_until_after_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_kind_display().lower()})"
+
+    @property
+    def purpose(self) -> str:
+        return f"evidence:{self.public_id}"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+    def is_expired(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.valid_until is not None and self.valid_until < today

@@ -5,5 +5,11 @@ urlpatterns = [
     path("", include("portal.core.urls")),
     path("account/", include("portal.accounts.urls")),
     path("audit/", include("portal.audit.urls")),
+    path("notifications/", include("portal.notifications.urls")),
+    path("controls/", include("controls.urls")),
+    path("customers/", include("controls.urls_customers")),
+    path("exports/", include("portal.exports.urls")),
+    # Public: anyone holding a printed annex may check it, without an account.
+    path("verify/", include("portal.exports.verify_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,12 @@ def _sync_roles(sender, **kwargs):
     roles_sync()
 
 
+def _audit_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    from portal.accounts.services import user_locked_out
+
+    user_locked_out(username=username or "")
+
+
 class AccountsConfig(AppConfig):
     name = "portal.accounts"
     label = "accounts"
@@ -16,3 +22,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Runs once per migrate (dispatch_uid), after every app's permissions exist.
         post_migrate.connect(_sync_roles, dispatch_uid="annex.accounts.sync_roles")
+        # django-axes announces a lockout with a signal; the audit trail records it.
+        from axes.signals import user_locked_out
+
+        user_locked_out.connect(_audit_lockout, dispatch_uid="annex.accounts.audit_lockout")

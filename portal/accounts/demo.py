@@ -1,12 +1,13 @@
-"""Demo accounts: one per role, each with a confirmed TOTP device. Idempotent."""
+"""Demo accounts: one per role, each with a confirmed TOTP device, and one pending invitation. Idempotent."""
 
 from datetime import date
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.accounts.models import User
+from portal.accounts.models import Invitation, User
 from portal.accounts.roles import Role, roles_sync
 
 DEMO_PASSWORD = "annex-demo-password"
@@ -50,4 +51,24 @@ def seed_users() -> list[tuple[User, TOTPDevice, list[str]]]:
         if user.manager_id is None:
             user.manager = managers[manager]
             user.save(update_fields=["manager"])
+    seed_invitation(actor=managers["admin"])
     return created
+
+
+DEMO_INVITEE = (f"newcomer@{DEMO_DOMAIN}", "Nico Newcomer", [Role.EMPLOYEE])
+
+
+def seed_invitation(*, actor: User) -> Invitation | None:
+    """One pending invitation; its link is in the invitation email (printed by the console backend)."""
+    from portal.accounts.services import invitation_create
+
+    email, name, roles = DEMO_INVITEE
+    if User.objects.filter(email__iexact=email).exists():
+        return None
+    pending = Invitation.objects.filter(
+        email__iexact=email, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    ).first()
+    if pending is not None:
+        return pending
+    invitation, _token = invitation_create(actor=actor, email=email, full_name=name, roles=[r.value for r in roles])
+    return invitation

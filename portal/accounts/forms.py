@@ -1,5 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+
+from portal.accounts.models import User
+from portal.accounts.roles import Role
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -20,3 +23,52 @@ class OTPCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].replace(" ", "").replace("-", "").strip()
+
+
+def _role_choices(roles) -> list[tuple[str, str]]:
+    return [(r, Role(r).label) for r in roles]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    full_name = forms.CharField(label="Full name", max_length=150)
+    roles = forms.MultipleChoiceField(label="Roles", widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, grantable: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = _role_choices(grantable)
+        if Role.ADMIN not in grantable:
+            self.fields["roles"].help_text = "Only an administrator may grant the Admin role."
+
+
+class AcceptInvitationForm(SetPasswordForm):
+    """Choose a password, checked by Django's validators against the invited person's details."""
+
+    def __init__(self, invitation, *args, **kwargs):
+        # An unsaved user gives the similarity validator the name and email to compare with.
+        super().__init__(User(email=invitation.email, full_name=invitation.full_name), *args, **kwargs)
+        self.fields["new_password1"].label = "Password"
+        self.fields["new_password2"].label = "Repeat the password"
+
+    def save(self, commit=True):  # the service sets the password
+        raise NotImplementedError("use services.invitation_accept")
+
+
+class UserRolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label="Roles", required=False, widget=forms.CheckboxSelectMultiple, choices=_role_choices(Role.values)
+    )
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or email"}))
+    role = forms.ChoiceField(label="Role", required=False, choices=[("", "Any role"), *_role_choices(Role.values)])
+    active = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Active and deactivated"), ("yes", "Active"), ("no", "Deactivated")],
+    )
+
+    def active_value(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("active") or "")

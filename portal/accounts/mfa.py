@@ -20,6 +20,7 @@ MFA_EXEMPT_PREFIXES = (
     "/static/",
     "/healthz",
     "/verify/",
+    "/notifications/calendar/",  # token-only iCalendar feed: the secret URL is the credential
 )
 
 

@@ -1,10 +1,12 @@
 """Writes for MFA: enrolment, verification, step-up, backup codes, device removal. Each audited."""
 
 import base64
+import math
 import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -28,8 +30,8 @@ class VerifyResult:
 
 
 def throttled_message(locked_until) -> str:
-    seconds = max(1, int((locked_until - timezone.now()).total_seconds()) + 1)
-    return f"Too many wrong codes. Wait {seconds} seconds before trying again."
+    seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    return f"Too many wrong codes. Wait {seconds} second{pluralize(seconds)} before trying again."
 
 
 def totp_pending_device(*, user) -> TOTPDevice:

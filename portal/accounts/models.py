@@ -5,7 +5,7 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin
@@ -155,18 +155,19 @@ class BackupCodeDevice(ThrottlingMixin, Device):
     def verify_token(self, token) -> bool:
         if not self.verify_is_allowed()[0]:
             return False
-        code = (
-            self.codes.select_for_update()
-            .filter(code_hash=hash_secret(normalise_backup_code(str(token))), used_at__isnull=True)
-            .first()
-        )
-        if code is None:
-            self.throttle_increment(commit=True)
-            return False
-        code.used_at = timezone.now()
-        code.save(update_fields=["used_at"])
-        self.throttle_reset(commit=True)
-        return True
+        with transaction.atomic():  # the row lock makes a code single-use under concurrent requests
+            code = (
+                self.codes.select_for_update()
+                .filter(code_hash=hash_secret(normalise_backup_code(str(token))), used_at__isnull=True)
+                .first()
+            )
+            if code is None:
+                self.throttle_increment(commit=True)
+                return False
+            code.used_at = timezone.now()
+            code.save(update_fields=["used_at"])
+            self.throttle_reset(commit=True)
+            return True
 
     def remaining(self) -> int:
         return self.codes.filter(used_at__isnull=True).count()

@@ -27,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.reset_mfa",
         "accounts.deactivate_user",
         "audit.view_auditevent",
+        "notifications.retry_delivery",
         "controls.view_control",
         "controls.add_control",
         "controls.change_control",
@@ -35,6 +36,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "controls.view_customer",
         "controls.add_customer",
         "controls.change_customer",
+        "exports.download_any_exportjob",
+        "exports.view_annexversion",
+        "exports.publish_annexversion",
     ],
     Role.DPO: [
         "accounts.view_user",
@@ -48,6 +52,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "controls.view_customer",
         "controls.add_customer",
         "controls.change_customer",
+        "exports.download_any_exportjob",
+        "exports.view_annexversion",
+        "exports.publish_annexversion",
     ],
     # Security officers change and review only the controls they own: controls.services checks ownership
     # unless the user also holds controls.change_any_control.
@@ -66,6 +73,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "controls.view_control",
         "controls.view_customer",
         "audit.view_auditevent",
+        "exports.download_any_exportjob",
+        "exports.view_annexversion",
     ],
 }
 

@@ -1,10 +1,31 @@
 """Every write to accounts goes through here: one transaction, one audit event."""
 
-from django.contrib.auth import login as django_login
-from django.db import transaction
+import logging
+import secrets
+from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import login as django_login
+from django.contrib.auth.models import Group
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.accounts.models import BackupCodeDevice, Invitation, User, hash_secret
+from portal.accounts.roles import Role, user_has_role
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class AccountRuleError(Exception):
+    """A business rule refused the change; the message is shown to the user as is."""
 
 
 @transaction.atomic
@@ -16,3 +37,158 @@ def user_sign_in(*, request, user) -> None:
 
 def user_sign_in_failed(*, email: str) -> None:
     audit_record(action=AuditAction.LOGIN_FAILED, target_type="accounts.user", target_label=email[:254])
+
+
+def user_locked_out(*, username: str) -> None:
+    """Record that django-axes locked sign-in for this username (and address)."""
+    audit_record(action=AuditAction.LOCKED_OUT, target_type="accounts.user", target_label=(username or "")[:254],
+                 changes={"failures": (None, settings.AXES_FAILURE_LIMIT)})
+
+
+def _send(*, subject: str, template: str, to: str, context: dict) -> None:
+    try:
+        send_mail(subject, render_to_string(template, context), None, [to])
+    except Exception:  # the change is committed; a mail outage must not turn it into a 500
+        logger.exception("could not send %r to %s", subject, to)
+
+
+def _clean_roles(roles) -> list[str]:
+    known = set(Role.values)
+    wanted = sorted({str(r) for r in roles})
+    unknown = [r for r in wanted if r not in known]
+    if unknown:
+        raise AccountRuleError(f"Unknown role: {', '.join(unknown)}.")
+    return wanted
+
+
+def grantable_roles(actor) -> list[str]:
+    """Roles this actor may hand out: an administrator any, a DPO all but Admin."""
+    if user_has_role(actor, Role.ADMIN):
+        return list(Role.values)
+    return [r for r in Role.values if r != Role.ADMIN]
+
+
+def invitation_link(token: str) -> str:
+    return settings.SITE_URL + reverse("accounts:invitation_accept", kwargs={"token": token})
+
+
+@transaction.atomic
+def invitation_create(*, actor, email: str, full_name: str, roles) -> tuple[Invitation, str]:
+    """Invite someone by email. Returns the invitation and its token (which is only emailed, never stored)."""
+    email = User.objects.normalize_email(email).strip().lower()
+    roles = _clean_roles(roles)
+    if not roles:
+        raise AccountRuleError("Choose at least one role.")
+    if Role.ADMIN in roles and Role.ADMIN not in grantable_roles(actor):
+        raise AccountRuleError("Only an administrator may grant the Admin role.")
+    if User.objects.filter(email__iexact=email, is_active=True).exists():
+        raise AccountRuleError("Someone with this email address already has an active account.")
+    now = timezone.now()
+    if Invitation.objects.filter(email__iexact=email, accepted_at=None, revoked_at=None, expires_at__gt=now).exists():
+        raise AccountRuleError("An invitation to this address is still pending. Revoke it first to send a new one.")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email,
+        full_name=full_name.strip(),
+        roles=roles,
+        invited_by=actor,
+        token_hash=hash_secret(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.INVITATION_VALID_HOURS),
+    )
+    audit_record(action=AuditAction.USER_INVITED, actor=actor, target=invitation, target_label=email,
+                 changes={"email": (None, email), "roles": (None, roles),
+                          "expires_at": (None, invitation.expires_at.isoformat())})
+    context = {"invitation": invitation, "link": invitation_link(token), "inviter": actor,
+               "organisation": settings.ORGANISATION_NAME, "hours": settings.INVITATION_VALID_HOURS}
+    transaction.on_commit(lambda: _send(subject=f"You are invited to Annex ({settings.ORGANISATION_NAME})",
+                                        template="accounts/email/invitation.txt", to=email, context=context))
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, actor, invitation: Invitation) -> None:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending():
+        raise AccountRuleError("Only a pending invitation can be revoked.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(action=AuditAction.INVITATION_REVOKED, actor=actor, target=invitation, target_label=invitation.email,
+                 changes={"revoked_at": (None, invitation.revoked_at.isoformat())})
+
+
+@transaction.atomic
+def invitation_accept(*, request, invitation: Invitation, password: str) -> User:
+    """Use an invitation once: create (or reactivate) the account, set its password and sign it in.
+
+    The new session has not passed MFA, so the middleware sends it straight to enrolment.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending():
+        raise AccountRuleError("This invitation can no longer be used.")
+    user = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
+    if user is not None and user.is_active:
+        raise AccountRuleError("An account with this email address already exists. Sign in instead.")
+    if user is None:
+        user = User(email=invitation.email, full_name=invitation.full_name)
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=invitation.roles))
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_user = user
+    invitation.save(update_fields=["accepted_at", "accepted_user"])
+    audit_record(action=AuditAction.INVITATION_ACCEPTED, actor=user, target=user,
+                 changes={"invitation": (None, invitation.pk), "roles": (None, sorted(invitation.roles)),
+                          "password": (None, "set")})
+    django_login(request, user, backend=MODEL_BACKEND)  # a fresh session key
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, actor, user: User, roles) -> bool:
+    """Give the user exactly these roles. Returns False when nothing changed."""
+    roles = _clean_roles(roles)
+    before = user.role_names
+    if before == roles:
+        return False
+    if user.pk == actor.pk and Role.ADMIN in before and Role.ADMIN not in roles:
+        raise AccountRuleError("You cannot remove your own Admin role; ask another administrator.")
+    user.groups.set(Group.objects.filter(name__in=roles))
+    audit_record(action=AuditAction.ROLES_CHANGED, actor=actor, target=user, changes={"roles": (before, roles)})
+    return True
+
+
+@transaction.atomic
+def user_deactivate(*, actor, user: User) -> None:
+    """A deactivated account can no longer sign in; its open sessions stop working at once."""
+    if user.pk == actor.pk:
+        raise AccountRuleError("You cannot deactivate your own account.")
+    if not user.is_active:
+        raise AccountRuleError("This account is already deactivated.")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit_record(action=AuditAction.USER_DEACTIVATED, actor=actor, target=user, changes={"is_active": (True, False)})
+
+
+@transaction.atomic
+def user_reactivate(*, actor, user: User) -> None:
+    if user.is_active:
+        raise AccountRuleError("This account is already active.")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(action=AuditAction.USER_REACTIVATED, actor=actor, target=user, changes={"is_active": (False, True)})
+
+
+@transaction.atomic
+def user_reset_mfa(*, actor, user: User) -> int:
+    """Delete every second factor of the user (they enrol again at next sign-in) and tell them by email."""
+    totp_deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    backup_deleted, _ = BackupCodeDevice.objects.filter(user=user).delete()
+    audit_record(action=AuditAction.MFA_RESET, actor=actor, target=user,
+                 changes={"authenticator_apps": (totp_deleted, 0), "backup_code_sets": (backup_deleted, 0)})
+    context = {"user": user, "actor": actor, "organisation": settings.ORGANISATION_NAME,
+               "login_link": settings.SITE_URL + reverse("accounts:login")}
+    transaction.on_commit(lambda: _send(subject="Your Annex two-factor authentication was reset",
+                                        template="accounts/email/mfa_reset.txt", to=user.email, context=context))
+    return totp_deleted

@@ -1,24 +1,31 @@
-"""TOTP enrolment, sign-in verification and step-up re-verification."""
+"""TOTP enrolment, sign-in verification, step-up re-verification, and the user's own Security page."""
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.accounts import mfa_services
+from portal.accounts import mfa_services, selectors
 from portal.accounts.forms import OTPCodeForm
-from portal.accounts.mfa import user_has_mfa_device
+from portal.accounts.mfa import require_recent_mfa, user_has_mfa_device
 
 
 def _next_url(request, default: str = "portal:dashboard") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    from django.urls import reverse
-
     return reverse(default)
+
+
+def _show_backup_codes(request, codes, next_url: str):
+    """The only time the plaintext codes exist: this one response (never cached)."""
+    response = render(request, "accounts/mfa_backup_codes.html", {"codes": codes, "next": next_url})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -27,10 +34,13 @@ def mfa_enrol(request):
     device = mfa_services.totp_pending_device(user=request.user)
     form = OTPCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if mfa_services.totp_confirm(request=request, device=device, code=form.cleaned_data["code"]):
-            messages.success(request, "Two-factor authentication is on. Keep your backup codes safe.")
+        result = mfa_services.totp_confirm(request=request, device=device, code=form.cleaned_data["code"])
+        if result.ok:
+            if result.backup_codes:
+                return _show_backup_codes(request, result.backup_codes, _next_url(request))
+            messages.success(request, "Your authenticator app is set up.")
             return redirect(_next_url(request))
-        form.add_error("code", "That code is not valid. Check the time on your device and try again.")
+        form.add_error("code", result.message)
     uri = device.config_url
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, dark="#111", light="#fff")
     return render(
@@ -40,7 +50,7 @@ def mfa_enrol(request):
             "form": form,
             "qr_data_uri": qr,
             "secret": mfa_services.totp_secret_base32(device),
-            "next": request.GET.get("next", ""),
+            "next": request.POST.get("next") or request.GET.get("next", ""),
             "has_device": user_has_mfa_device(request.user),
         },
     )
@@ -59,7 +69,8 @@ def mfa_verify(request):
         if result.ok:
             return redirect(_next_url(request))
         form.add_error("code", result.message)
-    return render(request, "accounts/mfa_verify.html", {"form": form, "next": request.GET.get("next", "")})
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "accounts/mfa_verify.html", {"form": form, "next": next_url})
 
 
 @login_required
@@ -69,6 +80,42 @@ def mfa_step_up(request):
     if request.method == "POST" and form.is_valid():
         result = mfa_services.mfa_verify_session(request=request, code=form.cleaned_data["code"], step_up=True)
         if result.ok:
+            messages.info(request, "Confirmed. You can now repeat the action.")
             return redirect(_next_url(request))
         form.add_error("code", result.message)
-    return render(request, "accounts/mfa_step_up.html", {"form": form, "next": request.GET.get("next", "")})
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "accounts/mfa_step_up.html", {"form": form, "next": next_url})
+
+
+@login_required
+@require_GET
+def security(request):
+    """The signed-in user's own second factors."""
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "devices": selectors.user_devices(user=request.user),
+            "backup_codes_remaining": selectors.user_backup_codes_remaining(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+@require_recent_mfa
+def backup_codes_regenerate(request):
+    codes = mfa_services.backup_codes_regenerate(actor=request.user)
+    return _show_backup_codes(request, codes, reverse("accounts:security"))
+
+
+@login_required
+@require_POST
+@require_recent_mfa
+def device_remove(request, pk: int):
+    device = get_object_or_404(TOTPDevice.objects.filter(user=request.user, confirmed=True), pk=pk)
+    if mfa_services.totp_device_remove(actor=request.user, device=device):
+        messages.success(request, f"“{device.name}” was removed.")
+        return redirect("accounts:security")
+    messages.warning(request, "You removed your last authenticator app. Set up a new one to continue.")
+    return redirect(f"{reverse('accounts:mfa_enrol')}?next={reverse('accounts:security')}")

@@ -4,6 +4,7 @@ import hashlib
 import ipaddress
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -34,8 +35,23 @@ class AuditAction(models.TextChoices):
     USER_REACTIVATED = "user.reactivated", "User reactivated"
     ROLES_CHANGED = "user.roles_changed", "Roles changed"
     AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
+    EXPORT_REQUESTED = "export.requested", "Export requested"
     EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"
+    EXPORT_FAILED = "export.failed", "Export failed"
+    ANNEX_PUBLISHED = "annex.published", "TOM annex version published"
+    ANNEX_NOTICE_SENT = "annex.notice_sent", "TOM annex change notice sent"
     DEMO_SEEDED = "system.demo_seeded", "Demo data loaded"
+    ENCRYPTION_KEY_ADDED = "security.key_added", "Encryption key added and made current"
+    ENCRYPTION_KEY_RETIRED = "security.key_retired", "Encryption key retired"
+    DATA_REENCRYPTED = "security.reencrypted", "Stored data re-encrypted under the current key"
+    REMINDERS_SWEPT = "notifications.reminders_swept", "Reminder sweep created notices"
+    NOTIFICATION_DELIVERY_FAILED = "notifications.delivery_failed", "Notification delivery failed"
+    NOTIFICATION_DELIVERY_RETRIED = "notifications.delivery_retried", "Failed notification queued again"
+    NOTIFICATION_READ = "notifications.read", "Notification marked read"
+    NOTIFICATIONS_ALL_READ = "notifications.all_read", "All notifications marked read"
+    NOTIFICATION_PREFERENCES_CHANGED = "notifications.preferences_changed", "Notification preferences changed"
+    CALENDAR_FEED_ISSUED = "notifications.calendar_issued", "Calendar feed link issued"
+    CALENDAR_FEED_REVOKED = "notifications.calendar_revoked", "Calendar feed link revoked"
     CONTROL_CREATED = "control.created", "Control created"
     CONTROL_UPDATED = "control.updated", "Control updated"
     CONTROL_REVIEWED = "control.reviewed", "Control reviewed"
@@ -45,6 +61,15 @@ class AuditAction(models.TextChoices):
     CUSTOMER_UPDATED = "customer.updated", "Customer updated"
     CUSTOMER_OVERRIDE_SET = "customer.override_set", "Customer control override set"
     CUSTOMER_OVERRIDE_REMOVED = "customer.override_removed", "Customer control override removed"
+    CONTROL_STATUS_CHANGED = "control.status_changed", "Control status changed automatically"
+    CONTROL_REGISTER_EXPORTED = "control.register_exported", "Control register exported"
+    CONTROL_REGISTER_IMPORTED = "control.register_imported", "Controls imported from CSV"
+    EVIDENCE_ADDED = "evidence.added", "Evidence added"
+    EVIDENCE_REMOVED = "evidence.removed", "Evidence removed"
+    EVIDENCE_RESTORED = "evidence.restored", "Evidence restored"
+    EVIDENCE_DOWNLOADED = "evidence.downloaded", "Evidence downloaded"
+    API_TOKEN_CREATED = "api.token_created", "API token created"
+    API_TOKEN_REVOKED = "api.token_revoked", "API token revoked"
 
 
 class AuditEvent(models.Model):
@@ -85,6 +110,9 @@ class AuditEvent(models.Model):
     def canonical(self) -> bytes:
         return canonical_bytes(*(getattr(self, name) for name in HASHED_FIELDS))
 
+    def changed_fields(self) -> list[str]:
+        return sorted(self.changes) if isinstance(self.changes, dict) else []
+
     def hash_is_intact(self) -> bool:
         """Whether the stored hash still matches this event's content and its link."""
         return chain_hash(self.prev_hash, self.canonical()) == self.hash
@@ -119,6 +147,7 @@ HASHED_FIELDS = (
 )
 
 
+@lru_cache(maxsize=4096)  # the verifier meets the same few addresses millions of times
 def normalise_ip(ip: str | None) -> str | None:
     """One spelling per address (IPv4-mapped IPv6 as plain IPv4), whatever the database returns."""
     if not ip:
@@ -129,6 +158,11 @@ def normalise_ip(ip: str | None) -> str | None:
         return None
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)
+
+
+_CANONICAL_JSON = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False, default=str
+)
 
 
 def canonical_bytes(
@@ -146,9 +180,11 @@ def canonical_bytes(
     request_id: str,
 ) -> bytes:
     """The canonical serialisation of one event: sorted-key compact JSON, times in UTC to the microsecond."""
+    if created_at.utcoffset():  # the database hands back UTC already; converting anyway costs the verifier
+        created_at = created_at.astimezone(UTC)
     fields = {
         "seq": seq,
-        "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "created_at": created_at.isoformat(timespec="microseconds"),
         "actor_id": actor_id,
         "actor_label": actor_label,
         "action": action,
@@ -160,7 +196,7 @@ def canonical_bytes(
         "user_agent": user_agent,
         "request_id": request_id,
     }
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    return _CANONICAL_JSON.encode(fields).encode()
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:

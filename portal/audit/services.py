@@ -5,10 +5,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from portal.audit import context
 from portal.audit.models import AuditAction, AuditChainHead, AuditEvent, chain_hash, normalise_ip
+from portal.audit.selectors import audit_events_matching
 
 MASK = "***"
 # Field names masked wherever they appear, whatever the model says.
@@ -87,3 +89,19 @@ def audit_record(
     head.last_seq, head.last_hash = event.seq, event.hash
     head.save(update_fields=["last_seq", "last_hash"])
     return event
+
+
+@transaction.atomic
+def audit_trail_export(*, actor, filters: Mapping[str, Any]) -> tuple[QuerySet[AuditEvent], AuditEvent]:
+    """Record that `actor` exports the events matching `filters`; returns those rows, fixed as of now."""
+    events = audit_events_matching(**filters)
+    snapshot = events.aggregate(rows=Count("id"), last_seq=Max("seq"))
+    used = {name: str(value) for name, value in filters.items() if value not in (None, "")}
+    event = audit_record(
+        action=AuditAction.AUDIT_EXPORTED,
+        actor=actor,
+        target_type="audit.auditevent",
+        target_label="Audit trail (CSV)",
+        changes={"filters": used, "format": "csv", "rows": snapshot["rows"], "up_to_seq": snapshot["last_seq"]},
+    )
+    return events.filter(seq__lte=snapshot["last_seq"] or 0), event

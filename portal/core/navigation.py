@@ -18,8 +18,13 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("Dashboard", "portal:dashboard"),
+    NavItem("Controls", "controls:list", "controls.view_control"),
+    NavItem("Customers", "customers:list", "controls.view_customer"),
+    NavItem("Exports", "exports:list"),
     NavItem("Users", "accounts:user_list", "accounts.view_user"),
+    NavItem("My security", "accounts:security"),
     NavItem("Audit trail", "audit:event_list", "audit.view_auditevent"),
+    NavItem("Failed deliveries", "notifications:failed_list", "notifications.retry_delivery"),
 ]
 
 

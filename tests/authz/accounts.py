@@ -1,11 +1,72 @@
+import uuid
+
+from portal.accounts.roles import Role
 from tests.authz.spec import EVERY_VERIFIED_USER, PUBLIC, Access
 
+ADMINS = [Role.ADMIN.value]
+INVITERS = [Role.ADMIN.value, Role.DPO.value]
+USER_VIEWERS = [Role.ADMIN.value, Role.DPO.value, Role.AUDITOR.value]
+
+
+def _own_totp_device(owner) -> dict:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return {"pk": TOTPDevice.objects.create(user=owner, name="Spare", confirmed=True).pk}
+
+
+def _invitation(owner=None) -> tuple:
+    from portal.accounts.services import invitation_create
+    from tests.factories import UserFactory
+
+    return invitation_create(actor=UserFactory(roles=[Role.ADMIN]), email=f"{uuid.uuid4().hex[:12]}@annex.test",
+                             full_name="Invited Person", roles=[Role.EMPLOYEE])
+
+
+def _invitation_token(owner=None) -> dict:
+    return {"token": _invitation(owner)[1]}
+
+
+def _invitation_pk(owner=None) -> dict:
+    return {"pk": _invitation(owner)[0].pk}
+
+
+def _some_user(owner=None) -> dict:
+    from tests.factories import UserFactory
+
+    return {"pk": UserFactory(roles=[Role.EMPLOYEE]).pk}
+
+
+def _inactive_user(owner=None) -> dict:
+    from tests.factories import UserFactory
+
+    return {"pk": UserFactory(roles=[Role.EMPLOYEE], is_active=False).pk}
+
+
 ENTRIES = [
-    # Signed-in users are sent on from the login page.
+    # Signed-in users are sent on from the login page; a password-only session on to its MFA step.
     Access("accounts:login", PUBLIC, anonymous=200, ok=302),
     Access("accounts:logout", EVERY_VERIFIED_USER, method="post", ok=302, anonymous=302, mfa_exempt=True),
     Access("accounts:mfa_enrol", EVERY_VERIFIED_USER, mfa_exempt=True),
     Access("accounts:mfa_verify", EVERY_VERIFIED_USER, ok=302, mfa_exempt=True,
            note="a verified session is sent on to where it was going"),
     Access("accounts:mfa_step_up", EVERY_VERIFIED_USER, mfa_exempt=True),
+    # The user's own second factors.
+    Access("accounts:security", EVERY_VERIFIED_USER),
+    Access("accounts:backup_codes_regenerate", EVERY_VERIFIED_USER, method="post", ok=200,
+           note="step-up; the response shows the new codes once"),
+    Access("accounts:device_remove", EVERY_VERIFIED_USER, method="post", ok=302, kwargs=_own_totp_device,
+           outsider=404, note="step-up; only the owner's own devices"),
+    # Invitations: accepting is public (the token is the credential), the rest is for Admin and DPO.
+    Access("accounts:invitation_accept", PUBLIC, anonymous=200, kwargs=_invitation_token, mfa_exempt=True),
+    Access("accounts:invitation_list", INVITERS),
+    Access("accounts:invitation_create", INVITERS),
+    Access("accounts:invitation_revoke", INVITERS, method="post", ok=302, kwargs=_invitation_pk),
+    # User administration: Admin changes, DPO and Auditor may look.
+    Access("accounts:user_list", USER_VIEWERS),
+    Access("accounts:user_detail", USER_VIEWERS, kwargs=_some_user),
+    Access("accounts:user_roles", ADMINS, method="post", ok=302, kwargs=_some_user,
+           data=lambda: {"roles": [Role.EMPLOYEE.value, Role.AUDITOR.value]}, note="step-up"),
+    Access("accounts:user_deactivate", ADMINS, method="post", ok=302, kwargs=_some_user),
+    Access("accounts:user_reactivate", ADMINS, method="post", ok=302, kwargs=_inactive_user),
+    Access("accounts:user_reset_mfa", ADMINS, method="post", ok=302, kwargs=_some_user, note="step-up"),
 ]

@@ -31,6 +31,7 @@ class Access:
     data: Callable[[], dict] | None = None
     mfa_exempt: bool = False
     anonymous: int | None = None  # status for anonymous visitors; default: redirect to login
+    owner_role: str | None = None  # role of the object's owner and of the outsider; default: first allowed
     note: str = ""
     extra: dict = field(default_factory=dict)
 

@@ -72,12 +72,6 @@ def _as_tuple(value) -> tuple[int, ...]:
     return value if isinstance(value, tuple) else (value,)
 
 
-def _roles_for_denied_check(entry: Access) -> list[str]:
-    if entry.allowed in (EVERY_VERIFIED_USER, PUBLIC):
-        return ALL_ROLES
-    return [r for r in ALL_ROLES if r in entry.allowed]
-
-
 CASES = [
     (name, principal)
     for name in sorted(ENTRIES)
@@ -90,8 +84,12 @@ CASES = [
 @pytest.mark.parametrize(("url_name", "principal"), CASES)
 def test_access(client, url_name, principal):
     entry = ENTRIES[url_name]
-    owner_role = _roles_for_denied_check(entry)[0] if entry.allowed not in (EVERY_VERIFIED_USER, PUBLIC) \
-        else Role.EMPLOYEE.value
+    if entry.owner_role:
+        owner_role = entry.owner_role
+    elif entry.allowed in (EVERY_VERIFIED_USER, PUBLIC):
+        owner_role = Role.EMPLOYEE.value
+    else:
+        owner_role = entry.allowed[0]
 
     if principal == "anonymous":
         owner = UserFactory(roles=[owner_role])

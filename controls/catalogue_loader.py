@@ -1,0 +1,260 @@
+"""Loading the TOM catalogue (controls/catalogue/tom_catalogue.yaml) into the inventory.
+
+Each loaded control remembers a fingerprint of its catalogue-managed fields (`catalogue_hash`).
+On the next load:
+- catalogue entry unchanged                      -> nothing happens;
+- catalogue changed, control not edited locally  -> the control is updated;
+- catalogue changed and the control edited locally (its fields no longer match its fingerprint),
+  or a locally created control with the same reference -> a conflict is reported, nothing overwritten.
+Status, owner and review dates are the organisation's own and never come from the catalogue.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from controls.categories import category_ids
+from controls.models import (
+    ART32_POINTS,
+    CategoryStatement,
+    Control,
+    Service,
+    reference_validator,
+    validate_parameters,
+)
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record, masked_changes
+
+CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue" / "tom_catalogue.yaml"
+CATALOGUE_ACTOR_LABEL = "TOM catalogue"
+MANAGED_FIELDS = (
+    "title", "description", "scc_category", "art32_points", "kind", "parameters", "review_cadence_months", "tags",
+)
+REQUIRED_KEYS = {"reference", "title", "description", "scc_category", "kind"}
+
+
+class CatalogueError(ValueError):
+    """The catalogue file itself is invalid; nothing is loaded."""
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    conflicts: dict[str, list[str]] = field(default_factory=dict)
+    statements_changed: list[str] = field(default_factory=list)
+    services_changed: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.statements_changed or self.services_changed)
+
+
+def fingerprint(values: dict) -> str:
+    blob = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def read_catalogue(path: Path = CATALOGUE_FILE) -> dict:
+    """Parse and validate the file; every error is collected and raised together."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"Cannot read {path}: {exc}") from exc
+    errors: list[str] = []
+    known_categories = set(category_ids())
+    services = {s["slug"] for s in data.get("services", [])}
+    controls = data.get("controls", [])
+    references = [c.get("reference") for c in controls]
+    seen: set[str] = set()
+    for i, c in enumerate(controls, start=1):
+        ref = c.get("reference") or f"control #{i}"
+        missing = REQUIRED_KEYS - set(c)
+        if missing:
+            errors.append(f"{ref}: missing {', '.join(sorted(missing))}")
+            continue
+        if ref in seen:
+            errors.append(f"{ref}: reference used twice")
+        seen.add(ref)
+        try:
+            reference_validator(ref)
+            validate_parameters(c.get("parameters") or {})
+        except ValidationError as exc:
+            errors.append(f"{ref}: {' '.join(exc.messages)}")
+        if c["scc_category"] not in known_categories:
+            errors.append(f"{ref}: unknown SCC category {c['scc_category']!r}")
+        if not set(c.get("art32_points") or []) <= set(ART32_POINTS):
+            errors.append(f"{ref}: Art. 32(1) points must be among a-d")
+        if c["kind"] not in Control.Kind.values:
+            errors.append(f"{ref}: kind must be one of {', '.join(Control.Kind.values)}")
+        for slug in c.get("services") or []:
+            if slug not in services:
+                errors.append(f"{ref}: unknown service {slug!r}")
+        for other in c.get("related") or []:
+            if other not in references or other == ref:
+                errors.append(f"{ref}: related control {other!r} is not in the catalogue")
+    statements = {s.get("id"): s for s in data.get("categories", [])}
+    for cat in known_categories - set(statements):
+        errors.append(f"category {cat}: no statement (each of the 17 categories needs one)")
+    for cat, s in statements.items():
+        if cat not in known_categories:
+            errors.append(f"category {cat}: not an SCC category")
+        elif not (s.get("statement") or "").strip():
+            errors.append(f"category {cat}: statement is empty")
+    covered = {c["scc_category"] for c in controls if "scc_category" in c}
+    for cat in known_categories - covered:
+        if statements.get(cat, {}).get("applicable", True):
+            errors.append(f"category {cat}: no control and not marked as not applicable")
+    if errors:
+        raise CatalogueError("The catalogue is invalid:\n  " + "\n  ".join(errors))
+    return data
+
+
+def _entry_values(entry: dict, related: set[str]) -> dict:
+    values = {
+        "title": entry["title"].strip(),
+        "description": " ".join(entry["description"].split()),
+        "scc_category": entry["scc_category"],
+        "art32_points": sorted(set(entry.get("art32_points") or [])),
+        "kind": entry["kind"],
+        "parameters": dict(entry.get("parameters") or {}),
+        "review_cadence_months": int(entry.get("review_cadence_months") or 12),
+        "tags": list(entry.get("tags") or []),
+        "services": sorted(entry.get("services") or []),
+        "related": sorted(related),
+    }
+    return values
+
+
+def _current_values(control: Control) -> dict:
+    values = {name: getattr(control, name) for name in MANAGED_FIELDS}
+    values["art32_points"] = sorted(values["art32_points"])
+    values["services"] = sorted(s.slug for s in control.services.all())
+    values["related"] = sorted(r.reference for r in control.related.all())
+    return values
+
+
+def _related_closure(controls: list[dict]) -> dict[str, set[str]]:
+    """Related links are symmetrical in the database, so compare against the symmetric closure."""
+    closure: dict[str, set[str]] = {c["reference"]: set() for c in controls}
+    for c in controls:
+        for other in c.get("related") or []:
+            closure[c["reference"]].add(other)
+            closure[other].add(c["reference"])
+    return closure
+
+
+def control_is_locally_edited(control: Control) -> bool:
+    """A catalogue control whose managed fields differ from what was last loaded."""
+    return bool(control.catalogue_hash) and fingerprint(_current_values(control)) != control.catalogue_hash
+
+
+@transaction.atomic
+def load_catalogue(*, actor=None, dry_run: bool = False, path: Path = CATALOGUE_FILE) -> LoadReport:
+    """Bring the inventory in line with the catalogue file; `dry_run` reports and rolls everything back."""
+    data = read_catalogue(path)
+    report = LoadReport()
+
+    services: dict[str, Service] = {}
+    for s in data.get("services", []):
+        service, created = Service.objects.get_or_create(slug=s["slug"], defaults={"name": s["name"]})
+        if not created and service.name != s["name"]:
+            service.name = s["name"]
+            service.save(update_fields=["name"])
+            report.services_changed.append(s["slug"])
+        elif created:
+            report.services_changed.append(s["slug"])
+        services[s["slug"]] = service
+
+    for s in data.get("categories", []):
+        wanted = {"applicable": bool(s.get("applicable", True)), "statement": " ".join(s["statement"].split())}
+        new_hash = fingerprint(wanted)
+        row = CategoryStatement.objects.filter(scc_category=s["id"]).first()
+        if row is None:
+            CategoryStatement.objects.create(scc_category=s["id"], catalogue_hash=new_hash, **wanted)
+            report.statements_changed.append(s["id"])
+        elif row.catalogue_hash != new_hash:
+            current = fingerprint({"applicable": row.applicable, "statement": row.statement})
+            if row.catalogue_hash and current != row.catalogue_hash and current != new_hash:
+                report.conflicts[f"category {s['id']}"] = ["statement"]
+                continue
+            row.applicable, row.statement, row.catalogue_hash = wanted["applicable"], wanted["statement"], new_hash
+            row.save(update_fields=["applicable", "statement", "catalogue_hash"])
+            report.statements_changed.append(s["id"])
+
+    entries = data.get("controls", [])
+    closure = _related_closure(entries)
+    existing = {
+        c.reference: c
+        for c in Control.objects.filter(reference__in=closure).prefetch_related("services", "related")
+    }
+    pending_related: dict[str, list[str]] = {}
+    for entry in entries:
+        ref = entry["reference"]
+        wanted = _entry_values(entry, closure[ref])
+        new_hash = fingerprint(wanted)
+        control = existing.get(ref)
+        if control is None:
+            control = Control(reference=ref, catalogue_hash=new_hash, applies_to_all_services=not wanted["services"],
+                              **{n: wanted[n] for n in MANAGED_FIELDS})
+            control.full_clean()
+            control.save()
+            control.services.set([services[s] for s in wanted["services"]])
+            pending_related[ref] = wanted["related"]
+            existing[ref] = control
+            report.created.append(ref)
+            audit_record(
+                action=AuditAction.CONTROL_CREATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
+                changes=masked_changes({n: (None, wanted[n]) for n in wanted}),
+            )
+            continue
+        if control.catalogue_hash == new_hash:
+            report.unchanged.append(ref)
+            continue
+        current = _current_values(control)
+        current_hash = fingerprint(current)
+        locally_edited = control.catalogue_hash != current_hash
+        if locally_edited and current_hash != new_hash:
+            report.conflicts[ref] = [n for n in wanted if current[n] != wanted[n]]
+            continue
+        diff = {n: (current[n], wanted[n]) for n in wanted if current[n] != wanted[n]}
+        for name in MANAGED_FIELDS:
+            setattr(control, name, wanted[name])
+        control.applies_to_all_services = not wanted["services"]
+        control.catalogue_hash = new_hash
+        control.full_clean()
+        control.version += 1
+        control.updated_at = timezone.now()
+        control.save(update_fields=[*MANAGED_FIELDS, "applies_to_all_services", "catalogue_hash", "version",
+                                    "updated_at"])
+        if "services" in diff:
+            control.services.set([services[s] for s in wanted["services"]])
+        if "related" in diff:
+            pending_related[ref] = wanted["related"]
+        report.updated.append(ref)
+        if diff:
+            audit_record(
+                action=AuditAction.CONTROL_UPDATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
+                changes=masked_changes(diff),
+            )
+    for ref, related in pending_related.items():
+        existing[ref].related.set([existing[r] for r in related if r in existing])
+
+    if report.changed:
+        audit_record(
+            action=AuditAction.CONTROL_CATALOGUE_LOADED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL,
+            target_type="controls.catalogue", target_id=str(data.get("version", "")),
+            target_label=f"TOM catalogue {data.get('version', '')}",
+            changes={"created": report.created, "updated": report.updated,
+                     "conflicts": sorted(report.conflicts), "statements": report.statements_changed},
+        )
+    if dry_run:
+        transaction.set_rollback(True)
+    return report

@@ -1,0 +1,74 @@
+"""Demo data for the control inventory: the TOM catalogue, owners, review dates and three customers. Idempotent."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from controls.catalogue_loader import load_catalogue
+from controls.models import Control, Customer, CustomerControlOverride, Service
+from portal.accounts.demo import DEMO_DOMAIN
+from portal.accounts.models import User
+
+DEMO_CUSTOMERS = [
+    # slug, name, contract, contact, email, notice hours, services, overrides (reference, mode, reason)
+    ("northwind-health", "Northwind Health GmbH", "DPA-2024-017", "Greta Lindqvist", "privacy@northwind-health.example",
+     24, ["hosting", "support", "archive"],
+     [("TOM-ENC-03", "include", "Contract annex 2 requires pseudonymised exports for their research team.")]),
+    ("contoso-retail", "Contoso Retail SE", "DPA-2023-044", "Marc Duval", "dpo@contoso-retail.example",
+     48, ["hosting", "analytics"],
+     [("TOM-MIN-02", "exclude", "Contoso runs its own support desk; our support tools never see their data.")]),
+    ("fabrikam-finance", "Fabrikam Finance AB", "DPA-2025-003", "Sofia Berg", "dataprotection@fabrikam.example",
+     12, ["hosting", "support", "analytics", "archive"], []),
+]
+
+# Owner by reference prefix: the security officer runs the technical measures, the DPO the governance ones.
+DPO_PREFIXES = ("TOM-GOV", "TOM-ACC", "TOM-RET", "TOM-ERA", "TOM-MIN", "TOM-SUP", "TOM-CRT", "TOM-AWR", "TOM-EVA")
+
+
+@transaction.atomic
+def seed(stdout=None) -> None:
+    report = load_catalogue()
+    security = User.objects.filter(email=f"security@{DEMO_DOMAIN}").first()
+    dpo = User.objects.filter(email=f"dpo@{DEMO_DOMAIN}").first()
+    today = timezone.localdate()
+    statuses = [Control.Status.IMPLEMENTED, Control.Status.VERIFIED, Control.Status.VERIFIED,
+                Control.Status.IMPLEMENTED, Control.Status.PLANNED]
+    # Only controls nobody has touched yet get demo owners and dates, so re-running changes nothing.
+    fresh = Control.objects.filter(owner__isnull=True, last_reviewed_on__isnull=True, reference__startswith="TOM-")
+    for i, control in enumerate(fresh.order_by("reference")):
+        control.owner = dpo if control.reference.startswith(DPO_PREFIXES) else security
+        control.status = statuses[i % len(statuses)]
+        # Spread the reviews: some overdue, some due within the month, most later in the year.
+        offset = [-20, 10, 45, 120, 200, -3, 25, 300][i % 8]
+        control.next_review_due = today + timedelta(days=offset)
+        control.last_reviewed_on = (
+            None if control.status == Control.Status.PLANNED
+            else control.next_review_due - timedelta(days=30 * control.review_cadence_months)
+        )
+        if offset < 0 and i % 3 == 0:
+            control.status = Control.Status.NEEDS_ATTENTION
+        control.save(update_fields=["owner", "status", "next_review_due", "last_reviewed_on"])
+
+    services = {s.slug: s for s in Service.objects.all()}
+    controls = {c.reference: c for c in Control.objects.all()}
+    created = 0
+    for slug, name, contract, contact, email, hours, service_slugs, overrides in DEMO_CUSTOMERS:
+        customer, is_new = Customer.objects.get_or_create(slug=slug, defaults={
+            "name": name, "contract_reference": contract, "notice_contact_name": contact,
+            "notice_contact_email": email, "breach_notice_hours": hours,
+        })
+        if is_new:
+            created += 1
+            customer.services.set([services[s] for s in service_slugs if s in services])
+            for reference, mode, reason in overrides:
+                if reference in controls:
+                    CustomerControlOverride.objects.get_or_create(
+                        customer=customer, control=controls[reference],
+                        defaults={"mode": mode, "reason": reason, "created_by": dpo},
+                    )
+    if stdout is not None:
+        stdout.write(
+            f"controls: catalogue {len(report.created)} created, {len(report.updated)} updated; "
+            f"{Control.objects.count()} controls; {created} customers added"
+        )

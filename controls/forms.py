@@ -1,0 +1,182 @@
+"""Forms of the control inventory. They validate input; the services do the writing."""
+
+from django import forms
+from django.db.models import Q
+
+from controls.categories import category_choices
+from controls.models import ART32_POINTS, Control, Customer, CustomerControlOverride, Review, Service
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+
+RESERVED_SLUGS = {"new"}
+OWNER_ROLES = [Role.SECURITY_OFFICER.value, Role.DPO.value, Role.ADMIN.value]
+
+
+def owner_candidates():
+    """People who can own a control: active holders of a role that may change controls."""
+    return User.objects.filter(is_active=True, groups__name__in=OWNER_ROLES).distinct().order_by("full_name", "email")
+
+
+def parameters_to_text(parameters: dict) -> str:
+    def show(value):
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    return "\n".join(f"{key} = {show(value)}" for key, value in parameters.items())
+
+
+def parse_parameters(text: str) -> dict:
+    """One `name = value` per line; whole numbers and true/false keep their type, all else is text."""
+    result: dict = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name:
+            raise forms.ValidationError(f"Line {number}: write each parameter as name = value.")
+        if name in result:
+            raise forms.ValidationError(f"Line {number}: parameter {name} is given twice.")
+        if value.lower() in ("true", "false"):
+            result[name] = value.lower() == "true"
+        elif value.isdigit() and (value == "0" or not value.startswith("0")):
+            result[name] = int(value)
+        else:
+            result[name] = value
+    return result
+
+
+class ControlForm(forms.ModelForm):
+    art32_points = forms.MultipleChoiceField(
+        label="GDPR Art. 32(1) points", choices=list(ART32_POINTS.items()), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    parameters = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line as name = value, e.g. tls_min_version = 1.3",
+    )
+    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. encryption, transport")
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Control
+        fields = [
+            "reference", "title", "description", "scc_category", "art32_points", "kind", "owner", "status",
+            "parameters", "review_cadence_months", "next_review_due", "applies_to_all_services", "services", "tags",
+            "related",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "next_review_due": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "services": forms.CheckboxSelectMultiple,
+            "related": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, can_manage: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_candidates()
+        self.fields["services"].queryset = Service.objects.all()
+        related = Control.objects.order_by("reference")
+        if self.instance.pk:
+            related = related.exclude(pk=self.instance.pk)
+            self.initial.setdefault("expected_version", self.instance.version)
+            self.initial["parameters"] = parameters_to_text(self.instance.parameters)
+            self.initial["tags"] = ", ".join(self.instance.tags)
+        self.fields["related"].queryset = related
+        self.fields["related"].required = False
+        if not can_manage:
+            # Owners edit what they do; the reference and who owns it stay with the DPO.
+            del self.fields["reference"]
+            del self.fields["owner"]
+
+    def clean_parameters(self):
+        return parse_parameters(self.cleaned_data.get("parameters") or "")
+
+    def clean_tags(self):
+        raw = self.cleaned_data.get("tags") or ""
+        tags = []
+        for tag in (t.strip().lower() for t in raw.split(",")):
+            if tag and tag not in tags:
+                tags.append(tag)
+        return tags
+
+    def clean_reference(self):
+        return (self.cleaned_data.get("reference") or "").strip().upper()
+
+    def service_kwargs(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.fields if name != "expected_version"}
+        data["services"] = list(data["services"])
+        data["related"] = list(data["related"])
+        return data
+
+
+class ControlFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, widget=forms.TextInput(attrs={"type": "search"}))
+    category = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Control.Status.choices])
+    owner = forms.ModelChoiceField(required=False, queryset=User.objects.none(), empty_label="Any owner")
+    customer = forms.ModelChoiceField(required=False, queryset=Customer.objects.none(), empty_label="Any customer")
+    overdue = forms.BooleanField(label="Review overdue", required=False)
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, customers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Any category"), *category_choices()]
+        self.fields["owner"].queryset = User.objects.filter(
+            Q(owned_controls__isnull=False) | Q(groups__name__in=OWNER_ROLES)
+        ).distinct().order_by("full_name")
+        if customers is not None:
+            self.fields["customer"].queryset = customers
+
+
+class BulkOwnerForm(forms.Form):
+    controls = forms.ModelMultipleChoiceField(
+        queryset=Control.objects.all(), error_messages={"required": "Select at least one control."}
+    )
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="New owner")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_candidates()
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Review.Outcome.choices, widget=forms.RadioSelect)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="What was checked and what was found.")
+    reviewed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class CustomerForm(forms.ModelForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "name", "slug", "contract_reference", "notice_contact_name", "notice_contact_email",
+            "breach_notice_hours", "services", "is_active",
+        ]
+        widgets = {"services": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].queryset = Service.objects.all()
+        if self.instance.pk:
+            self.initial.setdefault("expected_version", self.instance.version)
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError("This short name is reserved; choose another.")
+        return slug
+
+    def service_kwargs(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.fields if name != "expected_version"}
+        data["services"] = list(data["services"])
+        return data
+
+
+class OverrideForm(forms.Form):
+    control = forms.ModelChoiceField(queryset=Control.objects.order_by("reference"))
+    mode = forms.ChoiceField(choices=CustomerControlOverride.Mode.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Why this customer differs.")

@@ -1,0 +1,46 @@
+"""Reminders for control reviews: the owner is reminded 14, 7 and 1 days before the review date and
+1 day after it; a review still missing a week later also goes to the owner's manager and every DPO."""
+
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+
+from controls.models import Control
+from portal.accounts.roles import Role
+from portal.notifications.registry import ReminderRule, register
+
+
+def _open_controls():
+    return Control.objects.exclude(status=Control.Status.RETIRED).filter(owner__isnull=False)
+
+
+def _link(control: Control) -> str:
+    try:
+        return reverse("controls:detail", args=[control.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _title(control: Control, offset: int) -> str:
+    days = abs(offset)
+    when = f"due in {days} day" if offset < 0 else f"{days} day"
+    return f"Review of {control.reference} {control.title} is {when}{'s' if days != 1 else ''}" + (
+        " overdue" if offset > 0 else "")
+
+
+# One rule for before and after the date, so a sweep that catches up after an outage sends only the
+# latest moment ("3 days overdue"), never a stale "due tomorrow" alongside it.
+REVIEW_DUE = register(ReminderRule(
+    name="controls.review_due",
+    description="A control review is due.",
+    queryset=_open_controls,
+    date_field="next_review_due",
+    offsets=(-14, -7, -1, 1, 7),
+    recipients=lambda control: [control.owner],
+    title=_title,
+    escalate_to=lambda control: [control.owner.manager, Role.DPO],
+    escalate_from=7,
+    select_related=("owner", "owner__manager"),
+    link=_link,
+    calendar_filter=lambda user: Q(owner=user),
+    calendar_title=lambda control: f"Review due: {control.reference} {control.title}",
+))

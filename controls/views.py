@@ -1,0 +1,176 @@
+"""HTTP views of the control register: validate, call one service, render or redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from controls import selectors, services
+from controls.catalogue_loader import control_is_locally_edited
+from controls.forms import BulkOwnerForm, ControlFilterForm, ControlForm, ReviewForm
+from controls.models import Control
+
+PAGE_SIZE = 50
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names, else above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+@permission_required("controls.view_control", raise_exception=True)
+@require_GET
+def control_list(request):
+    """The register: filters, search, sort and 50 per page; the htmx request gets only the table."""
+    customers = selectors.customers_visible_to(request.user).order_by("name")
+    form = ControlFilterForm(request.GET or None, customers=customers)
+    filters = form.cleaned_data if form.is_valid() else {}
+    sort = filters.get("sort") or "reference"
+    controls = selectors.control_list(
+        request.user,
+        search=filters.get("q", ""),
+        category=filters.get("category", ""),
+        status=filters.get("status", ""),
+        owner_id=filters["owner"].pk if filters.get("owner") else None,
+        overdue=filters.get("overdue", False),
+        customer=filters.get("customer"),
+        sort=sort,
+    )
+    page = Paginator(controls, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    can_manage = request.user.has_perm("controls.change_any_control")
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "sort": sort,
+        "today": timezone.localdate(),
+        "can_manage": can_manage,
+        "bulk_form": BulkOwnerForm() if can_manage else None,
+        "can_add": request.user.has_perm("controls.add_control"),
+    }
+    template = "controls/partials/_control_table.html" if request.htmx else "controls/control_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("controls.change_any_control", raise_exception=True)
+@require_POST
+def control_bulk_owner(request):
+    form = BulkOwnerForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("controls:list")
+    try:
+        changed = services.control_bulk_change_owner(
+            control_ids=[c.pk for c in form.cleaned_data["controls"]], owner=form.cleaned_data["owner"],
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{len(changed)} controls now owned by {form.cleaned_data['owner']}.")
+    return redirect("controls:list")
+
+
+@login_required
+@permission_required("controls.view_control", raise_exception=True)
+@require_GET
+def control_detail(request, pk: int):
+    control = selectors.control_detail(request.user, pk)
+    return render(request, "controls/control_detail.html", {
+        "control": control,
+        "history": selectors.control_history(control),
+        "can_change": services.can_change_control(request.user, control),
+        "can_review": services.can_review_control(request.user, control),
+        "locally_edited": control_is_locally_edited(control),
+        "today": timezone.localdate(),
+    })
+
+
+@login_required
+@permission_required("controls.add_control", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def control_create(request):
+    form = ControlForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            control = services.control_create(actor=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Control {control.reference} added.")
+            return redirect("controls:detail", pk=control.pk)
+    return render(request, "controls/control_form.html", {"form": form, "control": None})
+
+
+@login_required
+@permission_required("controls.change_control", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def control_edit(request, pk: int):
+    control = get_object_or_404(selectors.controls_visible_to(request.user), pk=pk)
+    if not services.can_change_control(request.user, control):
+        raise PermissionDenied("You may change only the controls you own.")
+    can_manage = request.user.has_perm("controls.change_any_control")
+    form = ControlForm(request.POST or None, instance=control, can_manage=can_manage)
+    if request.method == "POST" and form.is_valid():
+        # The form has copied its input onto `control`; the service reloads the row it changes.
+        try:
+            control = services.control_update(
+                control=control, actor=request.user,
+                expected_version=form.cleaned_data.get("expected_version") or 0, **form.service_kwargs(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Control {control.reference} saved.")
+            return redirect("controls:detail", pk=control.pk)
+    return render(request, "controls/control_form.html", {"form": form, "control": control})
+
+
+@login_required
+@permission_required("controls.review_control", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def control_review(request, pk: int):
+    control = get_object_or_404(selectors.controls_visible_to(request.user).select_related("owner"), pk=pk)
+    if not services.can_review_control(request.user, control):
+        raise PermissionDenied("You may review only the controls you own.")
+    form = ReviewForm(request.POST or None, initial={"reviewed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.control_record_review(control=control, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Review recorded: {review.get_outcome_display()}. Next review due {review.next_review_due:%d %b %Y}.",
+            )
+            return redirect("controls:detail", pk=control.pk)
+    return render(request, "controls/control_review.html", {"form": form, "control": control})
+
+
+@login_required
+@permission_required("controls.view_control", raise_exception=True)
+@require_GET
+def control_coverage(request):
+    rows = selectors.coverage(request.user)
+    return render(request, "controls/control_coverage.html", {
+        "rows": rows,
+        "statuses": Control.Status,
+        "total": sum(r.total for r in rows),
+    })

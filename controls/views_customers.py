@@ -1,0 +1,119 @@
+"""HTTP views of the customers (controllers) and which controls apply to each."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from controls import selectors, services
+from controls.forms import CustomerForm, OverrideForm
+from controls.models import CustomerControlOverride
+from controls.views import add_service_errors
+
+
+@login_required
+@permission_required("controls.view_customer", raise_exception=True)
+@require_GET
+def customer_list(request):
+    customers = (
+        selectors.customers_visible_to(request.user)
+        .annotate(service_count=Count("services", distinct=True), override_count=Count("overrides", distinct=True))
+        .order_by("name")
+    )
+    return render(request, "controls/customer_list.html", {
+        "customers": customers,
+        "can_add": request.user.has_perm("controls.add_customer"),
+    })
+
+
+@login_required
+@permission_required("controls.view_customer", raise_exception=True)
+@require_GET
+def customer_detail(request, slug: str):
+    customer = get_object_or_404(
+        selectors.customers_visible_to(request.user).prefetch_related("services"), slug=slug
+    )
+    can_change = request.user.has_perm("controls.change_customer")
+    return render(request, "controls/customer_detail.html", {
+        "customer": customer,
+        "controls": selectors.customer_applicable_controls(customer),
+        "overrides": customer.overrides.select_related("control", "created_by"),
+        "history": selectors.customer_history(customer) if can_change else [],
+        "can_change": can_change,
+        "can_view_controls": request.user.has_perm("controls.view_control"),
+        "override_form": OverrideForm() if can_change else None,
+    })
+
+
+@login_required
+@permission_required("controls.add_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_create(request):
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(actor=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Customer {customer.name} added.")
+            return redirect("customers:detail", slug=customer.slug)
+    return render(request, "controls/customer_form.html", {"form": form, "customer": None})
+
+
+@login_required
+@permission_required("controls.change_customer", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, slug: str):
+    customer = get_object_or_404(selectors.customers_visible_to(request.user), slug=slug)
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_update(
+                customer=customer, actor=request.user,
+                expected_version=form.cleaned_data.get("expected_version") or 0, **form.service_kwargs(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Customer {customer.name} saved.")
+            return redirect("customers:detail", slug=customer.slug)
+    return render(request, "controls/customer_form.html", {"form": form, "customer": customer})
+
+
+@login_required
+@permission_required("controls.change_customer", raise_exception=True)
+@require_POST
+def customer_override_set(request, slug: str):
+    customer = get_object_or_404(selectors.customers_visible_to(request.user), slug=slug)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            override = services.customer_set_override(customer=customer, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{override.get_mode_display()}d {override.control.reference} for {customer}.")
+            return redirect("customers:detail", slug=customer.slug)
+    return render(request, "controls/customer_detail.html", {
+        "customer": customer,
+        "controls": selectors.customer_applicable_controls(customer),
+        "overrides": customer.overrides.select_related("control", "created_by"),
+        "history": selectors.customer_history(customer),
+        "can_change": True,
+        "can_view_controls": request.user.has_perm("controls.view_control"),
+        "override_form": form,
+    }, status=400)
+
+
+@login_required
+@permission_required("controls.change_customer", raise_exception=True)
+@require_POST
+def customer_override_remove(request, slug: str, pk: int):
+    customer = get_object_or_404(selectors.customers_visible_to(request.user), slug=slug)
+    override = get_object_or_404(CustomerControlOverride.objects.select_related("control"), customer=customer, pk=pk)
+    services.customer_remove_override(override=override, actor=request.user)
+    messages.success(request, f"Override for {override.control.reference} removed.")
+    return redirect("customers:detail", slug=customer.slug)

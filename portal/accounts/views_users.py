@@ -1,0 +1,99 @@
+"""User administration: Admin changes, DPO and Auditor may look."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.accounts import selectors, services
+from portal.accounts.forms import UserFilterForm, UserRolesForm
+from portal.accounts.mfa import require_recent_mfa
+from portal.accounts.models import User
+
+PAGE_SIZE = 50
+
+
+@login_required
+@permission_required("accounts.view_user", raise_exception=True)
+@require_GET
+def user_list(request):
+    form = UserFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        filters = {"search": form.cleaned_data["q"], "role": form.cleaned_data["role"], "active": form.active_value()}
+    page = Paginator(selectors.users_for_admin(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "accounts/partials/_user_table.html" if request.htmx else "accounts/user_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("accounts.view_user", raise_exception=True)
+@require_GET
+def user_detail(request, pk: int):
+    subject = get_object_or_404(User.objects.select_related("manager").prefetch_related("groups"), pk=pk)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "subject": subject,
+            "devices": selectors.user_devices(user=subject),
+            "backup_codes_remaining": selectors.user_backup_codes_remaining(user=subject),
+            "events": selectors.user_recent_events(user=subject),
+            "roles_form": UserRolesForm(initial={"roles": subject.role_names}),
+        },
+    )
+
+
+def _apply(request, change, subject: User, done: str):
+    try:
+        changed = change(actor=request.user, user=subject)
+    except services.AccountRuleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done if changed is not False else "Nothing changed.")
+    return redirect("accounts:user_detail", pk=subject.pk)
+
+
+@login_required
+@permission_required("accounts.manage_roles", raise_exception=True)
+@require_POST
+@require_recent_mfa
+def user_roles(request, pk: int):
+    subject = get_object_or_404(User, pk=pk)
+    form = UserRolesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose roles from the list.")
+        return redirect("accounts:user_detail", pk=subject.pk)
+    roles = form.cleaned_data["roles"]
+    return _apply(request, lambda **kw: services.user_set_roles(roles=roles, **kw), subject,
+                  f"Roles of {subject} updated.")
+
+
+@login_required
+@permission_required("accounts.deactivate_user", raise_exception=True)
+@require_POST
+def user_deactivate(request, pk: int):
+    subject = get_object_or_404(User, pk=pk)
+    return _apply(request, services.user_deactivate, subject, f"{subject} was deactivated and can no longer sign in.")
+
+
+@login_required
+@permission_required("accounts.deactivate_user", raise_exception=True)
+@require_POST
+def user_reactivate(request, pk: int):
+    subject = get_object_or_404(User, pk=pk)
+    return _apply(request, services.user_reactivate, subject, f"{subject} was reactivated.")
+
+
+@login_required
+@permission_required("accounts.reset_mfa", raise_exception=True)
+@require_POST
+@require_recent_mfa
+def user_reset_mfa(request, pk: int):
+    subject = get_object_or_404(User, pk=pk)
+    return _apply(request, services.user_reset_mfa, subject,
+                  f"Two-factor authentication of {subject} was reset; they were told by email.")

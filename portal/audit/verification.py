@@ -1,0 +1,118 @@
+"""Proving the audit chain: stream the events in seq order and recompute every hash and link.
+
+Reads plain tuples through a chunked iterator (a server-side cursor on PostgreSQL), so memory
+stays flat however long the trail is. The hash is recomputed with `canonical_bytes`, the same
+function `audit_record` uses when it writes.
+"""
+
+from dataclasses import dataclass, replace
+
+from django.db import models
+
+from portal.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditChainHead, AuditEvent, canonical_bytes, chain_hash
+
+DEFAULT_CHUNK_SIZE = 5000
+
+
+class ChainFault(models.TextChoices):
+    ALTERED = "altered", "altered"
+    MISSING = "missing", "missing or removed"
+    OUT_OF_ORDER = "out_of_order", "out of order"
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """The first event at which the chain stops proving itself."""
+
+    fault: ChainFault
+    seq: int | None
+    event_id: int | None
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"event #{self.seq}" if self.seq is not None else "chain head"
+        if self.event_id is not None:
+            where += f" (id {self.event_id})"
+        return f"{where} {self.fault.label}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    first_seq: int | None
+    last_seq: int | None
+    problem: ChainProblem | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+
+def _broken_link(seq: int, event_id: int, prev_hash: str) -> ChainProblem:
+    """Tell a reordered event (its link points at another event) from an edited one."""
+    linked_seq = AuditEvent.objects.filter(hash=prev_hash).values_list("seq", flat=True).first()
+    if linked_seq is not None:
+        return ChainProblem(
+            ChainFault.OUT_OF_ORDER, seq, event_id,
+            f"it links to event #{linked_seq}, not to #{seq - 1}: events were swapped or reordered",
+        )
+    return ChainProblem(
+        ChainFault.ALTERED, seq, event_id,
+        f"its prev_hash does not match the hash of event #{seq - 1}: #{seq - 1} or #{seq} was edited",
+    )
+
+
+def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> ChainReport:
+    """Check every event from `from_seq` on; stops at the first problem.
+
+    With from_seq > 1 the first event's stored prev_hash is taken as the anchor. Events appended
+    while the check runs (after the chain head was read) are left for the next run.
+    """
+    head = AuditChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
+    rows = AuditEvent.objects.filter(seq__gte=from_seq)
+    if head is not None:
+        rows = rows.filter(seq__lte=head[0])
+    rows = rows.order_by("seq").values_list("id", "prev_hash", "hash", *HASHED_FIELDS)
+
+    expected_seq = from_seq
+    expected_prev = GENESIS_HASH if from_seq <= 1 else None
+    last_id = 0
+    checked = 0
+    for event_id, prev_hash, stored_hash, *fields in rows.iterator(chunk_size=chunk_size):
+        seq = fields[0]
+        problem = None
+        if seq != expected_seq:
+            missing = f"#{expected_seq}" if seq == expected_seq + 1 else f"#{expected_seq} to #{seq - 1}"
+            problem = ChainProblem(ChainFault.MISSING, expected_seq, None,
+                                   f"event {missing} is not in the trail (next present: #{seq}, id {event_id})")
+        elif event_id <= last_id:
+            problem = ChainProblem(ChainFault.OUT_OF_ORDER, seq, event_id,
+                                   f"it was stored before event #{seq - 1} (id {last_id}): rows were swapped")
+        elif expected_prev is not None and prev_hash != expected_prev:
+            problem = _broken_link(seq, event_id, prev_hash)
+        elif chain_hash(prev_hash, canonical_bytes(*fields)) != stored_hash:
+            problem = ChainProblem(ChainFault.ALTERED, seq, event_id,
+                                   "its content no longer matches its hash: the row was edited")
+        if problem is not None:
+            return ChainReport(checked, from_seq if checked else None, expected_seq - 1 if checked else None, problem)
+        expected_seq, expected_prev, last_id = seq + 1, stored_hash, event_id
+        checked += 1
+
+    last_seq = expected_seq - 1
+    report = ChainReport(checked, from_seq if checked else None, last_seq if checked else None)
+    if head is None:
+        if checked:
+            return replace(report, problem=ChainProblem(
+                ChainFault.MISSING, None, None, "the chain head record is missing although events exist"))
+        return report
+    head_seq, head_hash = head
+    if head_seq > last_seq:
+        removed = f"#{last_seq + 1}" if head_seq == last_seq + 1 else f"#{last_seq + 1} to #{head_seq}"
+        return replace(report, problem=ChainProblem(
+            ChainFault.MISSING, last_seq + 1, None,
+            f"the chain head records #{head_seq} but the trail ends at #{last_seq}: {removed} removed"))
+    if checked and head_hash != expected_prev:
+        return replace(report, problem=ChainProblem(
+            ChainFault.ALTERED, last_seq, last_id,
+            "its hash does not match the hash the chain head recorded for it"))
+    return report

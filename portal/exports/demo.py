@@ -1,0 +1,31 @@
+"""Demo data: version 1 of the TOM annex for the first demo customer, published by the demo DPO. Idempotent."""
+
+from portal.accounts.demo import DEMO_DOMAIN
+from portal.accounts.models import User
+from portal.exports.models import AnnexVersion
+from portal.exports.registry import ALL_SUBJECTS
+from portal.exports.selectors import versioned_kinds
+from portal.exports.services import annex_publish
+
+
+def seed(stdout=None) -> list[AnnexVersion]:
+    publisher = User.objects.filter(email=f"dpo@{DEMO_DOMAIN}").first()
+    if publisher is None:
+        return []
+    published = []
+    for kind in versioned_kinds():
+        customers = [key for key, _ in kind.subjects() if key != ALL_SUBJECTS]
+        if not customers:
+            if stdout:
+                stdout.write(f"Exports: no customers yet, so no {kind.label} was published (run seed_demo again).")
+            continue
+        subject = customers[0]
+        if AnnexVersion.objects.filter(kind=kind.name, subject_key=subject).exists():
+            continue
+        if not kind.snapshot(subject).get("measure_count"):
+            continue
+        version = annex_publish(kind_name=kind.name, subject_key=subject, actor=publisher)
+        published.append(version)
+        if stdout:
+            stdout.write(f"Exports: published {version}.")
+    return published

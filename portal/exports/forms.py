@@ -1,0 +1,23 @@
+from django import forms
+
+from portal.exports.registry import kinds_for
+
+
+class ExportRequestForm(forms.Form):
+    """One choice per document the user may request: "<kind>|<subject>", grouped by kind."""
+
+    document = forms.ChoiceField(label="Document")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].choices = [
+            (kind.label, [(f"{kind.name}|{key}", label) for key, label in kind.subjects()]) for kind in kinds_for(user)
+        ]
+
+    def cleaned_request(self) -> tuple[str, str]:
+        kind_name, _, subject_key = self.cleaned_data["document"].partition("|")
+        return kind_name, subject_key
+
+
+class AnnexPublishForm(forms.Form):
+    content_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)

@@ -1,0 +1,38 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.exports.registry import ALL_SUBJECTS_URL_KEY, get_kind
+from portal.exports.rendering import render_document
+from portal.exports.selectors import subject_from_url
+
+TOM_ANNEX = "controls.tom_annex"
+
+
+class Command(BaseCommand):
+    help = "Render the TOM annex for one customer (or all) to a PDF file, synchronously, as the export job does."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customer", required=True, help=f"customer slug, or {ALL_SUBJECTS_URL_KEY!r}")
+        parser.add_argument("--output", required=True, type=Path, help="the PDF file to write")
+
+    def handle(self, *args, customer, output, **options):
+        output = Path(output)
+        try:
+            kind = get_kind(TOM_ANNEX)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        subject_key = subject_from_url(customer)
+        if subject_key not in dict(kind.subjects()):
+            raise CommandError(f"no active customer with the slug {customer!r}")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        partial = output.with_name(f".{output.name}.part")
+        try:
+            with partial.open("wb") as target:
+                document = render_document(kind, subject_key, target)
+            partial.replace(output)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        state = f"version {document.version.number}" if document.version else "draft (not published)"
+        self.stdout.write(f"Wrote {output} ({state}, SHA-256 {document.printed_sha256})")

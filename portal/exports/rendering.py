@@ -1,0 +1,175 @@
+"""Turning a kind's content snapshot into a PDF: hashes, the verification QR code, WeasyPrint.
+
+The export job, the publish service and `manage.py export_tom_annex` all call render_document(),
+so a document looks the same whichever way it was made.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.exports.models import AnnexVersion
+from portal.exports.registry import ExportKind
+
+PDF_TEMPLATE_DIR = "pdf/"
+
+
+def canonical_json(data) -> bytes:
+    """One byte sequence per value: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def content_sha256(content: dict) -> str:
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def snapshot_sha256(*, kind: str, subject_key: str, number: int, published_at: datetime, content: dict) -> str:
+    """The hash a published version prints: its content bound to the kind, subject, number and date."""
+    return hashlib.sha256(
+        canonical_json(
+            {
+                "kind": kind,
+                "subject": subject_key,
+                "number": number,
+                "published_at": published_at.isoformat(),
+                "content": content,
+            }
+        )
+    ).hexdigest()
+
+
+def verify_url(sha256: str) -> str:
+    return f"{settings.SITE_URL}{reverse('verify:document', kwargs={'sha256': sha256})}"
+
+
+def qr_data_uri(url: str) -> str:
+    """The URL as an SVG QR code in a data URI (medium error correction, no external files)."""
+    return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2)
+
+
+def latest_version(kind: ExportKind | str, subject_key: str) -> AnnexVersion | None:
+    name = kind if isinstance(kind, str) else kind.name
+    return AnnexVersion.objects.filter(kind=name, subject_key=subject_key).order_by("-number").first()
+
+
+@dataclass
+class RenderedDocument:
+    file_name: str
+    content_sha256: str
+    printed_sha256: str  # the snapshot hash of a published version; the content hash for a draft
+    version: AnnexVersion | None
+
+
+def document_context(kind: ExportKind, content: dict, *, version: AnnexVersion | None, digest: str) -> dict:
+    published = version is not None
+    printed = version.snapshot_sha256 if published else digest
+    url = verify_url(printed) if published else ""
+    return {
+        "kind": kind,
+        "doc": content,
+        "version": version,
+        "is_draft": kind.versioned and not published,
+        "printed_sha256": printed,
+        "verify_url": url,
+        "qr_data_uri": qr_data_uri(url) if url else "",
+        "processor": settings.ORGANISATION_NAME,
+        "effective_date": timezone.localdate(version.published_at) if published else timezone.localdate(),
+        "generated_at": timezone.localtime(),
+        "latest_version": None if published or not kind.versioned else latest_version(kind, content["subject_key"]),
+    }
+
+
+def write_pdf(html: str, target: BinaryIO) -> None:
+    from weasyprint import HTML
+
+    # Relative URLs in PDF templates (fonts, images) resolve against static/, so fonts are embedded from the repo.
+    HTML(string=html, base_url=str(settings.BASE_DIR / "static") + "/").write_pdf(target=target)
+
+
+def render_document(
+    kind: ExportKind,
+    subject_key: str,
+    target: BinaryIO,
+    *,
+    content: dict | None = None,
+    version: AnnexVersion | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RenderedDocument:
+    """Render one document into `target`.
+
+    Without `version`, a versioned kind prints the latest published version when the content still
+    matches it, and is otherwise marked as a draft (its hash is then not verifiable).
+    """
+    content = kind.snapshot(subject_key) if content is None else content
+    digest = content_sha256(content)
+    if version is None and kind.versioned:
+        latest = latest_version(kind, subject_key)
+        if latest is not None and latest.content_sha256 == digest:
+            version = latest
+    if progress:
+        progress(30)
+    html = render_to_string(PDF_TEMPLATE_DIR + kind.template, document_context(kind, content, version=version,
+                                                                                digest=digest))
+    if progress:
+        progress(50)
+    write_pdf(html, target)
+    return RenderedDocument(
+        file_name=kind.filename(content, version=version.number if version else None),
+        content_sha256=digest,
+        printed_sha256=version.snapshot_sha256 if version else digest,
+        version=version,
+    )
+
+
+def _items(content: dict | None) -> dict[str, dict]:
+    if not content:
+        return {}
+    return {item["reference"]: item for section in content.get("sections", []) for item in section.get("items", [])}
+
+
+def _sections(content: dict | None) -> dict[str, dict]:
+    if not content:
+        return {}
+    return {s["id"]: {k: v for k, v in s.items() if k != "items"} for s in content.get("sections", [])}
+
+
+def content_diff(old: dict | None, new: dict) -> dict:
+    """Added, removed and changed measures (by reference), changed sections and changed details."""
+    before, after = _items(old), _items(new)
+    changed = []
+    for ref in sorted(set(before) & set(after)):
+        fields = sorted(k for k in set(before[ref]) | set(after[ref]) if before[ref].get(k) != after[ref].get(k))
+        if fields:
+            changed.append({"reference": ref, "title": after[ref].get("title", ""), "fields": fields,
+                            "before": {f: before[ref].get(f) for f in fields},
+                            "after": {f: after[ref].get(f) for f in fields}})
+    old_sections, new_sections = _sections(old), _sections(new)
+    sections = [
+        {"id": sid, "title": new_sections[sid].get("title", sid),
+         "fields": sorted(k for k in new_sections[sid] if old_sections.get(sid, {}).get(k) != new_sections[sid][k])}
+        for sid in new_sections
+        if old is not None and old_sections.get(sid) != new_sections[sid]
+    ]
+    details = sorted(
+        k for k in (set(old or {}) | set(new)) - {"sections"} if old is not None and (old or {}).get(k) != new.get(k)
+    )
+    return {
+        "added": [{"reference": r, "title": after[r].get("title", "")} for r in sorted(set(after) - set(before))],
+        "removed": [{"reference": r, "title": before[r].get("title", "")} for r in sorted(set(before) - set(after))],
+        "changed": changed,
+        "sections": sections,
+        "details": details,
+    }
+
+
+def diff_is_empty(diff: dict) -> bool:
+    return not any(diff.get(k) for k in ("added", "removed", "changed", "sections", "details"))

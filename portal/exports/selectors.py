@@ -1,0 +1,79 @@
+"""Reads of export jobs and published versions, scoped to the user."""
+
+from django.db.models import QuerySet
+
+from portal.exports.models import AnnexVersion, ExportJob
+from portal.exports.registry import ALL_SUBJECTS, ALL_SUBJECTS_URL_KEY, ExportKind, kinds
+from portal.exports.rendering import content_diff, content_sha256, latest_version
+
+
+def jobs_visible_to(user) -> QuerySet[ExportJob]:
+    """Own jobs; every job for those who may download any export (DPO, admin, auditor)."""
+    qs = ExportJob.objects.select_related("requested_by")
+    if user.has_perm("exports.download_any_exportjob"):
+        return qs
+    return qs.filter(requested_by=user)
+
+
+def my_jobs(user, limit: int = 50) -> list[ExportJob]:
+    return list(ExportJob.objects.filter(requested_by=user).order_by("-created_at")[:limit])
+
+
+def versions_visible_to(user) -> QuerySet[AnnexVersion]:
+    if not user.has_perm("exports.view_annexversion"):
+        return AnnexVersion.objects.none()
+    return AnnexVersion.objects.select_related("published_by")
+
+
+def versioned_kinds() -> list[ExportKind]:
+    return [kind for kind in kinds() if kind.versioned]
+
+
+def subject_from_url(key: str) -> str:
+    return ALL_SUBJECTS if key == ALL_SUBJECTS_URL_KEY else key
+
+
+def subject_to_url(key: str) -> str:
+    return ALL_SUBJECTS_URL_KEY if key == ALL_SUBJECTS else key
+
+
+def annex_overview(kind: ExportKind) -> list[dict]:
+    """Each subject with its latest published version and whether the current content differs from it."""
+    latest: dict[str, AnnexVersion] = {}
+    for version in AnnexVersion.objects.filter(kind=kind.name).order_by("subject_key", "-number"):
+        latest.setdefault(version.subject_key, version)
+    rows = []
+    for key, label in kind.subjects():
+        version = latest.get(key)
+        current = content_sha256(kind.snapshot(key))
+        rows.append({
+            "key": key, "url_key": subject_to_url(key), "label": label, "version": version,
+            "changed": version is None or version.content_sha256 != current,
+        })
+    return rows
+
+
+def annex_status(kind: ExportKind, subject_key: str) -> dict:
+    """The current content, its hash, the last published version and the diff against it."""
+    content = kind.snapshot(subject_key)
+    previous = latest_version(kind, subject_key)
+    diff = content_diff(previous.snapshot if previous else None, content)
+    digest = content_sha256(content)
+    return {
+        "content": content, "content_sha256": digest, "previous": previous, "diff": diff,
+        "changed": previous is None or previous.content_sha256 != digest,
+        "versions": list(AnnexVersion.objects.filter(kind=kind.name, subject_key=subject_key)
+                         .select_related("published_by").order_by("-number")),
+    }
+
+
+def version_verify(sha256: str) -> dict:
+    """What the public verification page may say about a fingerprint, and nothing more."""
+    version = AnnexVersion.objects.filter(snapshot_sha256=sha256.lower()).first()
+    if version is None:
+        return {"genuine": False}
+    newest = latest_version(version.kind, version.subject_key)
+    return {
+        "genuine": True, "version": version,
+        "superseded_by": newest if newest and newest.number > version.number else None,
+    }

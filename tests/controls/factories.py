@@ -1,0 +1,48 @@
+import factory
+
+from controls.models import Control, Customer, CustomerControlOverride, Service
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"service-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+
+
+class ControlFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Control
+
+    reference = factory.Sequence(lambda n: f"TST-CTL-{n:04d}")
+    title = factory.Sequence(lambda n: f"Test measure {n}")
+    description = "Database volumes are encrypted with AES-256-GCM; keys are held in the cloud KMS."
+    scc_category = "pseudonymisation_encryption"
+    art32_points = factory.LazyFunction(lambda: ["a"])
+    kind = Control.Kind.TECHNICAL
+    status = Control.Status.IMPLEMENTED
+    parameters = factory.LazyFunction(lambda: {"cipher": "AES-256-GCM"})
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Sequence(lambda n: f"Customer {n} GmbH")
+    slug = factory.Sequence(lambda n: f"customer-{n}")
+    contract_reference = factory.Sequence(lambda n: f"DPA-{n:04d}")
+    notice_contact_name = "Petra Privacy"
+    notice_contact_email = "privacy@customer.example"
+    breach_notice_hours = 24
+
+
+class OverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerControlOverride
+
+    customer = factory.SubFactory(CustomerFactory)
+    control = factory.SubFactory(ControlFactory)
+    mode = CustomerControlOverride.Mode.EXCLUDE
+    reason = "The customer runs this measure itself."
