@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from controls.models import Control, Customer, CustomerControlOverride, Review, Service
+from controls.services_status import control_refresh_status
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, masked_changes
 
@@ -156,10 +157,16 @@ def control_update(*, control: Control, actor, expected_version: int, **changes:
     locked.version += 1
     locked.updated_at = timezone.now()
     fields = [n for n in CONTROL_FIELDS if n in diff]
+    if "status" in diff:
+        # A person chose this status: the automation no longer has a status of its own to return to.
+        locked.status_before_attention, locked.attention_reason = "", ""
+        fields += ["status_before_attention", "attention_reason"]
     locked.save(update_fields=[*fields, "version", "updated_at"])
     for name, values in m2m_new.items():
         getattr(locked, name).set(values)
     audit_record(action=AuditAction.CONTROL_UPDATED, actor=actor, target=locked, changes=masked_changes(diff))
+    if {"status", "next_review_due"} & set(diff):
+        control_refresh_status(control=locked, actor=actor)
     return locked
 
 
@@ -194,14 +201,20 @@ def control_record_review(
     )
     before = {n: getattr(locked, n) for n in ("status", "last_reviewed_on", "next_review_due")}
     locked.status = STATUS_AFTER_REVIEW[outcome]
+    locked.status_before_attention, locked.attention_reason = "", ""
     locked.last_reviewed_on = max(reviewed_on, locked.last_reviewed_on or reviewed_on)
     locked.next_review_due = add_months(locked.last_reviewed_on, locked.review_cadence_months)
     locked.version += 1
     locked.updated_at = timezone.now()
-    locked.save(update_fields=["status", "last_reviewed_on", "next_review_due", "version", "updated_at"])
+    locked.save(update_fields=[
+        "status", "status_before_attention", "attention_reason", "last_reviewed_on", "next_review_due", "version",
+        "updated_at",
+    ])
     diff = {n: (before[n], getattr(locked, n)) for n in before if before[n] != getattr(locked, n)}
     diff["outcome"] = (None, outcome.value)
     audit_record(action=AuditAction.CONTROL_REVIEWED, actor=actor, target=locked, changes=masked_changes(diff))
+    # The review outcome sets the status; expired evidence still puts the control on attention afterwards.
+    control_refresh_status(control=locked, actor=actor)
     return review
 
 

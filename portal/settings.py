@@ -196,6 +196,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 ANNEX_KEY_PROVIDER = env_str("ANNEX_KEY_PROVIDER", "portal.security.keys.LocalKeyringProvider")
 ANNEX_KEYRING_FILE = Path(env_str("ANNEX_KEYRING_FILE", str(VAR_DIR / "keyring.json")))
 ANNEX_ENCRYPTED_FILES_DIR = Path(env_str("ANNEX_ENCRYPTED_FILES_DIR", str(VAR_DIR / "encrypted")))
+# Evidence uploads: larger files are refused before anything is stored.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 
 # Email: console by default, SMTP via EMAIL_URL=submission://user:pass@host:587
 _EMAIL_SCHEMES = {"console", "locmem", "dummy", "smtp", "smtps", "submission"}
@@ -241,6 +243,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-daily-digests": {
         "task": "notifications.digests_queue",
         "schedule": crontab(hour=env_int("REMINDER_DIGEST_HOUR", 7, minimum=0), minute=0),
+    },
+    "controls-status-sweep": {
+        "task": "controls.status_sweep",
+        "schedule": crontab(hour=env_int("CONTROL_STATUS_SWEEP_HOUR", 2, minimum=0), minute=15),
     },
 }
 # Reminders: moments missed by more than this many days (e.g. after an outage) are not sent late.

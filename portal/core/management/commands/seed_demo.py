@@ -20,8 +20,10 @@ class Command(BaseCommand):
         if not settings.ANNEX_DEMO_MODE:
             raise CommandError("seed_demo only runs with ANNEX_DEMO_MODE=true (never in production).")
         accounts = seed_users()
-        # Each app may ship a demo module with seed(stdout); they run in INSTALLED_APPS order.
-        for config in apps.get_app_configs():
+        # Each app may ship a demo module with seed(stdout). Domain apps run first, so the backbones'
+        # demos (exports publishing an annex, notifications) find the domain data they build on.
+        configs = sorted(apps.get_app_configs(), key=lambda c: c.name.startswith("portal."))
+        for config in configs:
             if config.name != "portal.accounts" and module_has_submodule(config.module, "demo"):
                 importlib.import_module(f"{config.name}.demo").seed(stdout=self.stdout)
         if quiet_accounts:
