@@ -25,6 +25,7 @@ class Context:
     scale: dict
     rng: random.Random
     log: Callable[[str], None]
+    owner_ids: list[int] | None = None
 
 
 def _copy_rows(table: str, columns: list[str], rows: Iterator[tuple], batch: int = 20_000) -> int:
@@ -118,8 +119,91 @@ def make_audit_events(ctx: Context) -> None:
     ctx.log(f"audit events: {n} appended (chain head #{state['seq']})")
 
 
-# Domain generators register here in the order they must run.
-GENERATORS: list[Callable[[Context], None]] = [make_users, make_audit_events]
+BENCH_SERVICES = 10  # controls are spread over these, so each bench customer has controls/10 applicable
+OWNERS = 200
+
+
+def make_roles(ctx: Context) -> None:
+    """A DPO and OWNERS security officers among the bench users (they own the controls)."""
+    from django.contrib.auth.models import Group
+
+    from portal.accounts.models import User
+    from portal.accounts.roles import Role, roles_sync
+
+    roles_sync()
+    officer = Group.objects.get(name=Role.SECURITY_OFFICER)
+    ids = list(User.objects.filter(email__endswith="@bench.annex.test").order_by("pk").values_list("pk", flat=True)
+               [:OWNERS])
+    User.groups.through.objects.bulk_create([User.groups.through(user_id=pk, group_id=officer.pk) for pk in ids],
+                                            ignore_conflicts=True)
+    ctx.owner_ids = ids
+    ctx.log(f"roles: {len(ids)} security officers")
+
+
+def make_controls(ctx: Context, *, count: int | None = None, prefix: str = "BENCH", due_in_days=None) -> int:
+    """Controls spread over categories, services, owners and review dates; returns how many were made."""
+    from controls.categories import category_ids
+    from controls.models import Control, Service
+
+    count = ctx.scale["controls"] if count is None else count
+    services = [Service.objects.get_or_create(slug=f"bench-svc-{i}", defaults={"name": f"Bench service {i}"})[0]
+                for i in range(BENCH_SERVICES)]
+    categories = category_ids()
+    statuses = [Control.Status.IMPLEMENTED, Control.Status.VERIFIED, Control.Status.PLANNED,
+                Control.Status.NEEDS_ATTENTION]
+    owner_ids = getattr(ctx, "owner_ids", None) or [None]
+    today = datetime.now(UTC).date()
+    rng = ctx.rng
+    made = 0
+    batch = 5_000
+    for start in range(0, count, batch):
+        rows = []
+        for i in range(start, min(start + batch, count)):
+            due = today + timedelta(days=due_in_days if due_in_days is not None else rng.randint(-60, 300))
+            rows.append(Control(
+                reference=f"{prefix}-{i:06d}", title=f"Measure {i}: encrypted transport for service {i % 97}",
+                description=("TLS 1.3 with AES-256-GCM on every external endpoint; certificates from the "
+                             "internal CA rotate every 90 days; HSTS preloaded. ") * 2,
+                scc_category=categories[i % len(categories)], art32_points=["a", "b"][: 1 + i % 2],
+                kind=Control.Kind.TECHNICAL if i % 3 else Control.Kind.ORGANISATIONAL,
+                owner_id=owner_ids[i % len(owner_ids)], status=statuses[i % len(statuses)],
+                parameters={"tls_min_version": "1.3", "cipher": "AES-256-GCM"}, review_cadence_months=12,
+                last_reviewed_on=due - timedelta(days=365), next_review_due=due, applies_to_all_services=False,
+                tags=["bench"],
+            ))
+        created = Control.objects.bulk_create(rows, batch_size=1_000)
+        through = Control.services.through
+        through.objects.bulk_create(
+            [through(control_id=c.pk, service_id=services[(start + j) % BENCH_SERVICES].pk)
+             for j, c in enumerate(created)], batch_size=5_000)
+        made += len(created)
+    return made
+
+
+def make_control_register(ctx: Context) -> None:
+    ctx.log(f"controls: {make_controls(ctx)} created over {BENCH_SERVICES} services")
+
+
+def make_customers(ctx: Context) -> None:
+    from controls.models import Customer, Service
+
+    services = list(Service.objects.filter(slug__startswith="bench-svc-").order_by("slug"))
+    for i in range(ctx.scale["customers"]):
+        customer, _ = Customer.objects.get_or_create(
+            slug=f"bench-customer-{i:03d}",
+            defaults={"name": f"Bench Customer {i:03d} GmbH", "contract_reference": f"DPA-B-{i:04d}",
+                      "notice_contact_name": "Privacy Office", "notice_contact_email": f"privacy{i}@customer.test",
+                      "breach_notice_hours": 24},
+        )
+        customer.services.set([services[i % len(services)]])
+    ctx.log(f"customers: {ctx.scale['customers']} (each with {ctx.scale['controls'] // BENCH_SERVICES} controls)")
+
+
+# Domain generators run in this order. The reminder-sweep items are added by the benchmark itself
+# (bench/scenarios.py), after the page measurements, so pages are measured at the register's size.
+GENERATORS: list[Callable[[Context], None]] = [
+    make_users, make_roles, make_control_register, make_customers, make_audit_events,
+]
 
 
 def generate(scale_name: str, *, log: Callable[[str], None] = print, seed: int = 20261127) -> None:

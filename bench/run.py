@@ -221,11 +221,17 @@ def main() -> None:
         sessions = [verified_session(dpo) for _ in range(LOAD_CONNECTIONS)]
         figure = load(scenarios.load_paths(dpo), sessions)
         results["load"] = figure
-        results.update(load_rps=figure["rps"], load_p99_ms=figure["p99_ms"], load_errors=figure["errors"])
+        results.update(load_rps=figure["rps"], load_p50_ms=figure["p50_ms"], load_p99_ms=figure["p99_ms"],
+                       load_errors=figure["errors"])
         log(f"load: {figure}")
     finally:
         stop(server)
-    for name, figure in scenarios.offline(measure_command):
+    figure = scenarios.annex(dpo)
+    results.update(figure)
+    log(f"annex: {figure}")
+    from bench.dataset import SCALES
+
+    for name, figure in scenarios.offline(measure_command, SCALES[scale], log):
         results.update(figure)
         log(f"{name}: {figure}")
     out = ROOT / "bench" / "results.json"

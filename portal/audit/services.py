@@ -35,6 +35,24 @@ def masked_changes(
     return _jsonable(result)
 
 
+def _normalised_changes(changes: Mapping[str, Any] | None, *, masked: Iterable[str]) -> dict:
+    """Every (before, after) tuple becomes {"before", "after"}; secret and personal fields are masked.
+
+    Applied to every event, so a service cannot store a secret by passing a raw tuple. Other values
+    (filters, counts) are kept as they are, unless their name marks them as secret.
+    """
+    hidden = ALWAYS_MASKED | set(masked)
+    result: dict[str, Any] = {}
+    for field, value in (changes or {}).items():
+        if isinstance(value, tuple) and len(value) == 2:
+            result.update(masked_changes({field: value}, masked=hidden))
+        elif field in hidden and not (isinstance(value, dict) and set(value) == {"before", "after"}):
+            result[field] = MASK
+        else:
+            result[field] = value
+    return _jsonable(result)
+
+
 def diff_fields(instance: models.Model, before: Mapping[str, Any], fields: Iterable[str]) -> dict[str, tuple]:
     """Compare a snapshot taken before an edit with the instance now; only changed fields."""
     out = {}
@@ -78,7 +96,7 @@ def audit_record(
         target_type=str(target_type)[:64],
         target_id=str(target_id)[:64],
         target_label=str(target_label)[:254],
-        changes=_jsonable(dict(changes or {})),
+        changes=_normalised_changes(changes, masked=getattr(target, "audit_masked_fields", ())),
         ip=normalise_ip(ctx.ip),
         user_agent=ctx.user_agent[:300],
         request_id=ctx.request_id[:64],

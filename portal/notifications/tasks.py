@@ -33,6 +33,22 @@ def notification_deliver_task(self, notification_id: int) -> str:
     return "sent" if sent else "skipped"
 
 
+@shared_task(name="notifications.deliver_batch", acks_late=True)
+def notifications_deliver_batch_task(notification_ids: list[int]) -> dict:
+    """Send a batch of notices; one that fails is counted and handed to its own retrying task."""
+    sent = failed = 0
+    for notification_id in notification_ids:
+        try:
+            if services.notification_deliver(notification_id=notification_id):
+                sent += 1
+        except Exception as exc:  # as in notification_deliver_task: any backend error is retried
+            failed += 1
+            services.notification_record_failure(notification_id=notification_id,
+                                                 error=f"{type(exc).__name__}: {exc}", final=False)
+            notification_deliver_task.apply_async((notification_id,), countdown=_backoff(0))
+    return {"sent": sent, "failed": failed}
+
+
 @shared_task(name="notifications.reminders_sweep", acks_late=True)
 def reminders_sweep_task() -> dict:
     report = services.reminders_sweep()

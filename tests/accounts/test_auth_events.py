@@ -72,7 +72,7 @@ def test_a_wrong_mfa_code_is_refused_with_a_message_and_audited(client):
     response = client.post(reverse("accounts:mfa_verify"), {"code": wrong})
     assert response.status_code == 200
     assert "not valid" in response.content.decode()
-    assert events(AuditAction.MFA_FAILED)[0].changes["stage"] == ["", "sign-in"]
+    assert events(AuditAction.MFA_FAILED)[0].changes["stage"] == {"before": "", "after": "sign-in"}
     assert client.get(reverse("portal:dashboard"))["Location"].startswith(reverse("accounts:mfa_verify"))
 
 

@@ -52,7 +52,7 @@ def test_a_backup_code_verifies_a_session_once_and_is_audited(client):
     response = client.post(reverse("accounts:mfa_verify"), {"code": codes[3].upper()})
     assert response.status_code == 302 and response["Location"] == reverse("portal:dashboard")
     used = events(AuditAction.MFA_BACKUP_CODE_USED)
-    assert len(used) == 1 and used[0].changes["remaining"] == [None, 9]
+    assert len(used) == 1 and used[0].changes["remaining"] == {"before": None, "after": 9}
 
     client.logout()
     client.force_login(user)

@@ -49,7 +49,7 @@ def test_removing_one_of_two_devices_keeps_the_session_and_audits(signed_in):
     assert response.status_code == 302 and response["Location"] == reverse("accounts:security")
     assert not TOTPDevice.objects.filter(pk=spare.pk).exists()
     [event] = events(AuditAction.MFA_DEVICE_REMOVED)
-    assert event.actor_id == user.pk and event.changes["device"] == ["Spare", None]
+    assert event.actor_id == user.pk and event.changes["device"] == {"before": "Spare", "after": None}
     assert client.get(reverse("portal:dashboard")).status_code == 200
 
 

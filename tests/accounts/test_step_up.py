@@ -82,4 +82,4 @@ def test_step_up_with_a_wrong_code_is_refused_and_audited(signed_in):
     response = client.post(reverse("accounts:mfa_step_up"), {"code": "12345678", "next": "/"})
     assert response.status_code == 200
     assert response.context["form"].errors["code"]
-    assert events(AuditAction.MFA_FAILED)[0].changes["stage"] == ["", "step-up"]
+    assert events(AuditAction.MFA_FAILED)[0].changes["stage"] == {"before": "", "after": "step-up"}

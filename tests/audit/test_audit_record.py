@@ -55,3 +55,19 @@ def test_a_user_who_acted_cannot_be_deleted_so_the_trail_never_needs_an_update()
 
     with pytest.raises(ProtectedError):
         user.delete()
+
+
+@pytest.mark.django_db
+def test_raw_before_after_tuples_are_stored_masked_for_secrets_and_the_targets_personal_fields():
+    user = UserFactory(employee_id="E-42")
+    event = audit_record(
+        action="user.updated", target=user,
+        changes={"password": ("old", "new"), "employee_id": ("E-41", "E-42"), "department": ("Ops", "Legal"),
+                 "filters": {"q": "x"}},
+    )
+    assert event.changes == {
+        "password": {"before": "***", "after": "***"},
+        "employee_id": {"before": "***", "after": "***"},
+        "department": {"before": "Ops", "after": "Legal"},
+        "filters": {"q": "x"},
+    }

@@ -162,3 +162,23 @@ def test_the_demo_seed_creates_in_app_notices_once():
 
     assert Notification.objects.filter(reason="demo.notice").count() == len(demo.DEMO_NOTICES)
     assert not Notification.objects.filter(reason="demo.notice", channel="email").exists()
+
+
+def test_a_sweep_sends_its_emails_in_batches_and_hands_a_failing_one_to_its_own_retries(
+    settings, eager_retries, django_capture_on_commit_callbacks, monkeypatch
+):
+    from portal.notifications import services
+
+    settings.EMAIL_BACKEND = "tests.notifications.backends.FlakyBackend"
+    FlakyBackend.failures_left = 1  # the first send of the batch fails once
+    monkeypatch.setattr(services, "DELIVERY_BATCH", 2)
+    for _ in range(3):
+        make_control(owner=UserFactory(), due=DUE)
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep(today=DUE - timedelta(days=7))
+
+    emails = Notification.objects.filter(channel="email")
+    assert emails.count() == 3
+    assert set(emails.values_list("status", flat=True)) == {Notification.Status.SENT}
+    assert sorted(emails.values_list("attempts", flat=True)) == [1, 1, 2]
+    assert len(mail.outbox) == 3
