@@ -1,12 +1,18 @@
-"""Demo data for the control inventory: the TOM catalogue, owners, review dates and three customers. Idempotent."""
+"""Demo data for the control inventory: the TOM catalogue, owners, review dates, evidence and three customers.
 
+Idempotent: a second run changes nothing.
+"""
+
+import io
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from controls.catalogue_loader import load_catalogue
-from controls.models import Control, Customer, CustomerControlOverride, Service
+from controls.models import Control, Customer, CustomerControlOverride, Evidence, Service
+from controls.services_evidence import evidence_add
+from controls.services_status import controls_refresh_status
 from portal.accounts.demo import DEMO_DOMAIN
 from portal.accounts.models import User
 
@@ -20,6 +26,42 @@ DEMO_CUSTOMERS = [
      [("TOM-MIN-02", "exclude", "Contoso runs its own support desk; our support tools never see their data.")]),
     ("fabrikam-finance", "Fabrikam Finance AB", "DPA-2025-003", "Sofia Berg", "dataprotection@fabrikam.example",
      12, ["hosting", "support", "analytics", "archive"], []),
+]
+
+PEN_TEST_SUMMARY = b"""# External penetration test, summary
+
+Scope: public web application, API gateway, VPN concentrator.
+Tester: independent firm under NDA; grey-box, 5 days.
+
+| finding | severity | status |
+|---|---|---|
+| TLS 1.2 offered on the legacy API gateway | medium | fixed, retested |
+| Verbose error page on /api/v1/export | low | fixed |
+
+No critical or high findings.
+"""
+
+TLS_SCAN = b"""TLS scan of annex-edge-1 .. annex-edge-4
+Protocols: TLSv1.3 only
+Ciphers: TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256
+HSTS: max-age=63072000; includeSubDomains
+"""
+
+# reference, kind, title, content (bytes for files, a URL for links, text for notes), filename, valid-until offset
+DEMO_EVIDENCE = [
+    ("TOM-PEN-01", Evidence.Kind.FILE, "Penetration test report (summary)", PEN_TEST_SUMMARY, "pentest-summary.md",
+     300),
+    ("TOM-TRN-01", Evidence.Kind.FILE, "TLS configuration scan", TLS_SCAN, "tls-scan.txt", 60),
+    ("TOM-ENC-01", Evidence.Kind.LINK, "KMS key policy and rotation settings",
+     "https://kms.example.internal/keys/annex-data/policy", "", None),
+    ("TOM-VUL-01", Evidence.Kind.LINK, "Weekly vulnerability scan dashboard",
+     "https://scanner.example.internal/reports/weekly", "", 25),
+    # Expires within 14 days: the owner's reminder and the register show it.
+    ("TOM-IAM-01", Evidence.Kind.NOTE, "MFA enforcement check",
+     "Identity provider policy export checked: MFA required for all 48 accounts, no exemptions.", "", 10),
+    # Already expired and the only evidence: the status automation puts the control on "needs attention".
+    ("TOM-BCK-01", Evidence.Kind.NOTE, "Restore test protocol",
+     "Full restore of the production database from the off-site copy took 47 minutes; checksums matched.", "", -5),
 ]
 
 # Owner by reference prefix: the security officer runs the technical measures, the DPO the governance ones.
@@ -67,8 +109,29 @@ def seed(stdout=None) -> None:
                         customer=customer, control=controls[reference],
                         defaults={"mode": mode, "reason": reason, "created_by": dpo},
                     )
+    evidence_added = _seed_evidence(dpo, today)
+    sweep = controls_refresh_status()
     if stdout is not None:
         stdout.write(
             f"controls: catalogue {len(report.created)} created, {len(report.updated)} updated; "
-            f"{Control.objects.count()} controls; {created} customers added"
+            f"{Control.objects.count()} controls; {created} customers added; {evidence_added} evidence added; "
+            f"{len(sweep.changes)} status changes"
         )
+
+
+def _seed_evidence(actor, today) -> int:
+    if actor is None:
+        return 0
+    controls = {c.reference: c for c in Control.objects.filter(reference__in=[e[0] for e in DEMO_EVIDENCE])}
+    added = 0
+    for reference, kind, title, content, filename, until in DEMO_EVIDENCE:
+        control = controls.get(reference)
+        if control is None or Evidence.objects.filter(control=control, title=title).exists():
+            continue
+        valid_until = today + timedelta(days=until) if until is not None else None
+        extra = {"upload": io.BytesIO(content), "filename": filename} if kind == Evidence.Kind.FILE else (
+            {"url": content} if kind == Evidence.Kind.LINK else {"text": content})
+        evidence_add(control=control, actor=actor, kind=kind, title=title, valid_until=valid_until,
+                     valid_from=min(today, valid_until) if valid_until else today, **extra)
+        added += 1
+    return added

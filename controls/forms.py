@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 
 from controls.categories import category_choices
-from controls.models import ART32_POINTS, Control, Customer, CustomerControlOverride, Review, Service
+from controls.models import ART32_POINTS, Control, Customer, CustomerControlOverride, Evidence, Review, Service
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 
@@ -180,3 +180,40 @@ class OverrideForm(forms.Form):
     control = forms.ModelChoiceField(queryset=Control.objects.order_by("reference"))
     mode = forms.ChoiceField(choices=CustomerControlOverride.Mode.choices, widget=forms.RadioSelect)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Why this customer differs.")
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class EvidenceForm(forms.Form):
+    """One form for the three kinds; the service checks that the chosen kind has its content."""
+
+    kind = forms.ChoiceField(choices=Evidence.Kind.choices, widget=forms.RadioSelect, initial=Evidence.Kind.FILE)
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    file = forms.FileField(
+        required=False, help_text="PDF, image, text/CSV/Markdown/JSON or an Office/OpenDocument file.",
+        allow_empty_file=True,
+    )
+    url = forms.URLField(label="Link", required=False, max_length=500, assume_scheme="https")
+    text = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    valid_from = forms.DateField(required=False, widget=DATE_WIDGET)
+    valid_until = forms.DateField(
+        label="Valid until", required=False, widget=DATE_WIDGET,
+        help_text="When this evidence stops proving the control; leave empty if it does not expire.",
+    )
+
+    def clean_url(self):
+        url = self.cleaned_data.get("url") or ""
+        if url and not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError("Use an http or https address.")
+        return url
+
+
+class EvidenceRemoveForm(forms.Form):
+    reason = forms.CharField(max_length=500, help_text="Why this evidence no longer counts.")
+
+
+class ControlImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, comma-separated, with a header row.")
+    check_only = forms.BooleanField(label="Check only, import nothing", required=False)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from controls.categories import Category, scc_categories
-from controls.models import CategoryStatement, Control, Customer, CustomerControlOverride, Review
+from controls.models import CategoryStatement, Control, Customer, CustomerControlOverride, Evidence, Review
 from portal.audit.models import AuditEvent
 
 SORTS = {
@@ -30,6 +30,11 @@ def controls_visible_to(user) -> QuerySet[Control]:
     if not user.has_perm("controls.view_control"):
         return Control.objects.none()
     return Control.objects.all()
+
+
+def evidence_visible_to(user) -> QuerySet[Evidence]:
+    """Evidence of the controls the user may see, removed items included (they stay on the record)."""
+    return Evidence.objects.filter(control__in=controls_visible_to(user)).select_related("control")
 
 
 def customers_visible_to(user) -> QuerySet[Customer]:
@@ -91,6 +96,7 @@ def control_detail(user, pk: int) -> Control:
         "services",
         Prefetch("related", queryset=Control.objects.select_related("owner").order_by("reference")),
         Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
+        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by", "removed_by")),
     )
     return get_object_or_404(qs, pk=pk)
 

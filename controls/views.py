@@ -60,6 +60,7 @@ def control_list(request):
         "can_manage": can_manage,
         "bulk_form": BulkOwnerForm() if can_manage else None,
         "can_add": request.user.has_perm("controls.add_control"),
+        "can_import": can_manage and request.user.has_perm("controls.add_control"),
     }
     template = "controls/partials/_control_table.html" if request.htmx else "controls/control_list.html"
     return render(request, template, context)
@@ -92,8 +93,11 @@ def control_bulk_owner(request):
 @require_GET
 def control_detail(request, pk: int):
     control = selectors.control_detail(request.user, pk)
+    evidence = list(control.evidence.all())
     return render(request, "controls/control_detail.html", {
         "control": control,
+        "evidence": [e for e in evidence if e.removed_at is None],
+        "removed_evidence": [e for e in evidence if e.removed_at is not None],
         "history": selectors.control_history(control),
         "can_change": services.can_change_control(request.user, control),
         "can_review": services.can_review_control(request.user, control),

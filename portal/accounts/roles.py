@@ -39,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "exports.download_any_exportjob",
         "exports.view_annexversion",
         "exports.publish_annexversion",
+        "exports.request_evidence_pack",
     ],
     Role.DPO: [
         "accounts.view_user",
@@ -55,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "exports.download_any_exportjob",
         "exports.view_annexversion",
         "exports.publish_annexversion",
+        "exports.request_evidence_pack",
     ],
     # Security officers change and review only the controls they own: controls.services checks ownership
     # unless the user also holds controls.change_any_control.
@@ -75,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_auditevent",
         "exports.download_any_exportjob",
         "exports.view_annexversion",
+        "exports.request_evidence_pack",
     ],
 }
 

@@ -23,6 +23,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Exports", "exports:list"),
     NavItem("Users", "accounts:user_list", "accounts.view_user"),
     NavItem("My security", "accounts:security"),
+    NavItem("API token", "api:tokens", "controls.view_control"),
     NavItem("Audit trail", "audit:event_list", "audit.view_auditevent"),
     NavItem("Failed deliveries", "notifications:failed_list", "notifications.retry_delivery"),
 ]

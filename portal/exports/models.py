@@ -42,7 +42,10 @@ class ExportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("download_any_exportjob", "Can download exports requested by other users")]
+        permissions = [
+            ("download_any_exportjob", "Can download exports requested by other users"),
+            ("request_evidence_pack", "Can request an evidence pack: every evidence file with its hashes"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="exports_job_progress_max_100"),
             models.CheckConstraint(

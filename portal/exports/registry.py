@@ -1,7 +1,8 @@
 """The export-kind registry that domain apps fill from their `exports.py` modules.
 
-A kind says how to take a content snapshot (plain JSON) for a subject, which template under
-templates/pdf/ renders it, and who may request it. The backbone renders, stores, versions and
+A kind says how to take a content snapshot (plain JSON) for a subject, how it becomes a file (a
+template under templates/pdf/ rendered to PDF, or its own writer for spreadsheets and archives),
+and who may request it. The backbone renders, stores, versions and
 verifies documents without importing a domain app: ExportsConfig.ready() autodiscovers the
 `exports` modules, and each registers its kinds here.
 
@@ -11,10 +12,16 @@ measures as `sections[*]["items"]`, each item keyed by `reference`, which is wha
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 # The subject of a document that covers every customer.
 ALL_SUBJECTS = ""
 ALL_SUBJECTS_URL_KEY = "all"
+
+PDF_CONTENT_TYPE = "application/pdf"
+
+# writer(kind, content, target, progress): writes the finished file into `target`; progress takes 0-100.
+Writer = Callable[["ExportKind", dict, BinaryIO, Callable[[int], None]], None]
 
 
 @dataclass(frozen=True)
@@ -23,19 +30,33 @@ class ExportKind:
 
     name: str  # "<app>.<what>", stored on the job
     label: str
-    template: str  # under templates/pdf/
-    snapshot: Callable[[str], dict]  # subject key -> JSON content; raises LookupError for an unknown subject
+    template: str  # under templates/pdf/ ("" for a kind with its own writer that renders no PDF)
+    # subject key -> JSON content (with per_user: subject key, requesting user -> the content that user may see);
+    # raises LookupError for an unknown subject
+    snapshot: Callable[..., dict]
     subjects: Callable[[], list[tuple[str, str]]]  # (key, label) a user may choose from
     permission: str  # "app_label.codename" needed to request it
     versioned: bool = False  # published versions, diffs and /verify apply
     notice_recipients: Callable[[str], list[tuple[str, str]]] | None = None  # subject -> [(name, email)]
     description: str = ""
+    per_user: bool = False  # the content depends on who asks: the snapshot is taken with the requester's scope
+    writer: Writer | None = None  # None: the template rendered to PDF
+    extension: str = "pdf"
+    content_type: str = PDF_CONTENT_TYPE
+
+    def content(self, subject_key: str, user=None) -> dict:
+        """The content snapshot for a subject, as the requesting user may see it."""
+        if self.per_user:
+            if user is None:
+                raise ValueError(f"{self.label} is made for a requesting user; none was given")
+            return self.snapshot(subject_key, user)
+        return self.snapshot(subject_key)
 
     def filename(self, snapshot: dict, *, version: int | None = None) -> str:
         from django.utils.text import slugify
 
         stem = slugify(f"{snapshot.get('title', self.label)} {snapshot.get('subject_label', '')}") or "export"
-        return f"{stem}-v{version}.pdf" if version else f"{stem}.pdf"
+        return f"{stem}-v{version}.{self.extension}" if version else f"{stem}.{self.extension}"
 
 
 _KINDS: dict[str, ExportKind] = {}

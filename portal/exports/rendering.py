@@ -95,6 +95,17 @@ def write_pdf(html: str, target: BinaryIO) -> None:
     HTML(string=html, base_url=str(settings.BASE_DIR / "static") + "/").write_pdf(target=target)
 
 
+def render_pdf(kind: ExportKind, content: dict, target: BinaryIO, *, template: str = "",
+               version: AnnexVersion | None = None, digest: str = "") -> None:
+    """A template under templates/pdf/ (the kind's own unless named) rendered with the document context."""
+    context = document_context(kind, content, version=version, digest=digest or content_sha256(content))
+    write_pdf(render_to_string(PDF_TEMPLATE_DIR + (template or kind.template), context), target)
+
+
+def _no_progress(percent: int) -> None:
+    pass
+
+
 def render_document(
     kind: ExportKind,
     subject_key: str,
@@ -103,25 +114,29 @@ def render_document(
     content: dict | None = None,
     version: AnnexVersion | None = None,
     progress: Callable[[int], None] | None = None,
+    user=None,
 ) -> RenderedDocument:
     """Render one document into `target`.
 
     Without `version`, a versioned kind prints the latest published version when the content still
-    matches it, and is otherwise marked as a draft (its hash is then not verifiable).
+    matches it, and is otherwise marked as a draft (its hash is then not verifiable). A kind whose
+    content depends on who asks (`per_user`) is snapshotted with `user`'s scope.
     """
-    content = kind.snapshot(subject_key) if content is None else content
+    progress = progress or _no_progress
+    content = kind.content(subject_key, user) if content is None else content
     digest = content_sha256(content)
     if version is None and kind.versioned:
         latest = latest_version(kind, subject_key)
         if latest is not None and latest.content_sha256 == digest:
             version = latest
-    if progress:
-        progress(30)
-    html = render_to_string(PDF_TEMPLATE_DIR + kind.template, document_context(kind, content, version=version,
-                                                                                digest=digest))
-    if progress:
+    progress(30)
+    if kind.writer is not None:
+        kind.writer(kind, content, target, progress)
+    else:
+        html = render_to_string(PDF_TEMPLATE_DIR + kind.template, document_context(kind, content, version=version,
+                                                                                    digest=digest))
         progress(50)
-    write_pdf(html, target)
+        write_pdf(html, target)
     return RenderedDocument(
         file_name=kind.filename(content, version=version.number if version else None),
         content_sha256=digest,

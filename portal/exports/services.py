@@ -71,7 +71,7 @@ def export_job_run(*, job_id) -> ExportJob:
     A job found `running` was interrupted (its worker died before acknowledging); it is rendered again.
     """
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().get(pk=job_id)
+        job = ExportJob.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=job_id)
         if job.is_finished:
             return job
         job.status, job.started_at, job.progress = ExportJob.Status.RUNNING, timezone.now(), 5
@@ -81,9 +81,12 @@ def export_job_run(*, job_id) -> ExportJob:
     stored = None
     try:
         kind = get_kind(job.kind)
+        # Rendered with the requester's rights as they are now: a role withdrawn since the request counts.
+        if not job.requested_by.is_active or not job.requested_by.has_perm(kind.permission):
+            raise ExportError(f"{kind.label} is no longer available to the user who requested it.")
         with tempfile.TemporaryFile(prefix="annex-export-") as target:
             document = render_document(kind, job.parameters.get("subject", ALL_SUBJECTS), target,
-                                       progress=lambda p: _set_progress(job.pk, p))
+                                       progress=lambda p: _set_progress(job.pk, p), user=job.requested_by)
             _set_progress(job.pk, 80)
             stored = storage.store_document(target, purpose=storage.job_purpose(job))
         return _export_job_finish(job_id=job.pk, stored=stored, document=document)

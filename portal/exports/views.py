@@ -1,10 +1,13 @@
 """Exports: request a document, watch it render, download it; publish and verify TOM annex versions."""
 
+import mimetypes
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -12,7 +15,7 @@ from portal.accounts.mfa import require_recent_mfa
 from portal.exports import selectors, services, storage
 from portal.exports.forms import AnnexPublishForm, ExportRequestForm
 from portal.exports.models import ExportJob
-from portal.exports.registry import get_kind, kinds_for
+from portal.exports.registry import PDF_CONTENT_TYPE, get_kind, kinds_for
 
 GONE = 410
 
@@ -20,7 +23,8 @@ GONE = 410
 def _list_page(request, form, *, status=200):
     return render(
         request, "exports/exportjob_list.html",
-        {"jobs": selectors.my_jobs(request.user), "form": form, "annex_kinds": selectors.versioned_kinds()},
+        {"jobs": selectors.my_jobs(request.user), "form": form, "kinds": kinds_for(request.user),
+         "annex_kinds": selectors.versioned_kinds()},
         status=status,
     )
 
@@ -62,9 +66,16 @@ def export_detail(request, pk):
     return render(request, "exports/exportjob_detail.html", {"job": job})
 
 
-def _attachment(chunks, *, file_name: str, size: int | None) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(chunks, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+def _content_type(job: ExportJob) -> str:
+    try:
+        return get_kind(job.kind).content_type
+    except LookupError:  # a kind no longer registered: its file is still the requester's
+        return mimetypes.guess_type(job.file_name)[0] or "application/octet-stream"
+
+
+def _attachment(chunks, *, file_name: str, size: int | None, content_type: str = PDF_CONTENT_TYPE):
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=file_name)
     if size is not None:
         response["Content-Length"] = str(size)
     response["Cache-Control"] = "no-store"
@@ -84,7 +95,7 @@ def export_download(request, pk):
         return HttpResponse("This export has expired. Request it again.", status=GONE, content_type="text/plain")
     chunks = storage.open_document(job.file_path, purpose=storage.job_purpose(job))
     services.export_record_download(job=job, actor=request.user)
-    return _attachment(chunks, file_name=job.file_name, size=job.file_size)
+    return _attachment(chunks, file_name=job.file_name, size=job.file_size, content_type=_content_type(job))
 
 
 def _versioned_kind(name: str):

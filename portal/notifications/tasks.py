@@ -43,6 +43,8 @@ def notifications_deliver_batch_task(notification_ids: list[int]) -> dict:
                 sent += 1
         except Exception as exc:  # as in notification_deliver_task: any backend error is retried
             failed += 1
+            logger.warning("notification %s: sending failed, handing it to its own retries", notification_id,
+                           exc_info=True)
             services.notification_record_failure(notification_id=notification_id,
                                                  error=f"{type(exc).__name__}: {exc}", final=False)
             notification_deliver_task.apply_async((notification_id,), countdown=_backoff(0))

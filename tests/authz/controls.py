@@ -1,5 +1,7 @@
+import io
+
 from portal.accounts.roles import Role
-from tests.authz.spec import Access
+from tests.authz.spec import EVERY_VERIFIED_USER, Access
 
 MANAGERS = [Role.DPO.value, Role.ADMIN.value]
 # The matrix builds each object for the signed-in role, so a security officer here owns the control;
@@ -42,6 +44,41 @@ def _bulk_owner_data():
     return {"controls": [ControlFactory().pk], "owner": owner.pk}
 
 
+def _evidence_note(owner):
+    from tests.controls.factories import ControlFactory, EvidenceFactory
+
+    return {"pk": EvidenceFactory(control=ControlFactory(owner=owner)).pk}
+
+
+def _removed_evidence(owner):
+    from django.utils import timezone
+
+    from tests.controls.factories import ControlFactory, EvidenceFactory
+
+    evidence = EvidenceFactory(control=ControlFactory(owner=owner), removed_at=timezone.now(), removal_reason="Old.")
+    return {"pk": evidence.pk}
+
+
+def _evidence_file(owner):
+    from controls.models import Evidence
+    from controls.services_evidence import evidence_add
+    from tests.controls.factories import ControlFactory
+    from tests.factories import UserFactory
+
+    uploader = UserFactory(roles=[Role.DPO])
+    evidence = evidence_add(
+        control=ControlFactory(owner=owner), actor=uploader, kind=Evidence.Kind.FILE, title="Scan report",
+        upload=io.BytesIO(b"%PDF-1.7\n%%EOF\n"), filename="scan.pdf",
+    )
+    return {"pk": evidence.pk}
+
+
+def _control_for_api(owner):
+    from tests.controls.factories import ControlFactory
+
+    return {"pk": ControlFactory(owner=owner).pk}
+
+
 ENTRIES = [
     Access("controls:list", CONTROL_READERS),
     Access("controls:coverage", CONTROL_READERS),
@@ -52,6 +89,27 @@ ENTRIES = [
     Access("controls:review", CONTROL_EDITORS, kwargs=_control, outsider=403, owner_role=Role.SECURITY_OFFICER.value,
            note="security officers review only the controls they own"),
     Access("controls:bulk_owner", MANAGERS, method="post", ok=302, data=_bulk_owner_data),
+    Access("controls:export", CONTROL_READERS),
+    Access("controls:import", MANAGERS),
+    Access("controls:evidence_add", CONTROL_EDITORS, kwargs=_control, outsider=403,
+           owner_role=Role.SECURITY_OFFICER.value, note="security officers add evidence only to the controls they own"),
+    Access("controls:evidence_download", CONTROL_READERS, kwargs=_evidence_file, denied=404,
+           note="loaded through the scoped selector: whoever may not see the control gets 404"),
+    Access("controls:evidence_remove", CONTROL_EDITORS, method="post", ok=302, kwargs=_evidence_note,
+           data=lambda: {"reason": "Superseded by the 2025 report."}, outsider=403,
+           owner_role=Role.SECURITY_OFFICER.value),
+    Access("controls:evidence_restore", CONTROL_EDITORS, method="post", ok=302, kwargs=_removed_evidence,
+           outsider=403, owner_role=Role.SECURITY_OFFICER.value),
+    # The API answers in JSON: 401 without credentials, 403 for a session that has not passed MFA (mfa_exempt
+    # here means "not redirected to the MFA page"; the middleware refuses the request instead).
+    Access("api:control-list", CONTROL_READERS, anonymous=401, mfa_exempt=True),
+    Access("api:control-detail", CONTROL_READERS, kwargs=_control_for_api, anonymous=401, mfa_exempt=True),
+    Access("api:evidence-list", CONTROL_READERS, anonymous=401, mfa_exempt=True),
+    Access("api:evidence-detail", CONTROL_READERS, kwargs=_evidence_note, anonymous=401, mfa_exempt=True),
+    Access("api:schema", EVERY_VERIFIED_USER, anonymous=401, mfa_exempt=True),
+    Access("api:tokens", CONTROL_READERS, mfa_exempt=True),
+    Access("api:token_create", CONTROL_READERS, method="post", mfa_exempt=True),
+    Access("api:token_revoke", CONTROL_READERS, method="post", ok=302, mfa_exempt=True),
     Access("customers:list", CUSTOMER_READERS),
     Access("customers:create", MANAGERS),
     Access("customers:detail", CUSTOMER_READERS, kwargs=_customer),

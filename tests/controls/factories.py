@@ -1,6 +1,6 @@
 import factory
 
-from controls.models import Control, Customer, CustomerControlOverride, Service
+from controls.models import Control, Customer, CustomerControlOverride, Evidence, Service
 
 
 class ServiceFactory(factory.django.DjangoModelFactory):
@@ -46,3 +46,15 @@ class OverrideFactory(factory.django.DjangoModelFactory):
     control = factory.SubFactory(ControlFactory)
     mode = CustomerControlOverride.Mode.EXCLUDE
     reason = "The customer runs this measure itself."
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    """A note by default; files go through services_evidence.evidence_add (see tests/controls/test_evidence.py)."""
+
+    class Meta:
+        model = Evidence
+
+    control = factory.SubFactory(ControlFactory)
+    kind = Evidence.Kind.NOTE
+    title = factory.Sequence(lambda n: f"Evidence {n}")
+    text = "Quarterly access review completed; 3 stale accounts removed."

@@ -24,3 +24,20 @@ def test_the_demo_seed_owns_dates_and_customers_and_is_idempotent():
     demo.seed()
     assert list(Control.objects.values_list(*fields)) == snapshot
     assert Customer.objects.count() == 3
+
+
+def test_the_demo_seed_adds_evidence_including_expiring_and_expired_items_once():
+    from controls.models import Evidence
+
+    seed_users()
+    demo.seed()
+    today = timezone.localdate()
+    current = Evidence.objects.filter(removed_at__isnull=True)
+    assert current.filter(kind=Evidence.Kind.FILE).count() >= 2
+    assert current.filter(valid_until__gte=today, valid_until__lte=today + timedelta(days=14)).exists()
+    expired = current.get(valid_until__lt=today)
+    assert expired.control.status == Control.Status.NEEDS_ATTENTION
+    assert expired.control.attention_reason == "all evidence has expired"
+    count = Evidence.objects.count()
+    demo.seed()
+    assert Evidence.objects.count() == count

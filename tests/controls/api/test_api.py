@@ -1,0 +1,214 @@
+"""The JSON API: token-authenticated, scoped like the pages, constant queries per page, schema published."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from controls.models import Control, Service
+from portal.accounts.roles import Role
+from portal.audit.models import AuditAction, AuditEvent
+from tests.controls.factories import ControlFactory, CustomerFactory, EvidenceFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def token_client(*roles) -> tuple[APIClient, object]:
+    user = UserFactory(roles=list(roles))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client, user
+
+
+def _make_controls(n: int, owner=None):
+    service = Service.objects.create(slug="hosting", name="Hosting")
+    Control.objects.bulk_create([
+        Control(reference=f"API-CTL-{i:05d}", title=f"Measure {i}", description="Specific text.",
+                scc_category="events_logging", owner=owner, status=Control.Status.IMPLEMENTED)
+        for i in range(n)
+    ])
+    Control.services.through.objects.bulk_create([
+        Control.services.through(control_id=pk, service_id=service.pk)
+        for pk in Control.objects.values_list("pk", flat=True)
+    ])
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries)
+
+
+def test_the_list_runs_the_same_few_queries_for_10_and_1000_controls():
+    client, _ = token_client(Role.AUDITOR)
+    owner = UserFactory(roles=[Role.SECURITY_OFFICER])
+    url = reverse("api:control-list") + "?page_size=1000"
+    _make_controls(10, owner=owner)
+    small = _queries(client, url)
+    Control.services.through.objects.all().delete()
+    Control.objects.all().delete()
+    Service.objects.all().delete()
+    _make_controls(1000, owner=owner)
+    large = _queries(client, url)
+    assert small == large
+    assert large < 10
+    data = client.get(url).json()
+    assert data["count"] == 1000 and len(data["results"]) == 1000
+    assert data["results"][0]["services"] == ["hosting"] and data["results"][0]["owner"] == owner.email
+
+
+def test_page_size_is_capped_at_1000():
+    client, _ = token_client(Role.DPO)
+    _make_controls(1001)
+    data = client.get(reverse("api:control-list"), {"page_size": 5000}).json()
+    assert len(data["results"]) == 1000 and data["next"]
+
+
+def test_the_list_filters_like_the_register_page():
+    client, _ = token_client(Role.DPO)
+    officer = UserFactory(roles=[Role.SECURITY_OFFICER], email="sec@annex.test")
+    today = timezone.localdate()
+    ControlFactory(reference="TOM-TRN-01", title="TLS 1.3", scc_category="protection_in_transmission",
+                   owner=officer, next_review_due=today - timedelta(days=1))
+    ControlFactory(reference="TOM-BCK-01", title="Backups", status=Control.Status.PLANNED,
+                   scc_category="restore_availability")
+
+    def refs(**params):
+        response = client.get(reverse("api:control-list"), params)
+        assert response.status_code == 200, response.content
+        return [c["reference"] for c in response.json()["results"]]
+
+    assert refs(q="tls") == ["TOM-TRN-01"]
+    assert refs(status="planned") == ["TOM-BCK-01"]
+    assert refs(category="restore_availability") == ["TOM-BCK-01"]
+    assert refs(owner="SEC@annex.test") == ["TOM-TRN-01"]
+    assert refs(overdue="true") == ["TOM-TRN-01"]
+    assert refs(sort="-reference") == ["TOM-TRN-01", "TOM-BCK-01"]
+    bad = client.get(reverse("api:control-list"), {"status": "done"})
+    assert bad.status_code == 400 and "status" in bad.json()
+    assert client.get(reverse("api:control-list"), {"customer": "nope"}).status_code == 400
+    customer = CustomerFactory()
+    assert sorted(refs(customer=customer.slug)) == ["TOM-BCK-01", "TOM-TRN-01"]
+
+
+def test_the_detail_returns_one_control():
+    client, _ = token_client(Role.AUDITOR)
+    control = ControlFactory(reference="TOM-ENC-01", parameters={"cipher": "AES-256-GCM"})
+    data = client.get(reverse("api:control-detail", args=[control.pk])).json()
+    assert data["reference"] == "TOM-ENC-01" and data["parameters"] == {"cipher": "AES-256-GCM"}
+    assert data["web_url"] == reverse("controls:detail", args=[control.pk])
+
+
+@pytest.mark.parametrize("role", [Role.EMPLOYEE, Role.INCIDENT_RESPONDER])
+def test_users_who_may_not_read_the_register_are_refused(role):
+    client, _ = token_client(role)
+    ControlFactory()
+    assert client.get(reverse("api:control-list")).status_code == 403
+    assert client.get(reverse("api:evidence-list")).status_code == 403
+
+
+def test_requests_without_credentials_or_with_a_wrong_token_get_401():
+    assert APIClient().get(reverse("api:control-list")).status_code == 401
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert client.get(reverse("api:control-list")).status_code == 401
+
+
+def test_a_deactivated_user_s_token_stops_working():
+    client, user = token_client(Role.DPO)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert client.get(reverse("api:control-list")).status_code == 401
+
+
+def test_a_session_that_has_not_passed_mfa_is_refused(signed_in):
+    client, _ = signed_in(Role.DPO, verified=False)
+    response = client.get(reverse("api:control-list"))
+    assert response.status_code == 403 and response.json()["detail"] == "MFA verification required."
+
+
+def test_evidence_is_listed_as_metadata_only():
+    client, _ = token_client(Role.AUDITOR)
+    today = timezone.localdate()
+    control = ControlFactory(reference="TOM-ACC-01")
+    current = EvidenceFactory(control=control, title="Access review", valid_until=today + timedelta(days=5))
+    expired = EvidenceFactory(control=control, title="Old review", valid_until=today - timedelta(days=5))
+    EvidenceFactory(control=control, title="Withdrawn", removed_at=timezone.now(), removal_reason="Wrong")
+    EvidenceFactory(title="Elsewhere")
+
+    data = client.get(reverse("api:evidence-list"), {"control": control.pk}).json()
+    assert {e["title"] for e in data["results"]} == {"Access review", "Old review"}
+    item = next(e for e in data["results"] if e["id"] == current.pk)
+    assert item["control_reference"] == "TOM-ACC-01" and item["expired"] is False
+    assert "file_path" not in item and "key_id" not in item and "text" not in item
+    expired_only = client.get(reverse("api:evidence-list"), {"control": control.pk, "expired": "true"}).json()
+    assert [e["id"] for e in expired_only["results"]] == [expired.pk]
+    with_removed = client.get(reverse("api:evidence-list"), {"control": control.pk, "include_removed": "1"}).json()
+    assert with_removed["count"] == 3
+
+
+def test_the_evidence_list_runs_a_constant_number_of_queries():
+    client, _ = token_client(Role.AUDITOR)
+    uploader = UserFactory()
+    url = reverse("api:evidence-list") + "?page_size=1000"
+    for _ in range(3):
+        EvidenceFactory(uploaded_by=uploader)
+    small = _queries(client, url)
+    for _ in range(30):
+        EvidenceFactory(uploaded_by=uploader)
+    assert _queries(client, url) == small
+
+
+def test_the_openapi_schema_describes_the_endpoints():
+    client, _ = token_client(Role.AUDITOR)
+    response = client.get(reverse("api:schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert "/api/controls/" in schema["paths"] and "/api/evidence/{id}/" in schema["paths"]
+    params = {p["name"] for p in schema["paths"]["/api/controls/"]["get"]["parameters"]}
+    assert {"q", "status", "category", "owner", "overdue", "customer", "page_size"} <= params
+    assert APIClient().get(reverse("api:schema")).status_code == 401
+
+
+def test_a_user_creates_a_token_after_a_fresh_mfa_check_and_sees_it_once(signed_in):
+    client, user = signed_in(Role.SECURITY_OFFICER)
+    response = client.post(reverse("api:token_create"))
+    assert response.status_code == 200
+    key = Token.objects.get(user=user).key
+    assert key in response.content.decode()
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert key not in client.get(reverse("api:tokens")).content.decode()
+    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_CREATED, actor=user).count() == 1
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(reverse("api:control-list")).status_code == 200
+
+
+def test_creating_a_token_without_a_recent_mfa_check_asks_for_one(signed_in):
+    client, user = signed_in(Role.DPO, step_up=False)
+    response = client.post(reverse("api:token_create"))
+    assert response.status_code == 302 and "/step-up/" in response["Location"]
+    assert not Token.objects.filter(user=user).exists()
+
+
+def test_replacing_and_revoking_a_token_invalidates_the_old_one(signed_in):
+    client, user = signed_in(Role.DPO)
+    client.post(reverse("api:token_create"))
+    first = Token.objects.get(user=user).key
+    client.post(reverse("api:token_create"))
+    second = Token.objects.get(user=user).key
+    assert first != second
+    response = client.post(reverse("api:token_revoke"))
+    assert response.status_code == 302
+    assert not Token.objects.filter(user=user).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKED, actor=user).count() == 1
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert api.get(reverse("api:control-list")).status_code == 401
