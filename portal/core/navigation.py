@@ -32,9 +32,11 @@ NAVIGATION: list[NavItem] = [
 def navigation_for(user, current_path: str) -> list[dict]:
     if not user.is_authenticated:
         return []
+    # One permission set per request (cached on the user), instead of a backend round per item.
+    perms = user.get_all_permissions() if user.is_active else set()
     items = []
     for item in NAVIGATION:
-        if item.permission and not user.has_perm(item.permission):
+        if item.permission and item.permission not in perms:
             continue
         try:
             url = reverse(item.url_name)
