@@ -32,8 +32,13 @@ def category_ids() -> list[str]:
     return [c.id for c in scc_categories()]
 
 
+@cache
+def _by_id() -> dict[str, Category]:
+    return {c.id: c for c in scc_categories()}
+
+
 def category_by_id(category_id: str) -> Category | None:
-    return next((c for c in scc_categories() if c.id == category_id), None)
+    return _by_id().get(category_id)
 
 
 def category_choices() -> list[tuple[str, str]]:

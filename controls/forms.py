@@ -188,12 +188,14 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class EvidenceForm(forms.Form):
     """One form for the three kinds; the service checks that the chosen kind has its content."""
 
-    kind = forms.ChoiceField(choices=Evidence.Kind.choices, widget=forms.RadioSelect, initial=Evidence.Kind.FILE)
+    kind = forms.ChoiceField(
+        label="Kind of evidence", choices=Evidence.Kind.choices, widget=forms.RadioSelect, initial=Evidence.Kind.FILE
+    )
     title = forms.CharField(max_length=200)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     file = forms.FileField(
-        required=False, help_text="PDF, image, text/CSV/Markdown/JSON or an Office/OpenDocument file.",
-        allow_empty_file=True,
+        label="File to upload", required=False, allow_empty_file=True,
+        help_text="PDF, image, text/CSV/Markdown/JSON or an Office/OpenDocument file.",
     )
     url = forms.URLField(label="Link", required=False, max_length=500, assume_scheme="https")
     text = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 4}))

@@ -1,10 +1,11 @@
 """Reminders for control reviews: the owner is reminded 14, 7 and 1 days before the review date and
-1 day after it; a review still missing a week later also goes to the owner's manager and every DPO."""
+1 day after it; a review still missing a week later also goes to the owner's manager and every DPO.
+Evidence about to expire: the control's owner is reminded 30, 7 and 1 days before its validity ends."""
 
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
-from controls.models import Control
+from controls.models import Control, Evidence
 from portal.accounts.roles import Role
 from portal.notifications.registry import ReminderRule, register
 
@@ -43,4 +44,31 @@ REVIEW_DUE = register(ReminderRule(
     link=_link,
     calendar_filter=lambda user: Q(owner=user),
     calendar_title=lambda control: f"Review due: {control.reference} {control.title}",
+))
+
+
+def _expiring_evidence():
+    return Evidence.objects.filter(
+        removed_at__isnull=True, valid_until__isnull=False, control__owner__isnull=False
+    ).exclude(control__status=Control.Status.RETIRED)
+
+
+def _evidence_title(evidence: Evidence, offset: int) -> str:
+    days = abs(offset)
+    return (f"Evidence “{evidence.title}” for {evidence.control.reference} expires in {days} "
+            f"day{'s' if days != 1 else ''}")
+
+
+EVIDENCE_EXPIRING = register(ReminderRule(
+    name="controls.evidence_expiring",
+    description="Evidence of a control is about to expire; add current evidence so the control stays evidenced.",
+    queryset=_expiring_evidence,
+    date_field="valid_until",
+    offsets=(-30, -7, -1),
+    recipients=lambda evidence: [evidence.control.owner],
+    title=_evidence_title,
+    select_related=("control", "control__owner"),
+    link=lambda evidence: _link(evidence.control),
+    calendar_filter=lambda user: Q(control__owner=user),
+    calendar_title=lambda evidence: f"Evidence expires: {evidence.control.reference} {evidence.title}",
 ))

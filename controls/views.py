@@ -25,6 +25,11 @@ def add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+# What the register table shows; descriptions and parameters stay in the database.
+REGISTER_COLUMNS = ("id", "reference", "title", "scc_category", "status", "next_review_due",
+                    "owner__full_name", "owner__email")
+
+
 @login_required
 @permission_required("controls.view_control", raise_exception=True)
 @require_GET
@@ -43,7 +48,7 @@ def control_list(request):
         overdue=filters.get("overdue", False),
         customer=filters.get("customer"),
         sort=sort,
-    )
+    ).only(*REGISTER_COLUMNS)
     page = Paginator(controls, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -86,6 +86,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+FORM_RENDERER = "portal.core.renderers.FastWidgetRenderer"
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [

@@ -38,7 +38,8 @@ class MFARequiredMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and not user.is_verified() and not is_mfa_exempt_path(request.path):
-            if request.path.startswith("/api/"):
+            # API clients get a JSON 403; a browser (asking for HTML) is sent to its MFA step like anywhere else.
+            if request.path.startswith("/api/") and "text/html" not in request.headers.get("Accept", ""):
                 from django.http import JsonResponse
 
                 return JsonResponse({"detail": "MFA verification required."}, status=403)

@@ -51,7 +51,12 @@ def export_request(request):
     except services.ExportError as exc:
         form.add_error(None, str(exc))
         return _list_page(request, form, status=400)
-    messages.success(request, f"{job.title} is queued. This page follows its progress.")
+    # Where tasks run eagerly (or a worker was quick) the job has already finished by now.
+    job.refresh_from_db(fields=["status"])
+    if job.status == ExportJob.Status.DONE:
+        messages.success(request, f"{job.title} is ready to download.")
+    elif job.status != ExportJob.Status.FAILED:
+        messages.success(request, f"{job.title} is queued. This page follows its progress.")
     return redirect("exports:detail", pk=job.pk)
 
 

@@ -31,6 +31,7 @@ class Access:
     data: Callable[[], dict] | None = None
     mfa_exempt: bool = False
     anonymous: int | None = None  # status for anonymous visitors; default: redirect to login
+    unverified: int | None = None  # status for a password-only session; default: redirect to the MFA step
     owner_role: str | None = None  # role of the object's owner and of the outsider; default: first allowed
     note: str = ""
     extra: dict = field(default_factory=dict)

@@ -106,7 +106,9 @@ def test_access(client, url_name, principal):
         sign_in(client, user, verified=False)
         response = _request(client, entry, entry.kwargs(user) if entry.kwargs else {})
         location = response.get("Location", "")
-        if entry.mfa_exempt:
+        if entry.unverified is not None:
+            assert response.status_code == entry.unverified, f"{url_name}: password-only got {response.status_code}"
+        elif entry.mfa_exempt:
             assert "/account/mfa/" not in location or entry.url_name.startswith("accounts:mfa"), location
         else:
             assert response.status_code == 302, f"{url_name}: password-only session got {response.status_code}"

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 
 from controls.models import Control, Evidence
 from controls.services import control_record_review, control_update
@@ -194,3 +195,20 @@ def test_the_detail_page_says_why_the_control_needs_attention(signed_in):
     controls_refresh_status()
     page = client.get(reverse("controls:detail", args=[control.pk])).content.decode()
     assert "Needs attention automatically: all evidence has expired. It returns to verified" in page
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_owner_is_reminded_before_evidence_expires():
+    from portal.notifications.models import Notification
+    from portal.notifications.services import reminders_sweep
+
+    owner = UserFactory(roles=[Role.SECURITY_OFFICER])
+    control = ControlFactory(owner=owner, reference="TOM-IAM-01", next_review_due=TODAY + timedelta(days=200))
+    EvidenceFactory(control=control, title="MFA check", valid_until=TODAY + timedelta(days=7))
+    EvidenceFactory(control=control, title="Later", valid_until=TODAY + timedelta(days=20))
+    EvidenceFactory(control=control, title="Withdrawn", valid_until=TODAY + timedelta(days=7),
+                    removed_at=timezone.now(), removal_reason="Wrong")
+    reminders_sweep()
+    notices = Notification.objects.filter(reason="controls.evidence_expiring")
+    assert {n.recipient for n in notices} == {owner}
+    assert {n.title for n in notices} == {"Evidence “MFA check” for TOM-IAM-01 expires in 7 days"}

@@ -1,5 +1,6 @@
 import hashlib
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from django.urls import reverse
@@ -126,8 +127,8 @@ def test_a_finished_job_is_not_rendered_again_when_its_task_is_delivered_twice(d
 
 @pytest.mark.django_db
 def test_a_job_left_running_by_a_killed_worker_completes_on_redelivery(db):
-    job = ExportJob.objects.create(kind=TOM_ANNEX, parameters={"subject": ""}, requested_by=UserFactory(),
-                                   status=ExportJob.Status.RUNNING, progress=50, attempts=1)
+    job = ExportJob.objects.create(kind=TOM_ANNEX, parameters={"subject": ""}, status=ExportJob.Status.RUNNING,
+                                   requested_by=UserFactory(roles=[Role.DPO]), progress=50, attempts=1)
     finished = export_job_run(job_id=job.pk)
     assert finished.status == ExportJob.Status.DONE and finished.attempts == 2 and finished.file_path
 
@@ -209,3 +210,16 @@ def test_rendering_is_routed_to_its_own_queue_and_notices_are_not():
 
     assert app.amqp.router.route({}, "exports.export_render_task")["queue"].name == "exports"
     assert app.amqp.router.route({}, "exports.annex_notice_send_task")["queue"].name == "default"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_request_message_says_ready_when_the_job_ran_at_once_and_queued_otherwise(signed_in):
+    client, _ = signed_in(Role.DPO)
+    # Outside a test transaction the task runs eagerly when the request commits, before the redirect.
+    response = client.post(reverse("exports:request"), {"document": f"{TOM_ANNEX}|"}, follow=True)
+    assert "TOM annex: All customers is ready to download." in response.content.decode()
+    # With the task only handed to the broker (no worker has run it yet), the job is still queued.
+    with patch("portal.exports.tasks.export_render_task.delay") as delay:
+        response = client.post(reverse("exports:request"), {"document": f"{TOM_ANNEX}|"}, follow=True)
+    assert delay.call_count == 1
+    assert "is queued. This page follows its progress." in response.content.decode()

@@ -1,0 +1,38 @@
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+
+from portal.core.renderers import FastWidgetRenderer
+
+
+class Everything(forms.Form):
+    name = forms.CharField(max_length=20, help_text="Your name")
+    email = forms.EmailField(required=False)
+    secret = forms.CharField(widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(widget=forms.HiddenInput, required=False)
+    count = forms.IntegerField(min_value=0)
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    site = forms.URLField(required=False, assume_scheme="https")
+    agree = forms.BooleanField(required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    colour = forms.ChoiceField(choices=[("", "Any"), ("r", "Red <b>&"), ("g", "Green")], required=False)
+    grouped = forms.ChoiceField(choices=[("Warm", [("r", "Red"), ("o", "Orange")]), ("Cold", [("b", "Blue")])])
+    many = forms.MultipleChoiceField(choices=[("a", "A"), ("b", "B"), ("c", "C")], required=False)
+    kind = forms.ChoiceField(choices=[("x", "X"), ("y", "Y")], widget=forms.RadioSelect)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"name": 'O"Brien <script>', "email": "x@y.z", "secret": "s3&cret", "hidden": "h", "count": "3",
+         "day": "2026-11-27", "site": "https://e.x/?a=1&b=2", "agree": "on", "notes": "line 1\n<b>2</b>",
+         "colour": "r", "grouped": "o", "many": ["a", "c"], "kind": "y"},
+        {"count": "-1", "colour": "nope"},
+    ],
+)
+def test_the_fast_renderer_produces_exactly_what_djangos_templates_produce(data):
+    fast = Everything(data=data, renderer=FastWidgetRenderer())
+    slow = Everything(data=data, renderer=DjangoTemplates())
+    for name in Everything.base_fields:
+        assert str(fast[name]) == str(slow[name]), name
