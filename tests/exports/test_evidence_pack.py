@@ -20,7 +20,7 @@ from portal.security import storage as secure_storage
 from portal.security.storage import encrypted_files_root
 from tests.conftest import sign_in
 from tests.controls.factories import ControlFactory, CustomerFactory, EvidenceFactory, OverrideFactory
-from tests.exports.conftest import pdf_text
+from tests.exports.conftest import artifacts_dir, pdf_text
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,7 @@ def test_the_index_pdf_lists_controls_with_their_evidence_and_hashes(
     _, archive = _pack(dpo, django_capture_on_commit_callbacks)
     index = archive.read("index.pdf")
     assert index.startswith(b"%PDF")
+    (artifacts_dir() / "evidence-pack-index.pdf").write_bytes(index)
     text = pdf_text(index)
     assert "Evidence pack" in text and "Dora DPO" in text
     for reference in ("TOM-ACC-01", "TOM-PHY-01", "TOM-VUL-01"):

@@ -38,7 +38,7 @@ def test_an_evidence_pack_made_by_the_worker_matches_every_recorded_hash(celery_
                      upload=io.BytesIO(f"restore test {n}: passed\n".encode() * 1000), filename=f"restore-{n}.txt")
         for n in range(3)
     ]
-    job, data = _document(export_request(kind_name=EVIDENCE_PACK, subject_key="", actor=auditor).pk)
+    _, data = _document(export_request(kind_name=EVIDENCE_PACK, subject_key="", actor=auditor).pk)
     archive = zipfile.ZipFile(io.BytesIO(data))
     manifest = json.loads(archive.read("manifest.json"))
     recorded = {str(e.public_id): e.sha256 for e in uploads}

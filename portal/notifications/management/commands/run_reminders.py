@@ -29,7 +29,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{verb}: {notice.reason} {notice.subject_type}#{notice.subject_id} "
                               f"due {notice.due_date} {notice.offset_days:+d}d to {who}: {notice.title}")
 
-        report = reminders_sweep(today=today, dry_run=dry_run, rule_names=rules, on_notice=show)
+        # --verbosity 0 prints only the summary (a sweep can create hundreds of thousands of notices).
+        report = reminders_sweep(today=today, dry_run=dry_run, rule_names=rules,
+                                 on_notice=show if verbosity > 0 else None)
         summary = (f"Dry run for {report.today}: {report.due} reminder(s) due, nothing changed."
                    if dry_run else
                    f"Sweep for {report.today}: {report.due} reminder(s) due, {report.created} new, "
