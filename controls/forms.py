@@ -17,6 +17,12 @@ def owner_candidates():
     return User.objects.filter(is_active=True, groups__name__in=OWNER_ROLES).distinct().order_by("full_name", "email")
 
 
+def _person_choices(users) -> list[tuple[int, str]]:
+    rows = (users.filter(is_active=True).distinct().order_by("full_name", "email")
+            .values_list("pk", "full_name", "email"))
+    return [(pk, name or email) for pk, name, email in rows]
+
+
 def parameters_to_text(parameters: dict) -> str:
     def show(value):
         if isinstance(value, bool):
@@ -115,7 +121,8 @@ class ControlFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, widget=forms.TextInput(attrs={"type": "search"}))
     category = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Control.Status.choices])
-    owner = forms.ModelChoiceField(required=False, queryset=User.objects.none(), empty_label="Any owner")
+    # Plain choices of (id, name): one values() query, no model instances, however many owners there are.
+    owner = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     customer = forms.ModelChoiceField(required=False, queryset=Customer.objects.none(), empty_label="Any customer")
     overdue = forms.BooleanField(label="Review overdue", required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -123,11 +130,25 @@ class ControlFilterForm(forms.Form):
     def __init__(self, *args, customers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Any category"), *category_choices()]
-        self.fields["owner"].queryset = User.objects.filter(
-            Q(owned_controls__isnull=False) | Q(groups__name__in=OWNER_ROLES)
-        ).distinct().order_by("full_name")
+        owners = User.objects.filter(
+            Q(pk__in=Control.objects.exclude(owner=None).values("owner_id")) | Q(groups__name__in=OWNER_ROLES)
+        )
+        self.fields["owner"].choices = [("", "Any owner"), *_person_choices(owners)]
         if customers is not None:
             self.fields["customer"].queryset = customers
+
+    def selector_kwargs(self) -> dict:
+        """The valid filters as keyword arguments of selectors.control_list (invalid ones are ignored)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "search": data.get("q", ""),
+            "category": data.get("category", ""),
+            "status": data.get("status", ""),
+            "owner_id": data.get("owner"),
+            "overdue": data.get("overdue", False),
+            "customer": data.get("customer"),
+            "sort": data.get("sort") or "reference",
+        }
 
 
 class BulkOwnerForm(forms.Form):
@@ -139,6 +160,8 @@ class BulkOwnerForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owner_candidates()
+        # Rendered from (id, name) pairs; the queryset still validates the submitted owner.
+        self.fields["owner"].widget.choices = [("", "---------"), *_person_choices(owner_candidates())]
 
 
 class ReviewForm(forms.Form):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.control_create, name="create"),
     path("coverage/", views.control_coverage, name="coverage"),
     path("bulk-owner/", views.control_bulk_owner, name="bulk_owner"),
+    path("bulk-owner/form/", views.control_bulk_owner_form, name="bulk_owner_form"),
     path("export/", views_register.register_export, name="export"),
     path("import/", views_register.register_import, name="import"),
     path("<int:pk>/", views.control_detail, name="detail"),

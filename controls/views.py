@@ -37,18 +37,9 @@ def control_list(request):
     """The register: filters, search, sort and 50 per page; the htmx request gets only the table."""
     customers = selectors.customers_visible_to(request.user).order_by("name")
     form = ControlFilterForm(request.GET or None, customers=customers)
-    filters = form.cleaned_data if form.is_valid() else {}
-    sort = filters.get("sort") or "reference"
-    controls = selectors.control_list(
-        request.user,
-        search=filters.get("q", ""),
-        category=filters.get("category", ""),
-        status=filters.get("status", ""),
-        owner_id=filters["owner"].pk if filters.get("owner") else None,
-        overdue=filters.get("overdue", False),
-        customer=filters.get("customer"),
-        sort=sort,
-    ).only(*REGISTER_COLUMNS)
+    filters = form.selector_kwargs()
+    sort = filters["sort"]
+    controls = selectors.control_list(request.user, **filters).only(*REGISTER_COLUMNS)
     page = Paginator(controls, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -63,7 +54,8 @@ def control_list(request):
         "sort": sort,
         "today": timezone.localdate(),
         "can_manage": can_manage,
-        "bulk_form": BulkOwnerForm() if can_manage else None,
+        # The owner picker itself is fetched when the manager opens it (controls:bulk_owner_form).
+        "bulk_form": can_manage,
         "can_add": request.user.has_perm("controls.add_control"),
         "can_import": can_manage and request.user.has_perm("controls.add_control"),
     }
@@ -91,6 +83,15 @@ def control_bulk_owner(request):
     else:
         messages.success(request, f"{len(changed)} controls now owned by {form.cleaned_data['owner']}.")
     return redirect("controls:list")
+
+
+@login_required
+@permission_required("controls.change_any_control", raise_exception=True)
+@require_GET
+def control_bulk_owner_form(request):
+    """The owner picker of the bulk change, loaded into the register page when a manager opens it."""
+    template = "controls/partials/_bulk_owner_form.html" if request.htmx else "controls/control_bulk_owner.html"
+    return render(request, template, {"bulk_form": BulkOwnerForm()})
 
 
 @login_required

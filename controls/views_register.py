@@ -27,16 +27,7 @@ def register_export(request):
         fmt = ExportFormat.CSV
     form = ControlFilterForm(request.GET or None, customers=selectors.customers_visible_to(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
-    controls = selectors.control_list(
-        request.user,
-        search=filters.get("q", ""),
-        category=filters.get("category", ""),
-        status=filters.get("status", ""),
-        owner_id=filters["owner"].pk if filters.get("owner") else None,
-        overdue=filters.get("overdue", False),
-        customer=filters.get("customer"),
-        sort=filters.get("sort") or "reference",
-    )
+    controls = selectors.control_list(request.user, **form.selector_kwargs())
     services_register.control_register_export(
         actor=request.user, fmt=fmt, filters={k: v for k, v in filters.items() if k != "sort"},
         count=controls.count(),

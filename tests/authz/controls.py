@@ -89,6 +89,7 @@ ENTRIES = [
     Access("controls:review", CONTROL_EDITORS, kwargs=_control, outsider=403, owner_role=Role.SECURITY_OFFICER.value,
            note="security officers review only the controls they own"),
     Access("controls:bulk_owner", MANAGERS, method="post", ok=302, data=_bulk_owner_data),
+    Access("controls:bulk_owner_form", MANAGERS),
     Access("controls:export", CONTROL_READERS),
     Access("controls:import", MANAGERS),
     Access("controls:evidence_add", CONTROL_EDITORS, kwargs=_control, outsider=403,

@@ -269,3 +269,30 @@ def test_the_review_form_prefills_today_in_the_format_a_date_input_reads(signed_
     control = ControlFactory(owner=officer)
     body = client.get(reverse("controls:review", args=[control.pk])).content.decode()
     assert f'value="{timezone.localdate().isoformat()}"' in body
+
+
+def test_the_bulk_owner_picker_lists_active_owners_and_loads_only_when_opened(signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    officer = UserFactory(roles=[Role.SECURITY_OFFICER], full_name="Olga Owner")
+    UserFactory(roles=[Role.SECURITY_OFFICER], full_name="Gone Owner", is_active=False)
+    UserFactory(roles=[Role.EMPLOYEE], full_name="Eve Employee")
+
+    page = client.get(reverse("controls:list")).content.decode()
+    # Listed once, in the owner filter; the bulk picker is fetched when opened.
+    assert page.count("Olga Owner") == 1 and reverse("controls:bulk_owner_form") in page
+
+    picker = client.get(reverse("controls:bulk_owner_form"), HTTP_HX_REQUEST="true").content.decode()
+    assert f'<option value="{officer.pk}">Olga Owner</option>' in picker
+    assert "Gone Owner" not in picker and "Eve Employee" not in picker
+
+
+def test_the_register_escapes_what_people_typed(signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    owner = UserFactory(roles=[Role.SECURITY_OFFICER], full_name="<img src=x onerror=alert(1)>")
+    ControlFactory(title='<script>alert("t")</script>', owner=owner)
+
+    html = client.get(reverse("controls:list")).content.decode()
+
+    assert "<script>alert(" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
