@@ -135,7 +135,7 @@ def queries_for(path: str, user: User) -> int:
 def measure_command(*args: str) -> dict:
     """Run a management command in a fresh process; wall time, peak RSS and its output."""
     code = (
-        "import resource, sys, time, os, json, django;"
+        "import sys, time, os, json, django;"
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE','portal.settings'); django.setup();"
         "from django.core.management import call_command;"
         "from django.db import connection;"
@@ -145,8 +145,10 @@ def measure_command(*args: str) -> dict:
         f"call_command(*{list(args)!r});"
         "ctx.__exit__(None,None,None);"
         "el=time.perf_counter()-t;"
+        # VmHWM, not ru_maxrss: after fork+exec ru_maxrss still counts the parent's pages.
+        "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
         "print('BENCH-JSON'+json.dumps({'seconds':el,'queries':len(ctx.captured_queries),"
-        "'peak_rss_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
+        "'peak_rss_mb':int(hwm)/1024}))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     if result.returncode != 0:
