@@ -21,7 +21,7 @@ from portal.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "portal.accounts.backends.RoleModelBackend"
 
 
 class AccountRuleError(Exception):
