@@ -167,7 +167,7 @@ _CANONICAL_JSON = json.JSONEncoder(
 
 def canonical_bytes(
     seq: int,
-    created_at: datetime,
+    created_at: datetime | str,
     actor_id: int | None,
     actor_label: str,
     action: str,
@@ -180,11 +180,15 @@ def canonical_bytes(
     request_id: str,
 ) -> bytes:
     """The canonical serialisation of one event: sorted-key compact JSON, times in UTC to the microsecond."""
-    if created_at.utcoffset():  # the database hands back UTC already; converting anyway costs the verifier
-        created_at = created_at.astimezone(UTC)
+    if isinstance(created_at, str):
+        pass  # already the UTC ISO form, written by the database (the verifier's PostgreSQL path)
+    else:
+        if created_at.utcoffset():  # the database hands back UTC already; converting anyway costs the verifier
+            created_at = created_at.astimezone(UTC)
+        created_at = created_at.isoformat(timespec="microseconds")
     fields = {
         "seq": seq,
-        "created_at": created_at.isoformat(timespec="microseconds"),
+        "created_at": created_at,
         "actor_id": actor_id,
         "actor_label": actor_label,
         "action": action,

@@ -7,7 +7,8 @@ function `audit_record` uses when it writes.
 
 from dataclasses import dataclass, replace
 
-from django.db import models
+from django.db import connection, models
+from django.db.models import CharField, F, Func
 
 from portal.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditChainHead, AuditEvent, canonical_bytes, chain_hash
 
@@ -72,7 +73,18 @@ def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> 
     rows = AuditEvent.objects.filter(seq__gte=from_seq)
     if head is not None:
         rows = rows.filter(seq__lte=head[0])
-    rows = rows.order_by("seq").values_list("id", "prev_hash", "hash", *HASHED_FIELDS)
+    rows = rows.order_by("seq")
+    if connection.vendor == "postgresql":
+        # PostgreSQL writes the timestamp in the canonical UTC ISO form itself, which spares parsing a
+        # datetime and formatting it again for every event (about a quarter of the verifier's time).
+        rows = rows.annotate(created_iso=Func(
+            F("created_at"), output_field=CharField(),
+            template="""to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+        ))
+        fields = tuple("created_iso" if f == "created_at" else f for f in HASHED_FIELDS)
+    else:
+        fields = HASHED_FIELDS
+    rows = rows.values_list("id", "prev_hash", "hash", *fields)
 
     expected_seq = from_seq
     expected_prev = GENESIS_HASH if from_seq <= 1 else None

@@ -127,3 +127,18 @@ def test_concurrent_writers_produce_one_unbroken_chain():
     assert AuditChainHead.objects.get(pk=1).last_seq == total
     report = verify_chain()
     assert report.intact and report.checked == total
+
+
+@pytest.mark.parametrize("moment", ["2026-03-29T00:59:59+00:00", "2026-10-25T01:00:00.000001+00:00",
+                                    "2026-12-31T23:00:00+00:00"])
+def test_the_database_formatted_timestamp_hashes_like_the_python_one(moment):
+    """The verifier lets PostgreSQL format created_at; on whole seconds and around DST it must still agree."""
+    import time_machine
+
+    with time_machine.travel(moment, tick=False):
+        audit_record(action=AuditAction.LOGIN, target_label="at a tricky moment")
+    audit_record(action=AuditAction.LOGOUT, target_label="now")
+
+    report = verify_chain()
+    assert report.intact, report.problem
+    assert report.checked == 2
