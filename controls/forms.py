@@ -1,7 +1,6 @@
 """Forms of the control inventory. They validate input; the services do the writing."""
 
 from django import forms
-from django.db.models import Q
 
 from controls.categories import category_choices
 from controls.models import ART32_POINTS, Control, Customer, CustomerControlOverride, Evidence, Review, Service
@@ -130,10 +129,10 @@ class ControlFilterForm(forms.Form):
     def __init__(self, *args, customers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Any category"), *category_choices()]
-        owners = User.objects.filter(
-            Q(pk__in=Control.objects.exclude(owner=None).values("owner_id")) | Q(groups__name__in=OWNER_ROLES)
-        )
-        self.fields["owner"].choices = [("", "Any owner"), *_person_choices(owners)]
+        # Two small indexed id lists, then the people: an OR across the two joins would scan every user.
+        ids = set(Control.objects.exclude(owner=None).values_list("owner_id", flat=True).distinct())
+        ids |= set(User.groups.through.objects.filter(group__name__in=OWNER_ROLES).values_list("user_id", flat=True))
+        self.fields["owner"].choices = [("", "Any owner"), *_person_choices(User.objects.filter(pk__in=ids))]
         if customers is not None:
             self.fields["customer"].queryset = customers
 

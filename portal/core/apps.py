@@ -1,6 +1,10 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class CoreConfig(AppConfig):
     name = "portal.core"
     label = "core"
+
+    def ready(self):
+        autodiscover_modules("dashboard")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from portal.audit.models import AuditAction, AuditEvent
+from portal.core.dashboard import panels_for
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def about(request):
 @login_required
 @require_GET
 def dashboard(request):
-    """The landing page: who you are, what you may do, and your own recent security events."""
+    """The landing page: the panels of the apps this user may use, and their own recent security events."""
     own_events = (
         AuditEvent.objects.filter(actor=request.user)
         .filter(action__in=[AuditAction.LOGIN, AuditAction.LOGIN_FAILED, AuditAction.MFA_VERIFIED,
@@ -67,5 +68,5 @@ def dashboard(request):
     return render(
         request,
         "portal/dashboard.html",
-        {"roles": request.user.role_names, "own_events": own_events},
+        {"roles": request.user.role_names, "own_events": own_events, "panels": panels_for(request.user)},
     )

@@ -212,3 +212,26 @@ def test_replacing_and_revoking_a_token_invalidates_the_old_one(signed_in):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {second}")
     assert api.get(reverse("api:control-list")).status_code == 401
+
+
+def test_the_fast_control_document_equals_the_generic_serializer_output():
+    from datetime import date
+
+    from rest_framework import serializers as drf
+
+    from controls.api.serializers import ControlSerializer
+    from tests.controls.factories import ControlFactory, ServiceFactory
+    from tests.factories import UserFactory
+
+    class Generic(ControlSerializer):
+        to_representation = drf.ModelSerializer.to_representation
+
+    with_all = ControlFactory(owner=UserFactory(), next_review_due=date(2026, 1, 31),
+                              last_reviewed_on=date(2025, 1, 31), parameters={"tls_min_version": "1.3"},
+                              tags=["crypto"], art32_points=["a", "b"])
+    with_all.services.add(ServiceFactory(), ServiceFactory())
+    bare = ControlFactory(owner=None, next_review_due=None, last_reviewed_on=None)
+    for control in (with_all, bare):
+        control = type(control).objects.select_related("owner").prefetch_related("services").get(pk=control.pk)
+        context = {"today": date(2026, 2, 1)}
+        assert ControlSerializer(control, context=context).data == Generic(control, context=context).data
