@@ -45,7 +45,7 @@ def parse_parameters(text: str) -> dict:
             raise forms.ValidationError(f"Line {number}: parameter {name} is given twice.")
         if value.lower() in ("true", "false"):
             result[name] = value.lower() == "true"
-        elif value.isdigit() and (value == "0" or not value.startswith("0")):
+        elif value.isascii() and value.isdigit() and (value == "0" or not value.startswith("0")):
             result[name] = int(value)
         else:
             result[name] = value

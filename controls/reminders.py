@@ -2,11 +2,9 @@
 1 day after it; a review still missing a week later also goes to the owner's manager and every DPO.
 Evidence about to expire: the control's owner is reminded 30, 7 and 1 days before its validity ends."""
 
-from functools import cache
-
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
 
+from controls.links import control_url
 from controls.models import Control, Evidence
 from portal.accounts.roles import Role
 from portal.notifications.registry import ReminderRule, register
@@ -26,17 +24,7 @@ def _review_sweep_controls():
 
 
 def _link(control: Control) -> str:
-    # One reverse() per process, then the pk is substituted (the pattern is controls/<int:pk>/).
-    prefix = _detail_prefix()
-    return f"{prefix}{control.pk}/" if prefix else ""
-
-
-@cache
-def _detail_prefix() -> str:
-    try:
-        return reverse("controls:detail", args=[0])[: -len("0/")]
-    except NoReverseMatch:
-        return ""
+    return control_url(control.pk)
 
 
 def _title(control: Control, offset: int) -> str:

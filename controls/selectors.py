@@ -104,7 +104,6 @@ def control_detail(user, pk: int) -> Control:
 def control_history(control: Control, limit: int = 100) -> list[AuditEvent]:
     return list(
         AuditEvent.objects.filter(target_type=Control._meta.label_lower, target_id=str(control.pk))
-        .select_related("actor")
         .order_by("-seq")[:limit]
     )
 

@@ -330,6 +330,9 @@ def customer_set_override(
     if not reason:
         raise ValidationError({"reason": "Give the reason for this inclusion or exclusion."})
     mode = CustomerControlOverride.Mode(mode)
+    # Lock the customer first: with no override row yet there is nothing else to lock, and two
+    # simultaneous saves would both try to create it.
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
     override = CustomerControlOverride.objects.select_for_update().filter(customer=customer, control=control).first()
     before = (override.mode, override.reason) if override else (None, None)
     if override is None:

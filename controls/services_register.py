@@ -24,6 +24,7 @@ from controls.services import control_create
 from portal.accounts.models import User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
+from portal.core.spreadsheet import safe_cell, unquote_cell
 
 IMPORT_COLUMNS = (
     "reference", "title", "description", "scc_category", "kind", "status", "owner_email", "art32_points",
@@ -37,25 +38,10 @@ LIST_SEPARATOR = ";"
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 IMPORT_MAX_ROWS = 5000
 # A cell starting with one of these is a formula to a spreadsheet; exports quote it so it stays text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 class ExportFormat:
     CSV = "csv"
     XLSX = "xlsx"
     ALL = (CSV, XLSX)
-
-
-def _safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _unquote_cell(value: str) -> str:
-    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value
 
 
 def export_row(control: Control, today: date) -> list:
@@ -69,7 +55,7 @@ def export_row(control: Control, today: date) -> list:
         category.wording if category else "", control.last_reviewed_on.isoformat() if control.last_reviewed_on else "",
         "yes" if control.is_overdue(today) else "no", control.version,
     ]
-    return [_safe_cell(v) for v in values]
+    return [safe_cell(v) for v in values]
 
 
 @transaction.atomic
@@ -183,7 +169,7 @@ def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list
     data["art32_points"] = [p for p in points if p in ART32_POINTS]
     cadence = row.get("review_cadence_months", "")
     if cadence:
-        if cadence.isdigit() and 1 <= int(cadence) <= 60:
+        if cadence.isascii() and cadence.isdigit() and 1 <= int(cadence) <= 60:
             data["review_cadence_months"] = int(cadence)
         else:
             problems.append("review_cadence_months must be a whole number from 1 to 60.")
@@ -241,7 +227,7 @@ def parse_register_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowErr
         if None in row:
             raw_rows.append((line, {"__extra__": "x"}))
         else:
-            cleaned = {k: _unquote_cell((v or "").strip()) for k, v in row.items()}
+            cleaned = {k: unquote_cell((v or "").strip()) for k, v in row.items()}
             if any(cleaned.values()):
                 raw_rows.append((line, cleaned))
         line = reader.line_num + 1

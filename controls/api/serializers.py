@@ -1,18 +1,12 @@
 """What the API says about controls and evidence. Evidence is metadata only: files go through the audited view."""
 
-from functools import cache
-
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
 from controls.categories import category_by_id
+from controls.links import control_url
 from controls.models import Control, Evidence
-
-
-@cache
-def _detail_prefix() -> str:
-    return reverse("controls:detail", args=[0])[: -len("0/")]
 
 
 class ControlSerializer(serializers.ModelSerializer):
@@ -76,7 +70,7 @@ class ControlSerializer(serializers.ModelSerializer):
         return control.is_overdue(self.context.get("today") or timezone.localdate())
 
     def get_web_url(self, control: Control) -> str:
-        return f"{_detail_prefix()}{control.pk}/"
+        return control_url(control.pk)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

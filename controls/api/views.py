@@ -109,7 +109,7 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
             return qs
         params = self.request.query_params
         if params.get("control"):
-            if not params["control"].isdigit():
+            if not (params["control"].isascii() and params["control"].isdigit()):
                 raise ValidationError({"control": "Give a control id."})
             qs = qs.filter(control_id=int(params["control"]))
         if not _flag(params.get("include_removed"), "include_removed"):

@@ -11,10 +11,10 @@ from html import escape
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from controls.categories import category_by_id
+from controls.links import control_url
 from controls.models import Control
 
 register = template.Library()
@@ -55,8 +55,6 @@ def _due_cell(control: Control, today) -> str:
 def control_rows(page, *, selectable: bool, today) -> SafeString:
     if not page.object_list:
         return mark_safe(EMPTY)  # noqa: S308 - a constant
-    # One reverse() for the page, then the pk is substituted: the URL pattern is controls/<int:pk>/.
-    detail = reverse("controls:detail", args=[0])[: -len("0/")]
     rows = []
     for control in page.object_list:
         pk, reference = control.pk, escape(control.reference)
@@ -64,7 +62,7 @@ def control_rows(page, *, selectable: bool, today) -> SafeString:
                   f'aria-label="Select {reference}"></td>') if selectable else ""
         owner = escape(str(control.owner)) if control.owner_id else "—"
         rows.append(
-            f'<tr>{select}<td><a href="{detail}{pk}/">{reference}</a></td><td>{escape(control.title)}</td>'
+            f'<tr>{select}<td><a href="{control_url(pk)}">{reference}</a></td><td>{escape(control.title)}</td>'
             f"<td>{_category_cell(control.scc_category)}</td><td>{_status_cell(control.status)}</td>"
             f"<td>{owner}</td><td>{_due_cell(control, today)}</td></tr>"
         )

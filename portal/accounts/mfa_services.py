@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.accounts.mfa import mark_mfa_verified
+from portal.accounts.mfa import mark_mfa_verified, mfa_recently_verified, user_has_mfa_device
 from portal.accounts.models import BackupCode, BackupCodeDevice, hash_secret, normalise_backup_code
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
@@ -82,6 +82,10 @@ def totp_confirm(*, request, device: TOTPDevice, code: str) -> VerifyResult:
 
     A first enrolment (no unused backup codes yet) also issues the backup codes.
     """
+    if user_has_mfa_device(request.user) and not (request.user.is_verified() and mfa_recently_verified(request)):
+        # Adding a factor when one exists needs that factor, freshly: otherwise a stolen password alone
+        # could enrol an attacker's authenticator and pass MFA with it.
+        return VerifyResult(False, "Confirm it's you with your existing authenticator first.")
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
     allowed, info = device.verify_is_allowed()
     if not allowed or not device.verify_token(code):
@@ -110,7 +114,7 @@ def _candidate_devices(user, code: str):
 
     Routing by shape keeps a backup code from counting as a failed TOTP attempt (and the reverse).
     """
-    model = TOTPDevice if (code.isdigit() and len(code) == 6) else BackupCodeDevice
+    model = TOTPDevice if (code.isascii() and code.isdigit() and len(code) == 6) else BackupCodeDevice
     return list(model.objects.devices_for_user(user, confirmed=True).select_for_update())
 
 

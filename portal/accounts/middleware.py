@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from portal.accounts.mfa import is_mfa_exempt_path, user_has_mfa_device
 
@@ -22,7 +23,7 @@ class SessionIdleTimeoutMiddleware:
             if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
                 messages.info(request, "You were signed out after a period of inactivity.")
-                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+                return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.path})}")
             # Write at most once a minute to keep session saves cheap.
             if last is None or now - last >= 60:
                 request.session["last_seen"] = now
@@ -44,5 +45,5 @@ class MFARequiredMiddleware:
 
                 return JsonResponse({"detail": "MFA verification required."}, status=403)
             target = "accounts:mfa_verify" if user_has_mfa_device(user) else "accounts:mfa_enrol"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

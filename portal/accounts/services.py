@@ -36,7 +36,22 @@ def user_sign_in(*, request, user) -> None:
 
 
 def user_sign_in_failed(*, email: str) -> None:
-    audit_record(action=AuditAction.LOGIN_FAILED, target_type="accounts.user", target_label=email[:254])
+    """Record a failed password. What was typed goes in only if it is an email address: people type
+    their password into the username box, and the trail can never be edited afterwards."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(email)
+    except ValidationError:
+        audit_record(action=AuditAction.LOGIN_FAILED, target_type="accounts.user",
+                     target_label="(not an email address)")
+        return
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        audit_record(action=AuditAction.LOGIN_FAILED, target=user)
+    else:
+        audit_record(action=AuditAction.LOGIN_FAILED, target_type="accounts.user", target_label=email.lower()[:254])
 
 
 def user_locked_out(*, username: str) -> None:
@@ -129,8 +144,15 @@ def invitation_accept(*, request, invitation: Invitation, password: str) -> User
     user = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
     if user is not None and user.is_active:
         raise AccountRuleError("An account with this email address already exists. Sign in instead.")
+    reactivated = user is not None
     if user is None:
         user = User(email=invitation.email, full_name=invitation.full_name)
+    else:
+        # A former account comes back with the invitation's roles only: none of its old privileges,
+        # second factors or API token carry over to whoever holds the invitation link now.
+        before = {"roles": user.role_names, "is_superuser": user.is_superuser, "is_staff": user.is_staff}
+        user.is_superuser = user.is_staff = False
+        _revoke_credentials(user)
     user.is_active = True
     user.set_password(password)
     user.save()
@@ -138,6 +160,11 @@ def invitation_accept(*, request, invitation: Invitation, password: str) -> User
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
+    if reactivated:
+        audit_record(action=AuditAction.USER_REACTIVATED, actor=user, target=user,
+                     changes={"is_active": (False, True), "roles": (before["roles"], sorted(invitation.roles)),
+                              "is_superuser": (before["is_superuser"], False),
+                              "is_staff": (before["is_staff"], False)})
     audit_record(action=AuditAction.INVITATION_ACCEPTED, actor=user, target=user,
                  changes={"invitation": (None, invitation.pk), "roles": (None, sorted(invitation.roles)),
                           "password": (None, "set")})
@@ -180,13 +207,32 @@ def user_reactivate(*, actor, user: User) -> None:
     audit_record(action=AuditAction.USER_REACTIVATED, actor=actor, target=user, changes={"is_active": (False, True)})
 
 
+def _revoke_credentials(user: User) -> dict[str, int]:
+    """Remove every second factor and every standing credential (API token, calendar feed) of a user."""
+    from rest_framework.authtoken.models import Token
+
+    from portal.notifications.models import CalendarFeed
+
+    removed = {}
+    for name, model in (("authenticator_apps", TOTPDevice), ("backup_code_sets", BackupCodeDevice),
+                        ("api_tokens", Token), ("calendar_feeds", CalendarFeed)):
+        rows = model.objects.filter(user=user)
+        removed[name] = rows.count()  # delete() would also count cascaded rows (the codes of a set)
+        rows.delete()
+    return removed
+
+
 @transaction.atomic
 def user_reset_mfa(*, actor, user: User) -> int:
-    """Delete every second factor of the user (they enrol again at next sign-in) and tell them by email."""
-    totp_deleted, _ = TOTPDevice.objects.filter(user=user).delete()
-    backup_deleted, _ = BackupCodeDevice.objects.filter(user=user).delete()
+    """Delete every second factor of the user (they enrol again at next sign-in) and tell them by email.
+
+    A reset usually follows a suspected compromise, so the API token and calendar feed issued under the
+    old factor go too.
+    """
+    removed = _revoke_credentials(user)
+    totp_deleted = removed["authenticator_apps"]
     audit_record(action=AuditAction.MFA_RESET, actor=actor, target=user,
-                 changes={"authenticator_apps": (totp_deleted, 0), "backup_code_sets": (backup_deleted, 0)})
+                 changes={name: (count, 0) for name, count in removed.items()})
     context = {"user": user, "actor": actor, "organisation": settings.ORGANISATION_NAME,
                "login_link": settings.SITE_URL + reverse("accounts:login")}
     transaction.on_commit(lambda: _send(subject="Your Annex two-factor authentication was reset",

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.accounts import selectors, services
 from portal.accounts.forms import AcceptInvitationForm, InvitationForm
+from portal.accounts.mfa import require_recent_mfa
 from portal.accounts.models import Invitation
 
 
@@ -22,6 +23,7 @@ def invitation_list(request):
 @login_required
 @permission_required("accounts.invite_user", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@require_recent_mfa  # an invitation grants roles, like a role change
 def invitation_create(request):
     form = InvitationForm(request.POST or None, grantable=services.grantable_roles(request.user))
     if request.method == "POST" and form.is_valid():

@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import mfa_services, selectors
 from portal.accounts.forms import OTPCodeForm
-from portal.accounts.mfa import require_recent_mfa, user_has_mfa_device
+from portal.accounts.mfa import mfa_recently_verified, require_recent_mfa, user_has_mfa_device
 
 
 def _next_url(request, default: str = "portal:dashboard") -> str:
@@ -28,9 +29,16 @@ def _show_backup_codes(request, codes, next_url: str):
     return response
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_enrol(request):
+    if user_has_mfa_device(request.user):
+        # A second authenticator is an MFA change: the existing factor first, and freshly.
+        if not request.user.is_verified():
+            return redirect(f"{reverse('accounts:mfa_verify')}?{urlencode({'next': _next_url(request)})}")
+        if not mfa_recently_verified(request):
+            return redirect(f"{reverse('accounts:mfa_step_up')}?{urlencode({'next': request.get_full_path()})}")
     device = mfa_services.totp_pending_device(user=request.user)
     form = OTPCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

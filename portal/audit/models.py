@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
     EXPORT_REQUESTED = "export.requested", "Export requested"
     EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"
+    EXPORT_COMPLETED = "export.completed", "Export rendered and stored"
     EXPORT_FAILED = "export.failed", "Export failed"
     ANNEX_PUBLISHED = "annex.published", "TOM annex version published"
     ANNEX_NOTICE_SENT = "annex.notice_sent", "TOM annex change notice sent"

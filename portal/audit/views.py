@@ -20,12 +20,10 @@ from portal.audit.selectors import (
     audit_events_matching,
 )
 from portal.audit.services import audit_trail_export
+from portal.core.spreadsheet import safe_cell
 
 PAGE_SIZE = 50
 # A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -92,7 +90,7 @@ def _csv_cell(value) -> str:
     if not isinstance(value, str):
         value = value.isoformat() if hasattr(value, "isoformat") else json.dumps(value, ensure_ascii=False,
                                                                                     sort_keys=True)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return safe_cell(value)
 
 
 def _csv_lines(events):

@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -59,12 +60,12 @@ def about(request):
 @require_GET
 def dashboard(request):
     """The landing page: the panels of the apps this user may use, and their own recent security events."""
-    own_events = (
-        AuditEvent.objects.filter(actor=request.user)
-        .filter(action__in=[AuditAction.LOGIN, AuditAction.LOGIN_FAILED, AuditAction.MFA_VERIFIED,
-                            AuditAction.MFA_FAILED, AuditAction.MFA_ENROLLED])
-        .only("created_at", "action", "ip", "user_agent")[:8]
-    )
+    user = request.user
+    mine = Q(actor=user, action__in=[AuditAction.LOGIN, AuditAction.MFA_VERIFIED, AuditAction.MFA_FAILED,
+                                     AuditAction.MFA_ENROLLED])
+    # A failed password has no actor (nobody signed in); it names the account it was tried on.
+    tried_on_me = Q(action=AuditAction.LOGIN_FAILED, target_type="accounts.user", target_id=str(user.pk))
+    own_events = AuditEvent.objects.filter(mine | tried_on_me).only("created_at", "action", "ip", "user_agent")[:8]
     return render(
         request,
         "portal/dashboard.html",

@@ -43,6 +43,8 @@ class ExportKind:
     writer: Writer | None = None  # None: the template rendered to PDF
     extension: str = "pdf"
     content_type: str = PDF_CONTENT_TYPE
+    # keys -> {key: content}, with a fixed number of queries: lists of every subject use it when given
+    snapshots: Callable[[list[str]], dict[str, dict]] | None = None
 
     def content(self, subject_key: str, user=None) -> dict:
         """The content snapshot for a subject, as the requesting user may see it."""

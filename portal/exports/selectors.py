@@ -40,12 +40,16 @@ def subject_to_url(key: str) -> str:
 def annex_overview(kind: ExportKind) -> list[dict]:
     """Each subject with its latest published version and whether the current content differs from it."""
     latest: dict[str, AnnexVersion] = {}
-    for version in AnnexVersion.objects.filter(kind=kind.name).order_by("subject_key", "-number"):
+    versions = AnnexVersion.objects.filter(kind=kind.name).defer("snapshot", "changes")
+    for version in versions.order_by("subject_key", "-number"):
         latest.setdefault(version.subject_key, version)
+    subjects = kind.subjects()
+    keys = [key for key, _ in subjects]
+    contents = kind.snapshots(keys) if kind.snapshots else {key: kind.snapshot(key) for key in keys}
     rows = []
-    for key, label in kind.subjects():
+    for key, label in subjects:
         version = latest.get(key)
-        current = content_sha256(kind.snapshot(key))
+        current = content_sha256(contents[key])
         rows.append({
             "key": key, "url_key": subject_to_url(key), "label": label, "version": version,
             "changed": version is None or version.content_sha256 != current,

@@ -107,6 +107,8 @@ def _export_job_finish(*, job_id, stored, document) -> ExportJob:
     job.finished_at, job.expires_at = now, ExportJob.expiry_from(now)
     job.save(update_fields=["status", "progress", "error", "file_name", "file_path", "file_sha256", "file_size",
                             "file_key_id", "snapshot_sha256", "finished_at", "expires_at"])
+    audit_record(action=AuditAction.EXPORT_COMPLETED, actor=None, target=job, target_label=job.title,
+                 changes={"sha256": job.file_sha256, "size": job.file_size, "key_id": job.file_key_id})
     return job
 
 

@@ -72,6 +72,7 @@ def preferences(request):
     return redirect("notifications:preferences")
 
 
+@never_cache  # the feed secret is shown in this response only
 @login_required
 @require_POST
 def calendar_issue(request):

@@ -38,7 +38,7 @@ def test_a_failed_login_is_audited_without_the_password(client):
     response = password_login(client, user, password="not my password")
     assert response.status_code == 200
     [event] = events(AuditAction.LOGIN_FAILED)
-    assert event.target_label == user.email and event.actor_id is None
+    assert event.target_id == str(user.pk) and event.actor_id is None
     assert "not my password" not in str(event.changes)
 
 
@@ -121,3 +121,20 @@ def test_a_recently_active_session_stays_signed_in(client, settings):
     session["last_seen"] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT + 60
     session.save()
     assert client.get(reverse("portal:dashboard")).status_code == 200
+
+
+def test_a_password_typed_into_the_email_box_never_reaches_the_audit_trail(client):
+    client.post(reverse("accounts:login"), {"username": "Hunter2-my-secret", "password": "x"})
+    [event] = events(AuditAction.LOGIN_FAILED)
+    assert "Hunter2" not in event.target_label and "Hunter2" not in str(event.changes)
+    assert event.target_label == "(not an email address)"
+
+
+def test_failed_passwords_on_my_account_show_on_my_dashboard(client):
+    user = UserFactory()
+    password_login(client, user, password="wrong wrong wrong")
+    [event] = events(AuditAction.LOGIN_FAILED)
+    assert event.target_id == str(user.pk)
+    sign_in(client, user)
+    html = client.get(reverse("portal:dashboard")).content.decode()
+    assert "Sign-in failed" in html

@@ -217,3 +217,27 @@ def test_inviting_a_deactivated_person_reactivates_their_account(client):
     former.refresh_from_db()
     assert former.is_active and former.role_names == [Role.EMPLOYEE]
     assert User.objects.filter(email__iexact="back@annex.test").count() == 1
+
+
+def test_a_reactivated_account_keeps_none_of_its_old_privileges_or_factors(client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from rest_framework.authtoken.models import Token
+
+    from portal.audit.models import AuditAction, AuditEvent
+    from tests.conftest import totp_device_for
+
+    former = UserFactory(email="root@annex.test", is_active=False, is_superuser=True, is_staff=True,
+                         roles=[Role.ADMIN])
+    totp_device_for(former)
+    Token.objects.create(user=former)
+    _, token = invite(email="root@annex.test", roles=[Role.EMPLOYEE])
+
+    client.post(reverse("accounts:invitation_accept", args=[token]),
+                {"new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD})
+
+    former.refresh_from_db()
+    assert former.is_active and not former.is_superuser and not former.is_staff
+    assert not TOTPDevice.objects.filter(user=former).exists() and not Token.objects.filter(user=former).exists()
+    event = AuditEvent.objects.get(action=AuditAction.USER_REACTIVATED)
+    assert event.changes["is_superuser"] == {"before": True, "after": False}
+    assert event.changes["roles"] == {"before": [Role.ADMIN], "after": [Role.EMPLOYEE]}

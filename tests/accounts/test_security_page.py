@@ -87,3 +87,54 @@ def test_a_verified_user_can_enrol_a_second_authenticator_app(signed_in):
     assert response.status_code == 200  # first backup codes, since none were issued yet
     assert response.context["next"] == "/account/security/"
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 2
+
+
+def test_a_password_only_session_cannot_enrol_an_authenticator_of_its_own(client):
+    """A stolen password must not be enough to add an attacker's authenticator and pass MFA with it."""
+    from tests.accounts.conftest import totp_code
+
+    user = UserFactory()
+    totp_device_for(user)
+    sign_in(client, user, verified=False)
+
+    response = client.get(reverse("accounts:mfa_enrol"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:mfa_verify"))
+    assert not TOTPDevice.objects.filter(user=user, confirmed=False).exists()
+
+    # Even a pending device made some other way cannot be confirmed from this session.
+    pending = TOTPDevice.objects.create(user=user, name="attacker", confirmed=False)
+    response = client.post(reverse("accounts:mfa_enrol"), {"code": totp_code(pending)})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=pending.pk, confirmed=True).exists()
+    assert not client.session.get("otp_device_id")
+
+
+def test_adding_a_second_authenticator_needs_a_fresh_step_up(signed_in):
+    client, _user = signed_in(step_up=False)
+    response = client.get(reverse("accounts:mfa_enrol"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:mfa_step_up"))
+
+
+def test_the_enrolment_page_with_its_secret_is_never_cached(client):
+    user = UserFactory()
+    sign_in(client, user, verified=False)
+    response = client.get(reverse("accounts:mfa_enrol"))
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+
+
+def test_the_confirm_service_refuses_a_new_factor_for_an_unverified_session(rf):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from tests.accounts.conftest import totp_code
+
+    user = UserFactory()
+    totp_device_for(user)
+    pending = TOTPDevice.objects.create(user=user, name="other", confirmed=False)
+    request = rf.post("/")
+    request.session = SessionStore()
+    user.is_verified = lambda: False
+    request.user = user
+    result = mfa_services.totp_confirm(request=request, device=pending, code=totp_code(pending))
+    assert not result.ok
+    pending.refresh_from_db()
+    assert not pending.confirmed

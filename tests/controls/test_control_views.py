@@ -296,3 +296,11 @@ def test_the_register_escapes_what_people_typed(signed_in):
     assert "<script>alert(" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_unicode_digits_are_text_not_a_crash():
+    """'²'.isdigit() is True but int('²') fails: parameters and filters must not turn it into a 500."""
+    from controls.forms import parse_parameters
+
+    assert parse_parameters("rounds = ²") == {"rounds": "²"}
+    assert parse_parameters("rounds = 12") == {"rounds": 12}

@@ -235,3 +235,10 @@ def test_the_fast_control_document_equals_the_generic_serializer_output():
         control = type(control).objects.select_related("owner").prefetch_related("services").get(pk=control.pk)
         context = {"today": date(2026, 2, 1)}
         assert ControlSerializer(control, context=context).data == Generic(control, context=context).data
+
+
+def test_a_non_ascii_control_id_is_a_clear_400():
+    client = APIClient()
+    client.force_authenticate(UserFactory(roles=[Role.AUDITOR]))
+    response = client.get("/api/evidence/?control=²")
+    assert response.status_code == 400 and "control" in response.json()
