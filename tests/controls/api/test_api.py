@@ -242,3 +242,28 @@ def test_a_non_ascii_control_id_is_a_clear_400():
     client.force_authenticate(UserFactory(roles=[Role.AUDITOR]))
     response = client.get("/api/evidence/?control=²")
     assert response.status_code == 400 and "control" in response.json()
+
+
+def test_the_list_documents_equal_the_generic_serializer_output():
+    from datetime import date
+
+    from rest_framework import serializers as drf
+
+    from controls.api.serializers import ControlSerializer
+    from tests.controls.factories import ServiceFactory
+
+    class Generic(ControlSerializer):
+        to_representation = drf.ModelSerializer.to_representation
+
+    auditor = UserFactory(roles=[Role.AUDITOR])
+    first = ControlFactory(owner=UserFactory(), next_review_due=date(2020, 1, 31), parameters={"cipher": "AES"})
+    first.services.add(ServiceFactory(name="Zeta hosting"), ServiceFactory(name="Alpha support"))
+    ControlFactory(owner=None, next_review_due=None, status=Control.Status.RETIRED)
+    client = APIClient()
+    client.force_authenticate(auditor)
+
+    listed = client.get("/api/controls/?page_size=1000").json()["results"]
+
+    controls = Control.objects.select_related("owner").prefetch_related("services").order_by("reference")
+    expected = Generic(controls, many=True, context={"today": timezone.localdate()}).data
+    assert [dict(d) for d in expected] == listed
