@@ -130,7 +130,7 @@ class ControlFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Any category"), *category_choices()]
         # Two small indexed id lists, then the people: an OR across the two joins would scan every user.
-        ids = set(Control.objects.exclude(owner=None).values_list("owner_id", flat=True).distinct())
+        ids = set(Control.objects.exclude(owner=None).order_by().values_list("owner_id", flat=True).distinct())
         ids |= set(User.groups.through.objects.filter(group__name__in=OWNER_ROLES).values_list("user_id", flat=True))
         self.fields["owner"].choices = [("", "Any owner"), *_person_choices(User.objects.filter(pk__in=ids))]
         if customers is not None:

@@ -14,6 +14,6 @@ class RoleModelBackend(ModelBackend):
                 Q(user=user_obj) | Q(group__user=user_obj))
             user_obj._perm_cache = {
                 f"{app}.{codename}"
-                for app, codename in perms.values_list("content_type__app_label", "codename").distinct()
+                for app, codename in perms.order_by().values_list("content_type__app_label", "codename").distinct()
             }
         return user_obj._perm_cache

@@ -3,7 +3,6 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -61,11 +60,16 @@ def about(request):
 def dashboard(request):
     """The landing page: the panels of the apps this user may use, and their own recent security events."""
     user = request.user
-    mine = Q(actor=user, action__in=[AuditAction.LOGIN, AuditAction.MFA_VERIFIED, AuditAction.MFA_FAILED,
-                                     AuditAction.MFA_ENROLLED])
-    # A failed password has no actor (nobody signed in); it names the account it was tried on.
-    tried_on_me = Q(action=AuditAction.LOGIN_FAILED, target_type="accounts.user", target_id=str(user.pk))
-    own_events = AuditEvent.objects.filter(mine | tried_on_me).only("created_at", "action", "ip", "user_agent")[:8]
+    fields = ("seq", "created_at", "action", "ip", "user_agent")
+    mine = AuditEvent.objects.filter(actor=user, action__in=[
+        AuditAction.LOGIN, AuditAction.MFA_VERIFIED, AuditAction.MFA_FAILED, AuditAction.MFA_ENROLLED,
+    ]).only(*fields)[:8]
+    # A failed password has no actor (nobody signed in); it names the account it was tried on. Two indexed
+    # queries merged here: one OR across them makes PostgreSQL walk the whole trail for a quiet account.
+    tried_on_me = AuditEvent.objects.filter(
+        action=AuditAction.LOGIN_FAILED, target_type="accounts.user", target_id=str(user.pk)
+    ).only(*fields)[:8]
+    own_events = sorted([*mine, *tried_on_me], key=lambda e: e.seq, reverse=True)[:8]
     return render(
         request,
         "portal/dashboard.html",
