@@ -135,7 +135,6 @@ def annex_version_record_download(*, version: AnnexVersion, actor) -> None:
                  changes={"sha256": version.file_sha256, "snapshot_sha256": version.snapshot_sha256})
 
 
-@transaction.atomic
 def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_sha256: str = "") -> AnnexVersion:
     """Freeze the current content as the next version: snapshot, its hash, the immutable PDF; notify the contact.
 
@@ -175,12 +174,18 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
             stored = storage.store_document(target, purpose=storage.version_purpose(version))
         version.file_name, version.file_path, version.file_sha256 = document.file_name, stored.path, stored.sha256
         version.file_size, version.file_key_id = stored.size, stored.key_id
+        # The PDF was rendered outside any transaction (it takes seconds); only the row, its audit event
+        # and the notice are one transaction. A version published meanwhile makes the insert fail.
         with transaction.atomic():
             version.save(force_insert=True)
-        audit_record(
-            action=AuditAction.ANNEX_PUBLISHED, actor=actor, target=version, target_label=str(version),
-            changes={"number": number, "snapshot_sha256": version.snapshot_sha256, "summary": change_summary(version)},
-        )
+            audit_record(
+                action=AuditAction.ANNEX_PUBLISHED, actor=actor, target=version, target_label=str(version),
+                changes={"number": number, "snapshot_sha256": version.snapshot_sha256,
+                         "summary": change_summary(version)},
+            )
+            from portal.exports.tasks import annex_notice_send_task
+
+            transaction.on_commit(lambda: annex_notice_send_task.delay(version.pk))
     except BaseException as exc:
         # Nothing was published, so the PDF written for it must not stay behind.
         if stored is not None:
@@ -188,9 +193,6 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
         if isinstance(exc, IntegrityError):
             raise ExportError("Another version was published at the same moment. Review the changes again.") from None
         raise
-    from portal.exports.tasks import annex_notice_send_task
-
-    transaction.on_commit(lambda: annex_notice_send_task.delay(version.pk))
     return version
 
 
