@@ -66,3 +66,16 @@ def totp_now(user) -> str:
 
     device = TOTPDevice.objects.get(user=user, confirmed=True)
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def sign_in_with_totp(page, user, password: str | None = None) -> None:
+    """Sign in through the real pages: email and password, then the code from the user's authenticator."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    page.goto("/account/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(password or DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/account/mfa/verify/**")
+    page.get_by_role("textbox", name="Authentication code").fill(totp_now(user))
+    page.get_by_role("button", name="Verify").click()

@@ -7,8 +7,8 @@ import pytest
 from portal.accounts.roles import Role
 from portal.audit.models import AuditAction, AuditEvent
 from tests.conftest import totp_device_for
-from tests.e2e.conftest import artifacts_dir, totp_now
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.e2e.conftest import artifacts_dir, sign_in_with_totp
+from tests.factories import UserFactory
 
 
 def shot(page, name: str) -> None:
@@ -22,13 +22,7 @@ def test_an_auditor_filters_the_trail_opens_an_event_and_exports_csv(page):
     auditor = UserFactory(roles=[Role.AUDITOR], email="auditor@annex.test", full_name="Aino Auditor")
     totp_device_for(auditor)
 
-    page.goto("/account/login/")
-    page.get_by_label("Email address").fill(auditor.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/account/mfa/verify/**")
-    page.get_by_role("textbox", name="Authentication code").fill(totp_now(auditor))
-    page.get_by_role("button", name="Verify").click()
+    sign_in_with_totp(page, auditor)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail").click()
     page.wait_for_url("**/audit/")

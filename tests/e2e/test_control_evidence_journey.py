@@ -12,8 +12,8 @@ from portal.accounts.roles import Role
 from portal.audit.models import AuditAction, AuditEvent
 from tests.conftest import totp_device_for
 from tests.controls.factories import ControlFactory, EvidenceFactory
-from tests.e2e.conftest import artifacts_dir, totp_now
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.e2e.conftest import artifacts_dir, sign_in_with_totp
+from tests.factories import UserFactory
 
 
 def shot(page, name: str) -> None:
@@ -39,13 +39,7 @@ def test_a_control_owner_uploads_evidence_records_a_review_and_sees_the_status_c
     EvidenceFactory(control=control, title="Restore test Q1", valid_until=today - timedelta(days=2))
     controls_refresh_status()
 
-    page.goto("/account/login/")
-    page.get_by_label("Email address").fill(owner.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/account/mfa/verify/**")
-    page.get_by_role("textbox", name="Authentication code").fill(totp_now(owner))
-    page.get_by_role("button", name="Verify").click()
+    sign_in_with_totp(page, owner)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Controls").click()
     page.wait_for_url("**/controls/**")

@@ -6,8 +6,8 @@ from controls.models import Control
 from portal.accounts.roles import Role
 from tests.conftest import totp_device_for
 from tests.controls.factories import ControlFactory
-from tests.e2e.conftest import artifacts_dir, totp_now
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.e2e.conftest import artifacts_dir, sign_in_with_totp
+from tests.factories import UserFactory
 
 
 def shot(page, name: str) -> None:
@@ -27,13 +27,7 @@ def test_a_control_owner_records_a_review_and_sees_the_status_change(page):
     )
     ControlFactory(reference="TOM-BCK-01", title="Redundant encrypted backups", owner=UserFactory())
 
-    page.goto("/account/login/")
-    page.get_by_label("Email address").fill(owner.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/account/mfa/verify/**")
-    page.get_by_role("textbox", name="Authentication code").fill(totp_now(owner))
-    page.get_by_role("button", name="Verify").click()
+    sign_in_with_totp(page, owner)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Controls").click()
     page.wait_for_url("**/controls/**")

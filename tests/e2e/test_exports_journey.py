@@ -13,8 +13,8 @@ from portal.accounts.roles import Role
 from portal.exports.models import ExportJob
 from tests.conftest import totp_device_for
 from tests.controls.factories import ControlFactory, CustomerFactory
-from tests.e2e.conftest import artifacts_dir, totp_now
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.e2e.conftest import artifacts_dir, sign_in_with_totp
+from tests.factories import UserFactory
 
 
 def shot(page, name: str) -> None:
@@ -45,13 +45,7 @@ def test_a_dpo_requests_a_customer_annex_and_downloads_it_after_a_step_up(page):
     CustomerFactory(slug="acme", name="Acme Health GmbH", contract_reference="DPA-2025-017")
     ControlFactory(reference="TOM-ENC-01", title="AES-256 encryption of personal data at rest")
 
-    page.goto("/account/login/")
-    page.get_by_label("Email address").fill(dpo.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/account/mfa/verify/**")
-    page.get_by_role("textbox", name="Authentication code").fill(totp_now(dpo))
-    page.get_by_role("button", name="Verify").click()
+    sign_in_with_totp(page, dpo)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Exports").click()
     page.wait_for_url("**/exports/")
