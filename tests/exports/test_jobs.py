@@ -52,6 +52,8 @@ def test_requesting_an_annex_renders_it_and_the_file_decrypts_to_the_pdf(signed_
     from portal.security.storage import encrypted_files_root
     assert not (encrypted_files_root() / job.file_path).read_bytes().startswith(b"%PDF")
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT_REQUESTED, target_id=str(job.pk)).count() == 1
+    completed = AuditEvent.objects.get(action=AuditAction.EXPORT_COMPLETED, target_id=str(job.pk))
+    assert completed.changes["sha256"] == job.file_sha256 and completed.changes["size"] == job.file_size
 
 
 @pytest.mark.django_db

@@ -282,3 +282,9 @@ def test_only_failed_notices_can_be_retried(signed_in):
     sent = Notification.objects.get(recipient=person, channel=Channel.EMAIL)
 
     assert client.post(reverse("notifications:failed_retry", args=[sent.pk])).status_code == 404
+
+
+def test_the_page_showing_the_calendar_secret_is_never_cached(signed_in):
+    client, _ = signed_in(Role.SECURITY_OFFICER)
+    response = client.post(reverse("notifications:calendar_issue"))
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
