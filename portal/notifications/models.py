@@ -44,7 +44,8 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     # Marks the insert batch that created the row: after an INSERT .. ON CONFLICT DO NOTHING, the rows
     # carrying our batch id are exactly the ones we created, so a racing sweep never delivers twice.
-    batch = models.UUIDField(null=True, blank=True, db_index=True)
+    # (Only the SQLite path sets it; PostgreSQL gets the created rows from INSERT .. RETURNING.)
+    batch = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -54,7 +55,10 @@ class Notification(models.Model):
         constraints = [models.UniqueConstraint(fields=["key"], name="notifications_notification_key_unique")]
         indexes = [
             models.Index(fields=["recipient", "channel", "status", "read_at"], name="notification_inbox_idx"),
-            models.Index(fields=["channel", "status"], name="notification_status_idx"),
+            # Partial indexes: a sweep inserts hundreds of thousands of rows, and only these few are looked up.
+            models.Index(fields=["channel", "status"], name="notification_status_idx",
+                         condition=models.Q(channel="email", status__in=["failed", "digest"])),
+            models.Index(fields=["batch"], name="notification_batch_idx", condition=models.Q(batch__isnull=False)),
         ]
         permissions = [("retry_delivery", "Can see failed deliveries and retry them")]
 

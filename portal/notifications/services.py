@@ -84,7 +84,9 @@ ROW_COLUMNS = ("key", "recipient_id", "channel", "reason", "subject_type", "subj
                "created_at", "sent_at")
 
 
-def _rows_for(notices: Sequence[Notice], prefs: dict[int, NotificationPreference], batch: uuid.UUID) -> list[tuple]:
+def _rows_for(
+    notices: Sequence[Notice], prefs: dict[int, NotificationPreference], batch: uuid.UUID | None
+) -> list[tuple]:
     """One tuple per (notice, channel), in ROW_COLUMNS order."""
     now = timezone.now()
     rows = []
@@ -105,7 +107,7 @@ def _rows_for(notices: Sequence[Notice], prefs: dict[int, NotificationPreference
     return rows
 
 
-def _insert_new(rows: list[tuple], batch: uuid.UUID) -> list[tuple]:
+def _insert_new(rows: list[tuple], batch: uuid.UUID | None) -> list[tuple]:
     """Insert the rows whose key is new; return the created ones as (id, channel, status, key).
 
     On PostgreSQL the rows go through COPY into a temporary table and one INSERT .. ON CONFLICT DO
@@ -158,7 +160,8 @@ def notices_create(*, notices: Sequence[Notice], prefs: dict[int, NotificationPr
         return []
     if prefs is None:
         prefs = _preferences_for(n.recipient.pk for n in notices)
-    batch = uuid.uuid4()
+    # Only the SQLite path needs a batch id to find its rows again; PostgreSQL has RETURNING.
+    batch = uuid.uuid4() if connection.vendor != "postgresql" else None
     created = _insert_new(_rows_for(notices, prefs, batch), batch)
     to_send = [pk for pk, channel, status, _ in created
                if channel == Channel.EMAIL and status == Notification.Status.PENDING]
