@@ -7,17 +7,21 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from portal.accounts.models import BackupCodeDevice, Invitation, User, hash_secret
 from portal.accounts.roles import Role, user_has_role
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
+from portal.notifications.models import CalendarFeed
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +42,6 @@ def user_sign_in(*, request, user) -> None:
 def user_sign_in_failed(*, email: str) -> None:
     """Record a failed password. What was typed goes in only if it is an email address: people type
     their password into the username box, and the trail can never be edited afterwards."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     try:
         validate_email(email)
     except ValidationError:
@@ -209,10 +210,6 @@ def user_reactivate(*, actor, user: User) -> None:
 
 def _revoke_credentials(user: User) -> dict[str, int]:
     """Remove every second factor and every standing credential (API token, calendar feed) of a user."""
-    from rest_framework.authtoken.models import Token
-
-    from portal.notifications.models import CalendarFeed
-
     removed = {}
     for name, model in (("authenticator_apps", TOTPDevice), ("backup_code_sets", BackupCodeDevice),
                         ("api_tokens", Token), ("calendar_feeds", CalendarFeed)):
