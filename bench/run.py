@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from http.client import HTTPConnection
+from importlib import import_module
 from pathlib import Path
 
 import django
@@ -24,7 +25,6 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
@@ -62,7 +62,7 @@ def verified_session(user: User) -> str:
     """A session that has passed password and TOTP, as after a real sign-in."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
         user=user, name="bench", confirmed=True)
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "portal.accounts.backends.RoleModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()

@@ -17,7 +17,7 @@ def owner_candidates():
 
 
 def _person_choices(users) -> list[tuple[int, str]]:
-    rows = (users.filter(is_active=True).distinct().order_by("full_name", "email")
+    rows = (users.filter(is_active=True).order_by("full_name", "email")
             .values_list("pk", "full_name", "email"))
     return [(pk, name or email) for pk, name, email in rows]
 
@@ -120,8 +120,9 @@ class ControlFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, widget=forms.TextInput(attrs={"type": "search"}))
     category = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Control.Status.choices])
-    # Plain choices of (id, name): one values() query, no model instances, however many owners there are.
-    owner = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    # A select of plain (id, name) pairs: one values() query, no model instances, however many owners there
+    # are. Any id is accepted: an id that owns nothing simply filters to an empty register.
+    owner = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
     customer = forms.ModelChoiceField(required=False, queryset=Customer.objects.none(), empty_label="Any customer")
     overdue = forms.BooleanField(label="Review overdue", required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -129,12 +130,15 @@ class ControlFilterForm(forms.Form):
     def __init__(self, *args, customers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Any category"), *category_choices()]
-        # Two small indexed id lists, then the people: an OR across the two joins would scan every user.
-        ids = set(Control.objects.exclude(owner=None).order_by().values_list("owner_id", flat=True).distinct())
-        ids |= set(User.groups.through.objects.filter(group__name__in=OWNER_ROLES).values_list("user_id", flat=True))
-        self.fields["owner"].choices = [("", "Any owner"), *_person_choices(User.objects.filter(pk__in=ids))]
+        # The people who own a control (choosing anyone else would list nothing), in one query: PostgreSQL
+        # reads the owner ids from their index and looks the few owners up by primary key.
+        owners = User.objects.filter(pk__in=Control.objects.order_by().values("owner_id"))
+        self.fields["owner"].widget.choices = [("", "Any owner"), *_person_choices(owners)]
         if customers is not None:
             self.fields["customer"].queryset = customers
+            # Rendered from (id, name) pairs read in one plain query; the queryset still validates the choice.
+            self.fields["customer"].widget.choices = [
+                ("", "Any customer"), *customers.order_by("name").values_list("pk", "name")]
 
     def selector_kwargs(self) -> dict:
         """The valid filters as keyword arguments of selectors.control_list (invalid ones are ignored)."""

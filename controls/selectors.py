@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from controls.categories import Category, scc_categories
 from controls.models import CategoryStatement, Control, Customer, CustomerControlOverride, Evidence, Review
+from portal.accounts.models import User
 from portal.audit.models import AuditEvent
 
 SORTS = {
@@ -91,12 +92,19 @@ def control_list(
     return qs.order_by(order, "reference") if order.lstrip("-") != "reference" else qs.order_by(order)
 
 
+def _person_extras(relation: str) -> list[str]:
+    """The columns of a related person the detail page never shows (it shows User.__str__: name or email)."""
+    shown = {"id", "full_name", "email", "is_active"}
+    return [f"{relation}__{f.name}" for f in User._meta.concrete_fields if f.name not in shown]
+
+
 def control_detail(user, pk: int) -> Control:
-    qs = controls_visible_to(user).select_related("owner").prefetch_related(
+    qs = controls_visible_to(user).select_related("owner").defer(*_person_extras("owner")).prefetch_related(
         "services",
-        Prefetch("related", queryset=Control.objects.select_related("owner").order_by("reference")),
-        Prefetch("reviews", queryset=Review.objects.select_related("reviewer")),
-        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by", "removed_by")),
+        Prefetch("related", queryset=Control.objects.only("reference", "title", "status").order_by("reference")),
+        Prefetch("reviews", queryset=Review.objects.select_related("reviewer").defer(*_person_extras("reviewer"))),
+        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by", "removed_by").defer(
+            *_person_extras("uploaded_by"), *_person_extras("removed_by"))),
     )
     return get_object_or_404(qs, pk=pk)
 

@@ -65,6 +65,7 @@ services_start() {
   redis-cli -p "$port" ping >/dev/null 2>&1 || { echo "redis-server did not start"; return 1; }
   export CELERY_BROKER_URL="redis://127.0.0.1:${port}/0"
   export CELERY_RESULT_BACKEND="redis://127.0.0.1:${port}/1"
+  export CACHE_URL="redis://127.0.0.1:${port}/2"
   echo "PostgreSQL on $SERVICES_TMP, Redis on 127.0.0.1:$port"
 }
 
@@ -79,5 +80,5 @@ services_stop() {
   fi
   [ -n "$SERVICES_TMP" ] && rm -rf "$SERVICES_TMP"
   SERVICES_TMP=""; PG_STARTED=""; REDIS_PIDFILE=""
-  unset DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
+  unset DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND CACHE_URL
 }

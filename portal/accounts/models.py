@@ -87,7 +87,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_names(self) -> list[str]:
-        return sorted(g.name for g in self.groups.all())
+        return sorted(self.groups.values_list("name", flat=True))
 
 
 class Invitation(models.Model):

@@ -276,10 +276,11 @@ def test_the_bulk_owner_picker_lists_active_owners_and_loads_only_when_opened(si
     officer = UserFactory(roles=[Role.SECURITY_OFFICER], full_name="Olga Owner")
     UserFactory(roles=[Role.SECURITY_OFFICER], full_name="Gone Owner", is_active=False)
     UserFactory(roles=[Role.EMPLOYEE], full_name="Eve Employee")
+    ControlFactory(owner=officer)
 
     page = client.get(reverse("controls:list")).content.decode()
-    # Listed once, in the owner filter; the bulk picker is fetched when opened.
-    assert page.count("Olga Owner") == 1 and reverse("controls:bulk_owner_form") in page
+    # Listed twice (her control's row and the owner filter); the bulk picker is fetched when opened.
+    assert page.count("Olga Owner") == 2 and reverse("controls:bulk_owner_form") in page
 
     picker = client.get(reverse("controls:bulk_owner_form"), HTTP_HX_REQUEST="true").content.decode()
     assert f'<option value="{officer.pk}">Olga Owner</option>' in picker
@@ -304,3 +305,44 @@ def test_unicode_digits_are_text_not_a_crash():
 
     assert parse_parameters("rounds = ²") == {"rounds": "²"}
     assert parse_parameters("rounds = 12") == {"rounds": 12}
+
+
+def test_the_owner_filter_lists_the_active_people_who_own_a_control(signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    owner = UserFactory(roles=[Role.SECURITY_OFFICER], full_name="Olga Owner")
+    ControlFactory(owner=owner)
+    ControlFactory(owner=owner)
+    UserFactory(roles=[Role.SECURITY_OFFICER], full_name="Idle Officer")
+    ControlFactory(owner=UserFactory(roles=[Role.SECURITY_OFFICER], full_name="Gone Owner", is_active=False))
+
+    form = client.get(reverse("controls:list")).context["form"]
+
+    assert [label for value, label in form.fields["owner"].widget.choices] == ["Any owner", "Olga Owner"]
+
+
+def test_the_detail_runs_the_same_number_of_queries_for_1_and_20_reviews_evidence_items_and_related(signed_in):
+    from controls.models import Review
+    from tests.controls.factories import EvidenceFactory
+
+    client, dpo = signed_in(Role.DPO)
+    control = ControlFactory(owner=UserFactory(roles=[Role.SECURITY_OFFICER], full_name="Olga Owner"))
+    url = reverse("controls:detail", args=[control.pk])
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            person = UserFactory(full_name=f"Person {Review.objects.count()}")
+            control.related.add(ControlFactory())
+            Review.objects.create(control=control, reviewer=person, outcome="effective", notes="Fine.",
+                                  reviewed_on=timezone.localdate(), next_review_due=timezone.localdate())
+            EvidenceFactory(control=control, uploaded_by=person)
+            EvidenceFactory(control=control, uploaded_by=person, removed_at=timezone.now(), removed_by=dpo,
+                            removal_reason="Superseded")
+
+    grow(1)
+    client.get(url)  # the first request after sign-in also writes the session
+    small = _list_queries(client, url)
+    grow(19)
+    large = _list_queries(client, url)
+    body = client.get(url).content.decode()
+    assert small == large
+    assert "Olga Owner" in body and "Person 19" in body and f"by {dpo.full_name or dpo.email}" in body

@@ -64,6 +64,20 @@ def test_the_bell_shows_the_unread_count(signed_in):
     assert b'<span class="badge">2</span>' in response.content
 
 
+def test_the_unread_count_counts_only_the_persons_shown_unread_notices():
+    from portal.notifications.selectors import notifications_for, unread_count
+
+    me, other, muted = UserFactory(), UserFactory(), UserFactory()
+    NotificationPreference.objects.create(user=muted, in_app=False)
+    mine = notices_for(me, 4)  # each also has an email row, which is not counted
+    notices_for(other, 2)
+    notices_for(muted, 2)
+    Notification.objects.filter(pk=mine[0].pk).update(read_at=mine[0].created_at)
+
+    assert unread_count(me) == 3 == notifications_for(me).filter(read_at__isnull=True).count()
+    assert unread_count(other) == 2 and unread_count(muted) == 0
+
+
 def test_muted_in_app_notices_do_not_appear(signed_in):
     client, me = signed_in(Role.EMPLOYEE)
     NotificationPreference.objects.create(user=me, in_app=False)

@@ -1,6 +1,8 @@
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from portal.core.renderers import FastWidgetRenderer
 
@@ -15,7 +17,8 @@ class Everything(forms.Form):
     site = forms.URLField(required=False, assume_scheme="https")
     agree = forms.BooleanField(required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    colour = forms.ChoiceField(choices=[("", "Any"), ("r", "Red <b>&"), ("g", "Green")], required=False)
+    colour = forms.ChoiceField(choices=[("", "Any"), ("r", "Red <b>&"), ("g", "Green"), ("s", mark_safe("<i>S</i>")),
+                                        ("l", gettext_lazy("Lazy 'label'"))], required=False)
     grouped = forms.ChoiceField(choices=[("Warm", [("r", "Red"), ("o", "Orange")]), ("Cold", [("b", "Blue")])])
     many = forms.MultipleChoiceField(choices=[("a", "A"), ("b", "B"), ("c", "C")], required=False)
     kind = forms.ChoiceField(choices=[("x", "X"), ("y", "Y")], widget=forms.RadioSelect)
