@@ -6,6 +6,7 @@ from controls.categories import category_choices
 from controls.models import ART32_POINTS, Control, Customer, CustomerControlOverride, Evidence, Review, Service
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.core.renderers import PlainChoices
 
 RESERVED_SLUGS = {"new"}
 OWNER_ROLES = [Role.SECURITY_OFFICER.value, Role.DPO.value, Role.ADMIN.value]
@@ -133,12 +134,12 @@ class ControlFilterForm(forms.Form):
         # The people who own a control (choosing anyone else would list nothing), in one query: PostgreSQL
         # reads the owner ids from their index and looks the few owners up by primary key.
         owners = User.objects.filter(pk__in=Control.objects.order_by().values("owner_id"))
-        self.fields["owner"].widget.choices = [("", "Any owner"), *_person_choices(owners)]
+        self.fields["owner"].widget.choices = PlainChoices([("", "Any owner"), *_person_choices(owners)])
         if customers is not None:
             self.fields["customer"].queryset = customers
             # Rendered from (id, name) pairs read in one plain query; the queryset still validates the choice.
-            self.fields["customer"].widget.choices = [
-                ("", "Any customer"), *customers.order_by("name").values_list("pk", "name")]
+            self.fields["customer"].widget.choices = PlainChoices([
+                ("", "Any customer"), *customers.order_by("name").values_list("pk", "name")])
 
     def selector_kwargs(self) -> dict:
         """The valid filters as keyword arguments of selectors.control_list (invalid ones are ignored)."""
@@ -164,7 +165,7 @@ class BulkOwnerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owner_candidates()
         # Rendered from (id, name) pairs; the queryset still validates the submitted owner.
-        self.fields["owner"].widget.choices = [("", "---------"), *_person_choices(owner_candidates())]
+        self.fields["owner"].widget.choices = PlainChoices([("", "---------"), *_person_choices(owner_candidates())])
 
 
 class ReviewForm(forms.Form):

@@ -39,3 +39,14 @@ def test_the_fast_renderer_produces_exactly_what_djangos_templates_produce(data)
     slow = Everything(data=data, renderer=DjangoTemplates())
     for name in Everything.base_fields:
         assert str(fast[name]) == str(slow[name]), name
+
+
+def test_plain_choices_render_like_a_list_of_pairs():
+    from portal.core.renderers import PlainChoices
+
+    pairs = [("", "Any"), (1, "Ann <a>"), (2, "Bob")]
+    plain, listed = forms.Select(), forms.Select()
+    plain.choices, listed.choices = PlainChoices(pairs), pairs
+    for value in ("", "2", None):
+        assert plain.render("owner", value) == listed.render("owner", value)
+    assert len(plain.choices) == 3 and 'selected>Bob' in plain.render("owner", "2")
