@@ -5,8 +5,10 @@ Apps add their entries here as they gain pages; the template only renders what
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,15 @@ NAVIGATION: list[NavItem] = [
 ]
 
 
+@lru_cache(maxsize=64)
+def _url(url_name: str, script_prefix: str, urlconf: str) -> str | None:
+    """reverse() of an argument-free URL name: fixed for a script prefix and URLconf, so worked out once."""
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:  # an app not yet wired in is simply not shown
+        return None
+
+
 def navigation_for(user, current_path: str) -> list[dict]:
     if not user.is_authenticated:
         return []
@@ -38,9 +49,8 @@ def navigation_for(user, current_path: str) -> list[dict]:
     for item in NAVIGATION:
         if item.permission and item.permission not in perms:
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:  # an app not yet wired in is simply not shown
+        url = _url(item.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+        if url is None:
             continue
         active = current_path == url or (url != "/" and current_path.startswith(url))
         items.append({"label": item.label, "url": url, "active": active})
