@@ -109,18 +109,23 @@ def control_detail(user, pk: int) -> Control:
     return get_object_or_404(qs, pk=pk)
 
 
-def control_history(control: Control, limit: int = 100) -> list[AuditEvent]:
+# What a history table shows of an event; the chain's hashes and the request details stay unread.
+HISTORY_FIELDS = ("seq", "created_at", "actor_label", "action", "changes")
+
+
+def _history(model, pk, limit: int) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(target_type=Control._meta.label_lower, target_id=str(control.pk))
-        .order_by("-seq")[:limit]
+        AuditEvent.objects.filter(target_type=model._meta.label_lower, target_id=str(pk))
+        .only(*HISTORY_FIELDS).order_by("-seq")[:limit]
     )
+
+
+def control_history(control: Control, limit: int = 100) -> list[AuditEvent]:
+    return _history(Control, control.pk, limit)
 
 
 def customer_history(customer: Customer, limit: int = 100) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(target_type=Customer._meta.label_lower, target_id=str(customer.pk))
-        .order_by("-seq")[:limit]
-    )
+    return _history(Customer, customer.pk, limit)
 
 
 def customer_applicable_controls(customer: Customer) -> QuerySet[Control]:

@@ -322,6 +322,8 @@ def test_the_owner_filter_lists_the_active_people_who_own_a_control(signed_in):
 
 def test_the_detail_runs_the_same_number_of_queries_for_1_and_20_reviews_evidence_items_and_related(signed_in):
     from controls.models import Review
+    from portal.audit.models import AuditAction
+    from portal.audit.services import audit_record
     from tests.controls.factories import EvidenceFactory
 
     client, dpo = signed_in(Role.DPO)
@@ -337,6 +339,8 @@ def test_the_detail_runs_the_same_number_of_queries_for_1_and_20_reviews_evidenc
             EvidenceFactory(control=control, uploaded_by=person)
             EvidenceFactory(control=control, uploaded_by=person, removed_at=timezone.now(), removed_by=dpo,
                             removal_reason="Superseded")
+            audit_record(action=AuditAction.CONTROL_UPDATED, actor=person, target=control,
+                         changes={"title": {"before": "Old", "after": f"Title by {person.full_name}"}})
 
     grow(1)
     client.get(url)  # the first request after sign-in also writes the session
@@ -346,3 +350,4 @@ def test_the_detail_runs_the_same_number_of_queries_for_1_and_20_reviews_evidenc
     body = client.get(url).content.decode()
     assert small == large
     assert "Olga Owner" in body and "Person 19" in body and f"by {dpo.full_name or dpo.email}" in body
+    assert "Title by Person 19" in body
