@@ -98,12 +98,15 @@ def control_bulk_owner_form(request):
 @permission_required("controls.view_control", raise_exception=True)
 @require_GET
 def control_detail(request, pk: int):
-    control = selectors.control_detail(request.user, pk)
-    evidence = list(control.evidence.all())
+    page = selectors.control_detail(request.user, pk)
+    control = page.control
     return render(request, "controls/control_detail.html", {
         "control": control,
-        "evidence": [e for e in evidence if e.removed_at is None],
-        "removed_evidence": [e for e in evidence if e.removed_at is not None],
+        "services": page.services,
+        "related": page.related,
+        "reviews": page.reviews,
+        "evidence": [e for e in page.evidence if e.removed_at is None],
+        "removed_evidence": [e for e in page.evidence if e.removed_at is not None],
         "history": selectors.control_history(control),
         "can_change": services.can_change_control(request.user, control),
         "can_review": services.can_review_control(request.user, control),

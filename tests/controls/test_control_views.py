@@ -351,3 +351,18 @@ def test_the_detail_runs_the_same_number_of_queries_for_1_and_20_reviews_evidenc
     assert small == large
     assert "Olga Owner" in body and "Person 19" in body and f"by {dpo.full_name or dpo.email}" in body
     assert "Title by Person 19" in body
+
+
+def test_the_detail_names_the_services_a_control_applies_to(signed_in):
+    client, _ = signed_in(Role.DPO)
+    scoped = ControlFactory(applies_to_all_services=False)
+    scoped.services.add(ServiceFactory(name="Hosting"), ServiceFactory(name="Support desk"))
+    everywhere = ControlFactory(applies_to_all_services=True)
+    nowhere = ControlFactory(applies_to_all_services=False)
+
+    def applies_to(control) -> str:
+        body = client.get(reverse("controls:detail", args=[control.pk])).content.decode()
+        return body.split("<dt>Applies to</dt><dd>")[1].split("</dd>")[0]
+
+    assert applies_to(scoped) == "Hosting, Support desk"
+    assert applies_to(everywhere) == "every service" and applies_to(nowhere) == "no service"
