@@ -31,3 +31,24 @@ def test_production_settings_refuse_to_start_without_a_secret(tmp_path):
     result = _check_deploy({"ALLOWED_HOSTS": "annex.example.org", "ANNEX_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def _run(code: str, extra_env: dict, tmp_path) -> subprocess.CompletedProcess:
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    env.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "PYTHONPATH": str(ROOT), "ANNEX_VAR_DIR": str(tmp_path),
+                "SECRET_KEY": "x" * 50}, **extra_env)
+    return subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_sessions_are_read_from_the_cache_only_when_it_is_shared(tmp_path):
+    shown = "from django.conf import settings as s; print(s.SESSION_ENGINE, s.CACHES['default']['BACKEND'])"
+    assert _run(shown, {}, tmp_path).stdout.strip() == (
+        "django.contrib.sessions.backends.db django.core.cache.backends.locmem.LocMemCache")
+    assert _run(shown, {"CACHE_URL": "redis://cache.internal:6379/2"}, tmp_path).stdout.strip() == (
+        "django.contrib.sessions.backends.cached_db django.core.cache.backends.redis.RedisCache")
+
+
+def test_a_cache_url_of_another_kind_stops_start_up(tmp_path):
+    result = _run("pass", {"CACHE_URL": "memcached://cache:11211"}, tmp_path)
+    assert result.returncode != 0 and "CACHE_URL must use one of the schemes" in result.stderr
