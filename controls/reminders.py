@@ -7,27 +7,18 @@ from django.db.models import Q
 from controls.links import control_url
 from controls.models import Control, Evidence
 from portal.accounts.roles import Role
-from portal.notifications.registry import ReminderRule, register
-
-# What the reminders read of a control and its people; a sweep loads hundreds of thousands of them.
-_PEOPLE = ("email", "full_name", "is_active")
-_SWEEP_FIELDS = ("reference", "title", "status", "next_review_due",
-                 *(f"owner__{f}" for f in _PEOPLE), *(f"owner__manager__{f}" for f in _PEOPLE))
+from portal.notifications.registry import ReminderRule, Row, register
 
 
 def _open_controls():
     return Control.objects.exclude(status=Control.Status.RETIRED).filter(owner__isnull=False)
 
 
-def _review_sweep_controls():
-    return _open_controls().only(*_SWEEP_FIELDS)
-
-
-def _link(control: Control) -> str:
+def _link(control: Row) -> str:
     return control_url(control.pk)
 
 
-def _title(control: Control, offset: int) -> str:
+def _title(control: Row, offset: int) -> str:
     days = abs(offset)
     when = f"due in {days} day" if offset < 0 else f"{days} day"
     return f"Review of {control.reference} {control.title} is {when}{'s' if days != 1 else ''}" + (
@@ -39,14 +30,14 @@ def _title(control: Control, offset: int) -> str:
 REVIEW_DUE = register(ReminderRule(
     name="controls.review_due",
     description="A control review is due.",
-    queryset=_review_sweep_controls,
+    queryset=_open_controls,
     date_field="next_review_due",
     offsets=(-14, -7, -1, 1, 7),
-    recipients=lambda control: [control.owner],
+    fields=("reference", "title", "owner_id", "owner__manager_id"),
+    recipients=lambda control: [control.owner_id],
     title=_title,
-    escalate_to=lambda control: [control.owner.manager, Role.DPO],
+    escalate_to=lambda control: [control.owner__manager_id, Role.DPO],
     escalate_from=7,
-    select_related=("owner", "owner__manager"),
     link=_link,
     calendar_filter=lambda user: Q(owner=user),
     calendar_title=lambda control: f"Review due: {control.reference} {control.title}",
@@ -59,9 +50,9 @@ def _expiring_evidence():
     ).exclude(control__status=Control.Status.RETIRED)
 
 
-def _evidence_title(evidence: Evidence, offset: int) -> str:
+def _evidence_title(evidence: Row, offset: int) -> str:
     days = abs(offset)
-    return (f"Evidence “{evidence.title}” for {evidence.control.reference} expires in {days} "
+    return (f"Evidence “{evidence.title}” for {evidence.control__reference} expires in {days} "
             f"day{'s' if days != 1 else ''}")
 
 
@@ -71,10 +62,10 @@ EVIDENCE_EXPIRING = register(ReminderRule(
     queryset=_expiring_evidence,
     date_field="valid_until",
     offsets=(-30, -7, -1),
-    recipients=lambda evidence: [evidence.control.owner],
+    fields=("title", "control_id", "control__reference", "control__owner_id"),
+    recipients=lambda evidence: [evidence.control__owner_id],
     title=_evidence_title,
-    select_related=("control", "control__owner"),
-    link=lambda evidence: _link(evidence.control),
+    link=lambda evidence: control_url(evidence.control_id),
     calendar_filter=lambda user: Q(control__owner=user),
-    calendar_title=lambda evidence: f"Evidence expires: {evidence.control.reference} {evidence.title}",
+    calendar_title=lambda evidence: f"Evidence expires: {evidence.control__reference} {evidence.title}",
 ))

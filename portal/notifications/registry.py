@@ -4,16 +4,24 @@ A rule says which open objects to look at, which date on them matters, at which 
 (in days, negative = before the date) their people are reminded, and who is told when
 an item stays open past its date. A backbone never imports a domain app: the domain
 registers here, and NotificationsConfig.ready() autodiscovers the modules.
+
+A sweep looks at hundreds of thousands of objects, so the callbacks get each one as a row, not a
+model instance: a named tuple of `pk`, the date field and the rule's `fields`, named as
+`QuerySet.values()` names them (`fields=("owner__manager_id",)` gives `row.owner__manager_id`).
+The people to tell are named by user id, so a rule never loads a user.
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-# A recipient is a user, a role name (every active holder of that role), or None (skipped).
-Recipients = Iterable[Any]
+# A recipient is a user id (told while the account is active), a role name (every active holder of
+# that role), or None (skipped).
+Recipients = Iterable[int | str | None]
+# One object as the callbacks see it: a named tuple of `pk`, the rule's date field, then its `fields`.
+Row = Any
 
 
 @dataclass(frozen=True)
@@ -24,17 +32,17 @@ class ReminderRule:
     queryset: Callable[[], QuerySet]  # the still-open objects; closed ones are never reminded about
     date_field: str
     offsets: tuple[int, ...]
-    recipients: Callable[[Model], Recipients]
-    title: Callable[[Model, int], str]
-    escalate_to: Callable[[Model], Recipients] | None = None
-    escalate_from: int = 1  # offsets at or past this many days also reach escalate_to(obj)
+    recipients: Callable[[Row], Recipients]
+    title: Callable[[Row, int], str]
+    fields: tuple[str, ...] = ()  # what the callbacks read of an object, besides pk and the date
+    escalate_to: Callable[[Row], Recipients] | None = None
+    escalate_from: int = 1  # offsets at or past this many days also reach escalate_to(row)
     critical: bool = False  # critical notices ignore preferences and the digest
-    select_related: tuple[str, ...] = ()
-    link: Callable[[Model], str] | None = None
-    still_open: Callable[[Model], bool] | None = None  # a last check in Python, after the queryset filter
+    link: Callable[[Row], str] | None = None
+    still_open: Callable[[Row], bool] | None = None  # a last check in Python, after the queryset filter
     # Calendar: how to find the objects a user is reminded about, as a filter on queryset().
     calendar_filter: Callable[[Any], Q] | None = None
-    calendar_title: Callable[[Model], str] | None = None
+    calendar_title: Callable[[Row], str] | None = None
     description: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -43,6 +51,12 @@ class ReminderRule:
             raise ValueError(f"reminder rule {self.name} needs at least one offset")
         if tuple(sorted(set(self.offsets))) != tuple(self.offsets):
             raise ValueError(f"reminder rule {self.name}: offsets must be unique and ascending")
+        if len({"pk", self.date_field, *self.fields}) != 2 + len(self.fields):
+            raise ValueError(f"reminder rule {self.name}: fields must be unique and leave out pk and the date")
+
+    def rows(self, queryset: QuerySet) -> QuerySet:
+        """The objects of `queryset` (a filtered queryset()) as the rows the callbacks take."""
+        return queryset.values_list("pk", self.date_field, *self.fields, named=True)
 
 
 _RULES: dict[str, ReminderRule] = {}

@@ -156,7 +156,7 @@ def test_a_muted_reminder_is_not_sent_but_a_critical_one_is(temporary_rule):
     make_control(owner=muted, due=DUE)
     temporary_rule(ReminderRule(
         name="tests.deadline", queryset=lambda: type(muted).objects.filter(pk=muted.pk), date_field="hire_date",
-        offsets=(0,), recipients=lambda user: [user], title=lambda user, offset: "Deadline now", critical=True,
+        offsets=(0,), recipients=lambda user: [user.pk], title=lambda user, offset: "Deadline now", critical=True,
     ))
     reminders_sweep(today=DUE - timedelta(days=1))
     reminders_sweep(today=DUE)
