@@ -23,7 +23,7 @@ OPTION_TEMPLATE = f"{_W}select_option.html"
 TEXTAREA_TEMPLATE = f"{_W}textarea.html"
 
 
-def conditional_escape(value) -> str:
+def _escape(value) -> str:
     """Django's conditional_escape without its lazy-string wrapper, which costs more than the escaping
     on a select of a few hundred options: safe strings pass through, everything else is escaped."""
     if hasattr(value, "__html__"):
@@ -37,29 +37,29 @@ def _attrs(attrs: dict) -> str:
         if value is False:
             continue
         if value is True:
-            parts.append(f" {conditional_escape(name)}")
+            parts.append(f" {_escape(name)}")
         else:
-            parts.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+            parts.append(f' {_escape(name)}="{_escape(str(value))}"')
     return "".join(parts)
 
 
 def _input(widget: dict) -> str:
-    value = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
-    return (f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+    value = "" if widget["value"] is None else f' value="{_escape(str(widget["value"]))}"'
+    return (f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"'
             f'{value}{_attrs(widget["attrs"])}>')
 
 
 def _select(widget: dict) -> str:
-    out = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    out = [f'<select name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            out.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            out.append(f'\n  <optgroup label="{_escape(group_name)}">')
         for option in options:
             if option["template_name"] != OPTION_TEMPLATE:
                 raise _Fallback
             # Each included option template ends with a newline; keep the output byte-identical.
-            out.append(f'\n  <option value="{conditional_escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
-                       f'{conditional_escape(option["label"])}</option>\n')
+            out.append(f'\n  <option value="{_escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
+                       f'{_escape(option["label"])}</option>\n')
         if group_name:
             out.append("\n  </optgroup>")
     out.append("\n</select>")
@@ -67,8 +67,8 @@ def _select(widget: dict) -> str:
 
 
 def _textarea(widget: dict) -> str:
-    body = conditional_escape(widget["value"]) if widget["value"] else ""
-    return f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{body}</textarea>'
+    body = _escape(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{body}</textarea>'
 
 
 class PlainChoices(BaseChoiceIterator):
