@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils import timezone
 
 from controls.categories import Category, scc_categories
@@ -16,8 +16,8 @@ from controls.models import (
     Review,
     Service,
 )
-from portal.accounts.models import User
 from portal.audit.models import AuditEvent
+from portal.core.prepared import PreparedQuery
 
 SORTS = {
     "reference": "reference",
@@ -103,16 +103,11 @@ def control_list(
 _PERSON_SHOWN = ("full_name", "email", "is_active")
 
 
-def _attach_people(pairs: list[tuple[object, str]]) -> None:
-    """Fill each (object, person field) pair from one query of the people's names.
-
-    The page shows a person as User.__str__ (name or email). Joining the user table into each query
-    would double what Django spends compiling it; one small query by primary key costs less.
-    """
-    ids = {getattr(obj, f"{name}_id") for obj, name in pairs} - {None}
-    people = {person.pk: person for person in User.objects.filter(pk__in=ids).only(*_PERSON_SHOWN)} if ids else {}
-    for obj, name in pairs:
-        setattr(obj, name, people.get(getattr(obj, f"{name}_id")))
+def _with_people(queryset: QuerySet, *relations: str) -> QuerySet:
+    """The rows with the people they name, each read only as far as the page shows a person (User.__str__)."""
+    own = [field.name for field in queryset.model._meta.concrete_fields]
+    people = [f"{relation}__{name}" for relation in relations for name in _PERSON_SHOWN]
+    return queryset.select_related(*relations).only(*own, *people)
 
 
 @dataclass
@@ -126,39 +121,51 @@ class ControlPage:
     evidence: list[Evidence]
 
 
+# The control page's reads, compiled once per process (see portal.core.prepared).
+_control = PreparedQuery(lambda pk: _with_people(Control.objects.filter(pk=pk), "owner"), int)
+_services = PreparedQuery(lambda pk: Control(pk=pk).services.all(), int)
+_related = PreparedQuery(
+    lambda pk: Control(pk=pk).related.only("reference", "title", "status").order_by("reference"), int
+)
+_reviews = PreparedQuery(lambda pk: _with_people(Review.objects.filter(control_id=pk), "reviewer"), int)
+_evidence = PreparedQuery(
+    lambda pk: _with_people(Evidence.objects.filter(control_id=pk), "uploaded_by", "removed_by"), int
+)
+
+
 def control_detail(user, pk: int) -> ControlPage:
-    """The control and its parts, one plain query each: for a single object prefetch_related's matching
-    machinery costs more than it saves, and a control for every service needs no service query at all."""
-    control = get_object_or_404(controls_visible_to(user), pk=pk)
-    page = ControlPage(
+    """The control and its parts, one query each; a control for every service needs no service query."""
+    control = _control.first(pk) if user.has_perm("controls.view_control") else None
+    if control is None:
+        raise Http404("No control matches the given query.")
+    return ControlPage(
         control=control,
-        services=[] if control.applies_to_all_services else list(control.services.all()),
-        related=list(control.related.only("reference", "title", "status").order_by("reference")),
-        reviews=list(control.reviews.all()),
-        evidence=list(control.evidence.all()),
+        services=[] if control.applies_to_all_services else _services(pk),
+        related=_related(pk),
+        reviews=_reviews(pk),
+        evidence=_evidence(pk),
     )
-    _attach_people([(control, "owner"), *((r, "reviewer") for r in page.reviews),
-                    *((e, name) for e in page.evidence for name in ("uploaded_by", "removed_by"))])
-    return page
 
 
 # What a history table shows of an event; the chain's hashes and the request details stay unread.
 HISTORY_FIELDS = ("seq", "created_at", "actor_label", "action", "changes")
 
 
-def _history(model, pk, limit: int) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(target_type=model._meta.label_lower, target_id=str(pk))
-        .only(*HISTORY_FIELDS).order_by("-seq")[:limit]
-    )
+HISTORY_LIMIT = 100
+_history = PreparedQuery(
+    lambda target_type, target_id: AuditEvent.objects.filter(target_type=target_type, target_id=target_id)
+    .only(*HISTORY_FIELDS).order_by("-seq")[:HISTORY_LIMIT],
+    str, str,
+)
 
 
-def control_history(control: Control, limit: int = 100) -> list[AuditEvent]:
-    return _history(Control, control.pk, limit)
+def control_history(control: Control) -> list[AuditEvent]:
+    """The control's latest HISTORY_LIMIT audit events, newest first."""
+    return _history(Control._meta.label_lower, str(control.pk))
 
 
-def customer_history(customer: Customer, limit: int = 100) -> list[AuditEvent]:
-    return _history(Customer, customer.pk, limit)
+def customer_history(customer: Customer) -> list[AuditEvent]:
+    return _history(Customer._meta.label_lower, str(customer.pk))
 
 
 def customer_applicable_controls(customer: Customer) -> QuerySet[Control]:

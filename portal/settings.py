@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before the accounts middleware, so the idle sign-out can leave a message.
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "portal.accounts.middleware.OTPMiddleware",
     "portal.accounts.middleware.SessionIdleTimeoutMiddleware",
     "portal.accounts.middleware.MFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,13 +1,44 @@
 import time
+from contextlib import suppress
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django_otp.middleware import OTPMiddleware as _OTPMiddleware
+from django_otp.models import Device
 
 from portal.accounts.mfa import is_mfa_exempt_path, user_has_mfa_device
+from portal.core.prepared import PreparedQuery
+
+_device_queries: dict[str, PreparedQuery] = {}
+
+
+def _device_by_pk(model_label: str) -> PreparedQuery:
+    """A prepared read of one device model by primary key; LookupError for a label that names no model."""
+    if model_label not in _device_queries:
+        model = apps.get_model(model_label)
+        if not issubclass(model, Device):
+            raise LookupError(f"{model_label} is not an OTP device")
+        _device_queries[model_label] = PreparedQuery(lambda pk: model.objects.filter(pk=pk), int)
+    return _device_queries[model_label]
+
+
+class OTPMiddleware(_OTPMiddleware):
+    """django-otp's middleware, reading the session's device with a prepared query (it runs on every request).
+
+    Parsing and the checks that follow (the device must be confirmed and belong to the signed-in user, or
+    the session forgets it) are django-otp's own; only the read differs.
+    """
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        model_label, _, device_id = self._normalize_persistent_id(persistent_id).rpartition("/")
+        with suppress(ValueError, LookupError):
+            return _device_by_pk(model_label).first(int(device_id))
+        return None
 
 
 class SessionIdleTimeoutMiddleware:

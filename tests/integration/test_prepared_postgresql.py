@@ -1,0 +1,16 @@
+"""The PreparedQuery comparisons of tests/portal/test_prepared.py, on PostgreSQL (its own converters and SQL)."""
+
+import pytest
+
+from tests.portal.test_prepared import (  # noqa: F401 - collected here to run on PostgreSQL
+    control,
+    test_a_plain_lookup_gives_the_orm_instance,
+    test_annotations_and_many_to_many_managers,
+    test_first_gives_the_row_or_none,
+    test_queries_that_cannot_be_prepared_fail_loudly,
+    test_select_related_only_and_ordering_give_the_orm_rows,
+    test_string_arguments_limits_and_json_match_the_orm,
+    test_the_query_is_compiled_once_and_each_call_is_one_query,
+)
+
+pytestmark = pytest.mark.django_db
