@@ -6,6 +6,7 @@ from controls.categories import category_choices
 from controls.models import ART32_POINTS, Control, Customer, CustomerControlOverride, Evidence, Review, Service
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.core.prepared import PreparedQuery
 from portal.core.renderers import PlainChoices
 
 RESERVED_SLUGS = {"new"}
@@ -17,10 +18,20 @@ def owner_candidates():
     return User.objects.filter(is_active=True, groups__name__in=OWNER_ROLES).distinct().order_by("full_name", "email")
 
 
-def _person_choices(users) -> list[tuple[int, str]]:
-    rows = (users.filter(is_active=True).order_by("full_name", "email")
-            .values_list("pk", "full_name", "email"))
+def _person_rows(users):
+    return users.filter(is_active=True).order_by("full_name", "email").values_list("pk", "full_name", "email")
+
+
+def _person_choices(rows) -> list[tuple[int, str]]:
     return [(pk, name or email) for pk, name, email in rows]
+
+
+# The people who own a control (choosing anyone else would list nothing): the register's filter bar shows
+# them on every list request, so the query is prepared. PostgreSQL reads the owner ids from their index and
+# looks the few owners up by primary key.
+_control_owners = PreparedQuery(
+    lambda: _person_rows(User.objects.filter(pk__in=Control.objects.order_by().values("owner_id")))
+)
 
 
 def parameters_to_text(parameters: dict) -> str:
@@ -131,10 +142,7 @@ class ControlFilterForm(forms.Form):
     def __init__(self, *args, customers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Any category"), *category_choices()]
-        # The people who own a control (choosing anyone else would list nothing), in one query: PostgreSQL
-        # reads the owner ids from their index and looks the few owners up by primary key.
-        owners = User.objects.filter(pk__in=Control.objects.order_by().values("owner_id"))
-        self.fields["owner"].widget.choices = PlainChoices([("", "Any owner"), *_person_choices(owners)])
+        self.fields["owner"].widget.choices = PlainChoices([("", "Any owner"), *_person_choices(_control_owners())])
         if customers is not None:
             self.fields["customer"].queryset = customers
             # Rendered from (id, name) pairs read in one plain query; the queryset still validates the choice.
@@ -165,7 +173,8 @@ class BulkOwnerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owner_candidates()
         # Rendered from (id, name) pairs; the queryset still validates the submitted owner.
-        self.fields["owner"].widget.choices = PlainChoices([("", "---------"), *_person_choices(owner_candidates())])
+        people = _person_choices(_person_rows(owner_candidates()))
+        self.fields["owner"].widget.choices = PlainChoices([("", "---------"), *people])
 
 
 class ReviewForm(forms.Form):

@@ -9,6 +9,8 @@ Django's own iterator does (converters, deferred fields, `select_related`, annot
     control_by_pk = PreparedQuery(lambda pk: Control.objects.filter(pk=pk), int)
     control_by_pk(7)  # -> [<Control 7>] or []
 
+A `values_list()` query gives tuples (or single values with flat=True), as the ORM does.
+
 Only queries whose SQL does not depend on the argument values qualify: scalar arguments compared as they
 are (`pk=x`, `target_id=x`), never `__in` lists, `None`, patterns (`__icontains`) or values that a field
 converts. Preparing such a query fails loudly, because each query is compiled twice with different markers
@@ -21,7 +23,12 @@ from dataclasses import dataclass
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 # Markers within every integer column's range: Django answers an out-of-range integer lookup with an
 # empty result instead of SQL, which would hide the parameter.
@@ -37,17 +44,22 @@ def _marker(kind: type, argument: int, round_: int):
     raise TypeError(f"a prepared query takes int or str arguments, not {kind.__name__}")
 
 
+_SHAPES = {ModelIterable: "model", ValuesListIterable: "tuple", FlatValuesListIterable: "flat"}
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
     params: tuple  # constants, with None where an argument goes
     slots: tuple[tuple[int, int], ...]  # (parameter position, argument index)
-    model: type[Model]
-    init_list: tuple[str, ...]
-    model_slice: slice
+    shape: str  # what a row becomes: "model", "tuple" (values_list) or "flat" (values_list(flat=True))
+    col_count: int
     converters: tuple  # (column position, converter functions, expression)
-    related_populators: tuple
-    annotations: tuple[tuple[str, int], ...]
+    model: type[Model] | None = None
+    init_list: tuple[str, ...] = ()
+    model_slice: slice | None = None
+    related_populators: tuple = ()
+    annotations: tuple[tuple[str, int], ...] = ()
 
 
 class PreparedQuery:
@@ -57,7 +69,7 @@ class PreparedQuery:
         self._compiled: dict[str, _Compiled] = {}
         self._route: tuple[str | None, type[Model]] | None = None  # (.using() alias, model)
 
-    def __call__(self, *args) -> list[Model]:
+    def __call__(self, *args) -> list:
         if len(args) != len(self.arg_types):
             raise TypeError(f"expected {len(self.arg_types)} arguments, got {len(args)}")
         for arg, kind in zip(args, self.arg_types, strict=True):
@@ -73,9 +85,15 @@ class PreparedQuery:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        return [self._instance(compiled, alias, connection, row) for row in rows]
+        if compiled.converters:
+            rows = [self._converted(compiled, connection, row) for row in rows]
+        if compiled.shape == "flat":
+            return [row[0] for row in rows]
+        if compiled.shape == "tuple":
+            return [tuple(row[: compiled.col_count]) for row in rows]
+        return [self._instance(compiled, alias, row) for row in rows]
 
-    def first(self, *args) -> Model | None:
+    def first(self, *args):
         rows = self(*args)
         return rows[0] if rows else None
 
@@ -91,8 +109,8 @@ class PreparedQuery:
         rounds = []
         for round_ in (0, 1):
             queryset = self.build(*(_marker(kind, i, round_) for i, kind in enumerate(self.arg_types)))
-            if not issubclass(queryset._iterable_class, ModelIterable) or queryset._prefetch_related_lookups:
-                raise ValueError("a prepared query returns model instances and prefetches nothing")
+            if queryset._iterable_class not in _SHAPES or queryset._prefetch_related_lookups:
+                raise ValueError("a prepared query returns model instances or values_list rows and prefetches nothing")
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
             rounds.append((compiler, sql, tuple(params)))
@@ -113,35 +131,46 @@ class PreparedQuery:
             raise ValueError("every argument of a prepared query must reach its SQL unchanged")
 
         select, klass_info = compiler.select, compiler.klass_info
-        fields = klass_info["select_fields"]
-        model_slice = slice(fields[0], fields[-1] + 1)
         columns = [column for column, _, _ in select[: compiler.col_count]]
-        compiled = _Compiled(
-            sql=sql,
-            params=tuple(constants),
-            slots=tuple(slots),
-            model=klass_info["model"],
-            init_list=tuple(column.target.attname for column, _, _ in select[model_slice]),
-            model_slice=model_slice,
-            converters=tuple(
+        common = {
+            "sql": sql,
+            "params": tuple(constants),
+            "slots": tuple(slots),
+            "shape": _SHAPES[queryset._iterable_class],
+            "col_count": compiler.col_count,
+            "converters": tuple(
                 (position, tuple(functions), expression)
                 for position, (functions, expression) in compiler.get_converters(columns).items()
             ),
-            related_populators=tuple(get_related_populators(klass_info, select, alias)),
-            annotations=tuple(compiler.annotation_col_map.items()),
-        )
+        }
+        if common["shape"] == "model":
+            fields = klass_info["select_fields"]
+            model_slice = slice(fields[0], fields[-1] + 1)
+            compiled = _Compiled(
+                **common,
+                model=klass_info["model"],
+                init_list=tuple(column.target.attname for column, _, _ in select[model_slice]),
+                model_slice=model_slice,
+                related_populators=tuple(get_related_populators(klass_info, select, alias)),
+                annotations=tuple(compiler.annotation_col_map.items()),
+            )
+        else:
+            compiled = _Compiled(**common)
         self._compiled[alias] = compiled
         return compiled
 
     @staticmethod
-    def _instance(compiled: _Compiled, alias: str, connection, row: tuple) -> Model:
-        if compiled.converters:
-            row = list(row)
-            for position, functions, expression in compiled.converters:
-                value = row[position]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row[position] = value
+    def _converted(compiled: _Compiled, connection, row: tuple) -> list:
+        row = list(row)
+        for position, functions, expression in compiled.converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        return row
+
+    @staticmethod
+    def _instance(compiled: _Compiled, alias: str, row) -> Model:
         obj = compiled.model.from_db(alias, compiled.init_list, row[compiled.model_slice])
         for populator in compiled.related_populators:
             populator.populate(row, obj)

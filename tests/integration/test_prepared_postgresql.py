@@ -11,6 +11,7 @@ from tests.portal.test_prepared import (  # noqa: F401 - collected here to run o
     test_select_related_only_and_ordering_give_the_orm_rows,
     test_string_arguments_limits_and_json_match_the_orm,
     test_the_query_is_compiled_once_and_each_call_is_one_query,
+    test_values_list_rows_and_flat_values_match_the_orm,
 )
 
 pytestmark = pytest.mark.django_db

@@ -143,3 +143,22 @@ def test_queries_that_cannot_be_prepared_fail_loudly(build, reason):
 def test_an_argument_type_other_than_int_or_str_is_refused_at_first_call():
     with pytest.raises(TypeError, match="int or str"):
         PreparedQuery(lambda day: Control.objects.filter(next_review_due=day), datetime.date)(datetime.date.today())
+
+
+def test_values_list_rows_and_flat_values_match_the_orm(control):
+    def rows(pk):
+        return Evidence.objects.filter(control_id=pk).order_by("title").values_list("public_id", "title", "created_at")
+
+    def flat(pk):
+        return Evidence.objects.filter(control_id=pk).order_by("title").values_list("public_id", flat=True)
+
+    assert PreparedQuery(rows, int)(control.pk) == list(rows(control.pk))
+    assert PreparedQuery(flat, int)(control.pk) == list(flat(control.pk))
+    assert all(isinstance(value, uuid.UUID) for value in PreparedQuery(flat, int)(control.pk))
+    owners = PreparedQuery(lambda: Control.objects.order_by().values_list("owner__full_name", flat=True).distinct())
+    assert owners() == ["Olivia Owner"]
+
+
+def test_named_rows_are_refused():
+    with pytest.raises(ValueError, match="values_list rows"):
+        PreparedQuery(lambda pk: Control.objects.filter(pk=pk).values_list("pk", named=True), int)(1)
