@@ -2,12 +2,13 @@
 
 from django import forms
 
+from controls import selectors
 from controls.categories import category_choices
 from controls.models import ART32_POINTS, Control, Customer, CustomerControlOverride, Evidence, Review, Service
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.core.prepared import PreparedQuery
-from portal.core.renderers import PlainChoices
+from portal.core.renderers import PlainChoices, PlainSelect
 
 RESERVED_SLUGS = {"new"}
 OWNER_ROLES = [Role.SECURITY_OFFICER.value, Role.DPO.value, Role.ADMIN.value]
@@ -134,20 +135,19 @@ class ControlFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Control.Status.choices])
     # A select of plain (id, name) pairs: one values() query, no model instances, however many owners there
     # are. Any id is accepted: an id that owns nothing simply filters to an empty register.
-    owner = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
-    customer = forms.ModelChoiceField(required=False, queryset=Customer.objects.none(), empty_label="Any customer")
+    owner = forms.IntegerField(required=False, min_value=1, widget=PlainSelect)
+    customer = forms.ModelChoiceField(required=False, queryset=Customer.objects.none(), empty_label="Any customer",
+                                      widget=PlainSelect)
     overdue = forms.BooleanField(label="Review overdue", required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, customers=None, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Any category"), *category_choices()]
         self.fields["owner"].widget.choices = PlainChoices([("", "Any owner"), *_person_choices(_control_owners())])
-        if customers is not None:
-            self.fields["customer"].queryset = customers
-            # Rendered from (id, name) pairs read in one plain query; the queryset still validates the choice.
-            self.fields["customer"].widget.choices = PlainChoices([
-                ("", "Any customer"), *customers.order_by("name").values_list("pk", "name")])
+        # The customers the user may see: the queryset validates a choice, the (id, name) pairs render it.
+        self.fields["customer"].queryset = selectors.customers_visible_to(user)
+        self.fields["customer"].widget.choices = PlainChoices([("", "Any customer"), *selectors.customer_options(user)])
 
     def selector_kwargs(self) -> dict:
         """The valid filters as keyword arguments of selectors.control_list (invalid ones are ignored)."""
@@ -167,7 +167,7 @@ class BulkOwnerForm(forms.Form):
     controls = forms.ModelMultipleChoiceField(
         queryset=Control.objects.all(), error_messages={"required": "Select at least one control."}
     )
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="New owner")
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="New owner", widget=PlainSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -52,6 +52,14 @@ def customers_visible_to(user) -> QuerySet[Customer]:
     return Customer.objects.all()
 
 
+_customer_options = PreparedQuery(lambda: Customer.objects.order_by("name").values_list("pk", "name"))
+
+
+def customer_options(user) -> list[tuple[int, str]]:
+    """(id, name) of the customers the user may see, for a filter's options (a prepared query)."""
+    return _customer_options() if user.has_perm("controls.view_customer") else []
+
+
 def overdue_q(today=None) -> Q:
     today = today or timezone.localdate()
     return Q(next_review_due__lt=today) & ~Q(status=Control.Status.RETIRED)

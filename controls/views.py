@@ -35,8 +35,7 @@ REGISTER_COLUMNS = ("id", "reference", "title", "scc_category", "status", "next_
 @require_GET
 def control_list(request):
     """The register: filters, search, sort and 50 per page; the htmx request gets only the table."""
-    customers = selectors.customers_visible_to(request.user).order_by("name")
-    form = ControlFilterForm(request.GET or None, customers=customers)
+    form = ControlFilterForm(request.GET or None, user=request.user)
     filters = form.selector_kwargs()
     sort = filters["sort"]
     controls = selectors.control_list(request.user, **filters).only(*REGISTER_COLUMNS)

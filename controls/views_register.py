@@ -25,7 +25,7 @@ def register_export(request):
     fmt = request.GET.get("format", ExportFormat.CSV)
     if fmt not in ExportFormat.ALL:
         fmt = ExportFormat.CSV
-    form = ControlFilterForm(request.GET or None, customers=selectors.customers_visible_to(request.user))
+    form = ControlFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     controls = selectors.control_list(request.user, **form.selector_kwargs())
     services_register.control_register_export(
