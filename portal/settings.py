@@ -102,6 +102,9 @@ TEMPLATES = [
                 "portal.core.context_processors.navigation",
                 "portal.notifications.context_processors.unread_notifications",
             ],
+            # {% url %} with a per-process memo of reverse() (portal/core/links.py); a later builtin's
+            # tag of the same name stands in for Django's.
+            "builtins": ["portal.core.templatetags.links"],
         },
     },
 ]

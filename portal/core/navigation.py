@@ -5,10 +5,10 @@ Apps add their entries here as they gain pages; the template only renders what
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from django.conf import settings
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch
+
+from portal.core.links import cached_reverse
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,9 @@ NAVIGATION: list[NavItem] = [
 ]
 
 
-@lru_cache(maxsize=64)
-def _url(url_name: str, script_prefix: str, urlconf: str) -> str | None:
-    """reverse() of an argument-free URL name: fixed for a script prefix and URLconf, so worked out once."""
+def _url(url_name: str) -> str | None:
     try:
-        return reverse(url_name)
+        return cached_reverse(url_name)
     except NoReverseMatch:  # an app not yet wired in is simply not shown
         return None
 
@@ -49,7 +47,7 @@ def navigation_for(user, current_path: str) -> list[dict]:
     for item in NAVIGATION:
         if item.permission and item.permission not in perms:
             continue
-        url = _url(item.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+        url = _url(item.url_name)
         if url is None:
             continue
         active = current_path == url or (url != "/" and current_path.startswith(url))
