@@ -6,7 +6,9 @@ import sys
 ROWS = [
     ("Floor: /about/ median (ms)", "floor_ms", None),
     ("Dashboard median (ms) / × floor", "dashboard_ms", "dashboard_ratio"),
+    ("  floor measured alongside it (ms)", "dashboard_floor_ms", None),
     ("Control list page median (ms) / × floor", "control_list_page_ms", "control_list_page_ratio"),
+    ("  floor measured alongside it (ms)", "control_list_page_floor_ms", None),
     ("Control list page queries, 1/5 of the register", "control_list_page_queries_small", None),
     ("Control list page queries, whole register", "control_list_page_queries_large", None),
     ("Control API, 1,000 per request, median (ms)", "control_api_1000_ms", None),

@@ -101,24 +101,41 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=30)
 
 
-def latency(path: str, session_key: str, samples: int = SAMPLES) -> dict:
-    """Sequential requests on one keep-alive connection: median and p95 in ms."""
+def latency(path: str, session_key: str, samples: int = SAMPLES, *, floor: str | None = None) -> dict:
+    """Sequential requests on one keep-alive connection: median and p95 in ms.
+
+    With `floor`, each request for `path` is followed by one for the floor page on the same connection,
+    and the floor's median is returned too (`floor_median_ms`): the two medians then come from the same
+    seconds of a machine whose speed drifts, and their ratio does not depend on when either was taken.
+    """
     conn = HTTPConnection("127.0.0.1", PORT, timeout=60)
     headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}", "Host": "127.0.0.1"}
-    times = []
-    for i in range(samples + 10):
+
+    def timed(target: str) -> float:
         started = time.perf_counter()
-        conn.request("GET", path, headers=headers)
+        conn.request("GET", target, headers=headers)
         response = conn.getresponse()
         response.read()
         elapsed = (time.perf_counter() - started) * 1000
         if response.status != 200:
-            raise SystemExit(f"GET {path} answered {response.status}")
+            raise SystemExit(f"GET {target} answered {response.status}")
+        return elapsed
+
+    times, floor_times = [], []
+    for i in range(samples + 10):
+        elapsed = timed(path)
+        floor_elapsed = timed(floor) if floor else None
         if i >= 10:  # warm-up
             times.append(elapsed)
+            if floor:
+                floor_times.append(floor_elapsed)
     times.sort()
-    return {"median_ms": round(statistics.median(times), 2),
-            "p95_ms": round(times[int(len(times) * 0.95) - 1], 2), "samples": samples}
+    figure = {"median_ms": round(statistics.median(times), 2),
+              "p95_ms": round(times[int(len(times) * 0.95) - 1], 2), "samples": samples}
+    if floor:
+        figure["floor_median_ms"] = round(statistics.median(floor_times), 2)
+        figure["ratio"] = round(figure["median_ms"] / figure["floor_median_ms"], 2)
+    return figure
 
 
 def queries_for(path: str, user: User) -> int:
@@ -215,11 +232,11 @@ def main() -> None:
     server = start_gunicorn()
     try:
         session = verified_session(dpo)
-        floor = latency("/about/", session)
+        floor = latency(scenarios.FLOOR, session)
         results["floor"] = floor
         results["floor_ms"] = floor["median_ms"]
-        log(f"floor /about/: {floor}")
-        for name, figure in scenarios.pages(dpo, session, latency, queries_for, floor["median_ms"]):
+        log(f"floor {scenarios.FLOOR}: {floor}")
+        for name, figure in scenarios.pages(dpo, session, latency, queries_for):
             results.update(figure)
             log(f"{name}: {figure}")
         sessions = [verified_session(dpo) for _ in range(LOAD_CONNECTIONS)]
