@@ -5,10 +5,11 @@ stays flat however long the trail is. The hash is recomputed with `canonical_byt
 function `audit_record` uses when it writes.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from django.db import connection, models
-from django.db.models import CharField, F, Func
+from django.db import connection, connections, models
+from django.db.models import CharField, F, Func, QuerySet
 
 from portal.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditChainHead, AuditEvent, canonical_bytes, chain_hash
 
@@ -63,6 +64,33 @@ def _broken_link(seq: int, event_id: int, prev_hash: str) -> ChainProblem:
     )
 
 
+def _stream(rows: QuerySet, chunk_size: int) -> Iterator[tuple]:
+    """The rows of a values_list() query, fetched as QuerySet.iterator() fetches them (a server-side
+    cursor on PostgreSQL, chunk by chunk) and converted by the same field converters, applied by
+    position: Django's per-row generator layers took a fifth of the verifier's time."""
+    compiler = rows.query.get_compiler(using=rows.db)
+    sql, params = compiler.as_sql()
+    columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+    converters = [(position, functions, expression)
+                  for position, (functions, expression) in compiler.get_converters(columns).items()]
+    database = connections[rows.db]
+    chunked = not database.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    with database.chunked_cursor() if chunked else database.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(chunk_size):
+            if not converters:
+                yield from batch
+                continue
+            for row in batch:
+                row = list(row)
+                for position, functions, expression in converters:
+                    value = row[position]
+                    for function in functions:
+                        value = function(value, expression, database)
+                    row[position] = value
+                yield row
+
+
 def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> ChainReport:
     """Check every event from `from_seq` on; stops at the first problem.
 
@@ -90,7 +118,7 @@ def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> 
     expected_prev = GENESIS_HASH if from_seq <= 1 else None
     last_id = 0
     checked = 0
-    for event_id, prev_hash, stored_hash, *fields in rows.iterator(chunk_size=chunk_size):
+    for event_id, prev_hash, stored_hash, *fields in _stream(rows, chunk_size):
         seq = fields[0]
         problem = None
         if seq != expected_seq:
