@@ -151,13 +151,16 @@ def control_detail(user, pk: int) -> ControlPage:
     control = _control.first(pk) if sees_controls(user) else None
     if control is None:
         raise Http404("No control matches the given query.")
-    return ControlPage(
+    page = ControlPage(
         control=control,
         services=[] if control.applies_to_all_services else _services(pk),
         related=_related(pk),
         reviews=_reviews(pk),
         evidence=_evidence(pk),
     )
+    for part in (*page.reviews, *page.evidence):
+        part.control = control  # as control.reviews.all() would have set it
+    return page
 
 
 # What a history table shows of an event; the chain's hashes and the request details stay unread.

@@ -2,8 +2,11 @@
 
 Django resolves a URL name by walking the URLconf's patterns on every call (about 40 µs); a list page
 reverses a dozen names per request. The result depends only on the name, the arguments, the current
-application namespace, the script prefix and the URLconf, so those are the memo's key. Only str and int
-arguments are memoised; anything else (a model instance, a lazy string) is reversed as usual.
+application namespace, the script prefix and the URLconf, so those are the memo's key.
+
+Only names without arguments or with integer ones (primary keys) are memoised. A string argument may be a
+secret (an invitation token, a calendar feed key) that a process-wide memo would keep after its request;
+those, and anything else (a model instance, a lazy string), are reversed as usual.
 """
 
 from functools import lru_cache
@@ -19,16 +22,16 @@ def _reverse(view_name: str, args: tuple, kwargs: tuple, current_app, prefix: st
     return reverse(view_name, args=args, kwargs=dict(kwargs), current_app=current_app)
 
 
-def _plain(values) -> bool:
-    return all(type(value) is str or type(value) is int for value in values)
+def _integers(values) -> bool:
+    return all(type(value) is int for value in values)
 
 
 def cached_reverse(view_name, args=(), kwargs=None, current_app=None) -> str:
-    """reverse(), memoised for str and int arguments; raises NoReverseMatch as reverse() does."""
+    """reverse(), memoised for integer arguments; raises NoReverseMatch as reverse() does."""
     kwargs = kwargs or {}
-    if type(view_name) is not str or not _plain(args) or not _plain(kwargs.values()) or not _plain(kwargs):
-        return reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
-    if current_app is not None and type(current_app) is not str:
+    memoisable = (type(view_name) is str and _integers(args) and _integers(kwargs.values())
+                  and (current_app is None or type(current_app) is str))
+    if not memoisable:
         return reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
     return _reverse(view_name, tuple(args), tuple(sorted(kwargs.items())), current_app, get_script_prefix(),
                     get_urlconf() or settings.ROOT_URLCONF)

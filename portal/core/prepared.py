@@ -11,16 +11,18 @@ Django's own iterator does (converters, deferred fields, `select_related`, annot
 
 A `values_list()` query gives tuples (or single values with flat=True), as the ORM does.
 
-Only queries whose SQL does not depend on the argument values qualify: scalar arguments compared as they
-are (`pk=x`, `target_id=x`), never `__in` lists, `None`, patterns (`__icontains`) or values that a field
-converts. Preparing such a query fails loudly, because each query is compiled twice with different markers
-and must differ in exactly the marked parameters. Arguments are checked against their declared type at
-every call, since they reach the database without the field's conversion.
+Only queries whose SQL does not depend on the argument values qualify: scalar arguments compared for
+equality as they are (`pk=x`, `target_id=x`), never `__in` lists, `None`, patterns (`__icontains`) or values
+that a field converts. Preparing any other query fails loudly, because each query is compiled twice with
+different markers and must differ in exactly the marked parameters. Arguments are checked against their
+declared type at every call, since they reach the database without the field's conversion; an integer
+beyond 64 bits matches nothing, as it does through the ORM.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import (
@@ -30,15 +32,17 @@ from django.db.models.query import (
     get_related_populators,
 )
 
-# Markers within every integer column's range: Django answers an out-of-range integer lookup with an
-# empty result instead of SQL, which would hide the parameter.
-_INT_MARKERS = (-2_000_000_011, -2_000_000_029)
+# Markers within the range of the narrowest integer column (PositiveSmallIntegerField, 0 to 32,767):
+# Django answers an out-of-range integer lookup with an empty result instead of SQL, which would hide
+# the parameter. A constant of the query equal to a marker is harmless: it is the same in both rounds.
+_INT_MARKERS = (30_011, 30_029)
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _STR_MARKERS = ("\x1eannex-prepared-a-{}", "\x1eannex-prepared-b-{}")
 
 
 def _marker(kind: type, argument: int, round_: int):
     if kind is int:
-        return _INT_MARKERS[round_] - 100 * argument
+        return _INT_MARKERS[round_] + 100 * argument
     if kind is str:
         return _STR_MARKERS[round_].format(argument)
     raise TypeError(f"a prepared query takes int or str arguments, not {kind.__name__}")
@@ -76,6 +80,10 @@ class PreparedQuery:
             # type(), not isinstance(): True is an int, and a str subclass may be a lazy or safe string.
             if type(arg) is not kind:
                 raise TypeError(f"prepared query argument {arg!r} is not {kind.__name__}")
+            # Nothing is stored beyond a signed 64-bit integer (SQLite refuses to compare one): the ORM
+            # answers such a lookup with an empty result, and so does this.
+            if kind is int and not _INT64_MIN <= arg <= _INT64_MAX:
+                return []
         alias = self._alias()
         compiled = self._compiled.get(alias) or self._compile(alias)
         params = list(compiled.params)
@@ -112,7 +120,11 @@ class PreparedQuery:
             if queryset._iterable_class not in _SHAPES or queryset._prefetch_related_lookups:
                 raise ValueError("a prepared query returns model instances or values_list rows and prefetches nothing")
             compiler = queryset.query.get_compiler(using=alias)
-            sql, params = compiler.as_sql()
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet as empty:
+                raise ValueError("a prepared query must compile to SQL: an argument's marker is out of the "
+                                 "field's range, or the query is empty whatever its arguments") from empty
             rounds.append((compiler, sql, tuple(params)))
         (compiler, sql, params), (_, sql_b, params_b) = rounds
         if sql != sql_b or len(params) != len(params_b):

@@ -26,6 +26,23 @@ def test_the_accounts_otp_middleware_is_installed_in_place_of_django_otps():
     assert "django_otp.middleware.OTPMiddleware" not in settings.MIDDLEWARE
 
 
+def test_the_session_device_is_read_by_the_prepared_query(client, monkeypatch):
+    from portal.accounts import middleware
+
+    user = UserFactory(roles=["DPO"])
+    sign_in(client, user)
+    labels = []
+    real = middleware._device_by_pk
+
+    def spy(label):
+        labels.append(label)
+        return real(label)
+
+    monkeypatch.setattr(middleware, "_device_by_pk", spy)
+    assert client.get("/about/").status_code == 200
+    assert labels == ["otp_totp.totpdevice"]
+
+
 def test_a_verified_session_reaches_a_page_and_reads_user_and_device_once_each(client):
     user = UserFactory(roles=["DPO"])
     sign_in(client, user)

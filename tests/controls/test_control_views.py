@@ -134,6 +134,18 @@ def test_the_detail_shows_parameters_reviews_related_controls_and_history(signed
 def test_a_missing_control_is_404(signed_in):
     client, _ = signed_in(Role.DPO)
     assert client.get(reverse("controls:detail", args=[999999])).status_code == 404
+    assert client.get("/controls/99999999999999999999/").status_code == 404  # beyond any stored id
+
+
+def test_the_control_page_selector_hides_every_control_from_someone_without_the_register():
+    from django.http import Http404
+
+    from controls.selectors import control_detail
+
+    control = ControlFactory()
+    with pytest.raises(Http404):
+        control_detail(UserFactory(roles=[Role.EMPLOYEE]), control.pk)
+    assert control_detail(UserFactory(roles=[Role.AUDITOR]), control.pk).control == control
 
 
 def _form_data(control=None, **overrides):

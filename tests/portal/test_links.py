@@ -3,7 +3,7 @@
 import pytest
 from django.template import Context, Engine, Template, engines
 from django.test import override_settings
-from django.urls import NoReverseMatch, clear_script_prefix, path, reverse, set_script_prefix
+from django.urls import NoReverseMatch, clear_script_prefix, path, reverse, set_script_prefix, set_urlconf
 
 from portal.core.links import _reverse, cached_reverse
 from portal.core.templatetags.links import CachedURLNode
@@ -27,16 +27,22 @@ def test_cached_reverse_matches_reverse_for_names_args_and_kwargs():
     for name, args, kwargs in [("portal:dashboard", (), {}), ("controls:detail", (5,), {}),
                                ("controls:detail", (), {"pk": 7}), ("controls:detail", ("9",), {})]:
         assert cached_reverse(name, args=args, kwargs=kwargs) == reverse(name, args=args, kwargs=kwargs)
-    assert _reverse.cache_info().currsize == 4
+    assert _reverse.cache_info().currsize == 3  # the string argument is not kept
 
 
-def test_arguments_that_are_not_plain_are_reversed_without_the_memo():
+def test_only_integer_arguments_are_memoised_so_no_token_outlives_its_request():
     class Pk:
         def __str__(self):
             return "11"
 
     assert cached_reverse("controls:detail", args=[Pk()]) == "/controls/11/"
+    token = "s3cret-invitation-token"
+    expected = reverse("accounts:invitation_accept", args=[token])
+    assert cached_reverse("accounts:invitation_accept", args=[token]) == expected
+    assert cached_reverse("accounts:invitation_accept", kwargs={"token": token}) == expected
     assert _reverse.cache_info().currsize == 0
+    cached_reverse("controls:detail", args=[11])
+    assert _reverse.cache_info().currsize == 1
 
 
 def test_a_missing_name_or_bad_argument_raises_no_reverse_match_every_time():
@@ -62,6 +68,32 @@ def test_another_urlconf_is_not_answered_from_the_memo():
         with pytest.raises(NoReverseMatch):
             cached_reverse("controls:detail", args=[3])
     assert cached_reverse("controls:detail", args=[3]) == "/controls/3/"
+
+
+def test_a_per_request_urlconf_is_part_of_the_key():
+    assert cached_reverse("controls:detail", args=[3]) == "/controls/3/"
+    set_urlconf(__name__)  # as a middleware setting request.urlconf does, without a settings change
+    try:
+        assert cached_reverse("detail", args=[3]) == "/other/3/"
+        with pytest.raises(NoReverseMatch):
+            cached_reverse("controls:detail", args=[3])
+    finally:
+        set_urlconf(None)
+    assert cached_reverse("controls:detail", args=[3]) == "/controls/3/"
+
+
+def test_the_current_app_is_part_of_the_key(monkeypatch):
+    seen = []
+
+    def fake_reverse(view_name, args=None, kwargs=None, current_app=None):
+        seen.append(current_app)
+        return f"/{current_app}/{args[0]}/"
+
+    monkeypatch.setattr("portal.core.links.reverse", fake_reverse)
+    assert cached_reverse("x:detail", args=[1], current_app="a") == "/a/1/"
+    assert cached_reverse("x:detail", args=[1], current_app="b") == "/b/1/"
+    assert cached_reverse("x:detail", args=[1], current_app="a") == "/a/1/"
+    assert seen == ["a", "b"]
 
 
 def test_the_url_tag_of_every_template_is_the_cached_one():

@@ -115,6 +115,12 @@ def test_the_query_is_compiled_once_and_each_call_is_one_query(control):
     assert len(queries) == 5
 
 
+def test_a_small_integer_column_can_be_prepared(control):
+    by_cadence = PreparedQuery(lambda months: Control.objects.filter(review_cadence_months=months), int)
+    assert [c.pk for c in by_cadence(control.review_cadence_months)] == [control.pk]
+    assert by_cadence(control.review_cadence_months + 1) == []
+
+
 def test_first_gives_the_row_or_none(control):
     by_reference = PreparedQuery(lambda ref: Control.objects.filter(reference=ref), str)
     assert by_reference.first("PQ-001").pk == control.pk
