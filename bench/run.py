@@ -101,12 +101,17 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=30)
 
 
+FLOOR_BLOCK = 25
+
+
 def latency(path: str, session_key: str, samples: int = SAMPLES, *, floor: str | None = None) -> dict:
     """Sequential requests on one keep-alive connection: median and p95 in ms.
 
-    With `floor`, each request for `path` is followed by one for the floor page on the same connection,
-    and the floor's median is returned too (`floor_median_ms`): the two medians then come from the same
-    seconds of a machine whose speed drifts, and their ratio does not depend on when either was taken.
+    With `floor`, blocks of FLOOR_BLOCK requests for `path` alternate with blocks for the floor page on the
+    same connection, and the floor's median is returned too (`floor_median_ms`): both medians then come
+    from the same minutes of a machine whose speed drifts. Blocks rather than single requests, because a
+    floor request that follows a heavy page pays part of that page's cost (its garbage, the caches it
+    displaced), which would flatter the ratio.
     """
     conn = HTTPConnection("127.0.0.1", PORT, timeout=60)
     headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}", "Host": "127.0.0.1"}
@@ -121,14 +126,15 @@ def latency(path: str, session_key: str, samples: int = SAMPLES, *, floor: str |
             raise SystemExit(f"GET {target} answered {response.status}")
         return elapsed
 
+    for target in (path, floor) if floor else (path,):
+        for _ in range(10):  # warm-up
+            timed(target)
     times, floor_times = [], []
-    for i in range(samples + 10):
-        elapsed = timed(path)
-        floor_elapsed = timed(floor) if floor else None
-        if i >= 10:  # warm-up
-            times.append(elapsed)
-            if floor:
-                floor_times.append(floor_elapsed)
+    while len(times) < samples:
+        block = min(FLOOR_BLOCK if floor else samples, samples - len(times))
+        times.extend(timed(path) for _ in range(block))
+        if floor:
+            floor_times.extend(timed(floor) for _ in range(block))
     times.sort()
     figure = {"median_ms": round(statistics.median(times), 2),
               "p95_ms": round(times[int(len(times) * 0.95) - 1], 2), "samples": samples}
@@ -236,7 +242,7 @@ def main() -> None:
         results["floor"] = floor
         results["floor_ms"] = floor["median_ms"]
         log(f"floor {scenarios.FLOOR}: {floor}")
-        for name, figure in scenarios.pages(dpo, session, latency, queries_for):
+        for name, figure in scenarios.pages(dpo, session, latency, queries_for, floor["median_ms"]):
             results.update(figure)
             log(f"{name}: {figure}")
         sessions = [verified_session(dpo) for _ in range(LOAD_CONNECTIONS)]
