@@ -157,7 +157,7 @@ ANNEX_DEMO_MODE = env_bool("ANNEX_DEMO_MODE", DEBUG)
 # never used for sessions, because a sign-out in one worker would not reach the others.
 CACHE_URL = env_url("CACHE_URL", "locmem://", schemes={"locmem", "redis", "rediss"})
 if CACHE_URL.startswith("redis"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+    CACHES = {"default": {"BACKEND": "portal.core.cache.RedisCache", "LOCATION": CACHE_URL,
                           "KEY_PREFIX": "annex", "TIMEOUT": 300}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
