@@ -40,6 +40,10 @@ GUNICORN_WORKERS = 3
 GUNICORN_THREADS = 1
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "200"))
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+# Before the measured load, the same connections and paths for a few seconds: each worker's first requests
+# compile its templates and prepared queries and fill its PostgreSQL connection's caches, which a server
+# that has been running pays once per worker. Reported apart as `load_warmup`.
+LOAD_WARMUP_SECONDS = int(os.environ.get("BENCH_LOAD_WARMUP_SECONDS", "10"))
 LOAD_CONNECTIONS = 50
 
 
@@ -205,16 +209,16 @@ end
 """
 
 
-def load(paths: list[str], sessions: list[str]) -> dict:
+def load(paths: list[str], sessions: list[str], seconds: int = LOAD_SECONDS) -> dict:
     script = ROOT / "var" / "bench.lua"
     script.parent.mkdir(exist_ok=True)
     cookie_name = settings.SESSION_COOKIE_NAME
     script.write_text(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths),
                                     ", ".join(f'"{cookie_name}={s}"' for s in sessions)))
     result = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(LOAD_CONNECTIONS), "-d", f"{LOAD_SECONDS}s", "--timeout", "10s",
+        ["wrk", "-t", "2", "-c", str(LOAD_CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s",
          "-s", str(script), f"http://127.0.0.1:{PORT}"],
-        capture_output=True, text=True, check=True, timeout=LOAD_SECONDS + 60,
+        capture_output=True, text=True, check=True, timeout=seconds + 60,
     )
     match = re.search(r"BENCH p50=([\d.]+) p99=([\d.]+) requests=(\d+) non2xx=(\d+) errors=(\d+) duration=(\d+)",
                       result.stdout)
@@ -223,7 +227,7 @@ def load(paths: list[str], sessions: list[str]) -> dict:
     p50, p99, requests, non2xx, errors, duration_us = match.groups()
     return {"rps": round(int(requests) / (int(duration_us) / 1e6), 1), "p50_ms": round(float(p50), 1),
             "p99_ms": round(float(p99), 1), "requests": int(requests), "errors": int(non2xx) + int(errors),
-            "connections": LOAD_CONNECTIONS, "seconds": LOAD_SECONDS}
+            "connections": LOAD_CONNECTIONS, "seconds": seconds}
 
 
 # --- main -----------------------------------------------------------------------------------------
@@ -246,7 +250,11 @@ def main() -> None:
             results.update(figure)
             log(f"{name}: {figure}")
         sessions = [verified_session(dpo) for _ in range(LOAD_CONNECTIONS)]
-        figure = load(scenarios.load_paths(dpo), sessions)
+        paths = scenarios.load_paths(dpo)
+        if LOAD_WARMUP_SECONDS:
+            results["load_warmup"] = load(paths, sessions, LOAD_WARMUP_SECONDS)
+            log(f"load warm-up: {results['load_warmup']}")
+        figure = load(paths, sessions)
         results["load"] = figure
         results.update(load_rps=figure["rps"], load_p50_ms=figure["p50_ms"], load_p99_ms=figure["p99_ms"],
                        load_errors=figure["errors"])
