@@ -189,4 +189,3 @@ class PreparedQuery:
         for name, position in compiled.annotations:
             setattr(obj, name, row[position])
         return obj
-
