@@ -58,7 +58,9 @@ class _Compiled:
     slots: tuple[tuple[int, int], ...]  # (parameter position, argument index)
     shape: str  # what a row becomes: "model", "tuple" (values_list) or "flat" (values_list(flat=True))
     col_count: int
-    converters: tuple  # (column position, converter functions, expression)
+    # (column position, converter functions, expression). Each call passes its own thread's connection; a
+    # converter bound to the compiling connection's operations (SQLite's dates) reads only settings from it.
+    converters: tuple
     model: type[Model] | None = None
     init_list: tuple[str, ...] = ()
     model_slice: slice | None = None
