@@ -51,8 +51,13 @@ def evidence_visible_to(user) -> QuerySet[Evidence]:
     return Evidence.objects.filter(control__in=controls_visible_to(user)).select_related("control")
 
 
+def sees_customers(user) -> bool:
+    """Who may read the customer list: every customer or none (the rule customers_visible_to applies)."""
+    return user.has_perm("controls.view_customer")
+
+
 def customers_visible_to(user) -> QuerySet[Customer]:
-    if not user.has_perm("controls.view_customer"):
+    if not sees_customers(user):
         return Customer.objects.none()
     return Customer.objects.all()
 
@@ -62,7 +67,7 @@ _customer_options = PreparedQuery(lambda: Customer.objects.order_by("name").valu
 
 def customer_options(user) -> list[tuple[int, str]]:
     """(id, name) of the customers the user may see, for a filter's options (a prepared query)."""
-    return _customer_options() if user.has_perm("controls.view_customer") else []
+    return _customer_options() if sees_customers(user) else []
 
 
 def overdue_q(today=None) -> Q:

@@ -50,6 +50,11 @@ def _input(widget: dict) -> str:
             f'{value}{_attrs(widget["attrs"])}>')
 
 
+def _option(value, label, attrs: str) -> str:
+    # Each included option template ends with a newline; keep the output byte-identical.
+    return f'\n  <option value="{_escape(str(value))}"{attrs}>{_escape(label)}</option>\n'
+
+
 def _select(widget: dict) -> str:
     out = [f'<select name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
@@ -58,9 +63,7 @@ def _select(widget: dict) -> str:
         for option in options:
             if option["template_name"] != OPTION_TEMPLATE:
                 raise _Fallback
-            # Each included option template ends with a newline; keep the output byte-identical.
-            out.append(f'\n  <option value="{_escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
-                       f'{_escape(option["label"])}</option>\n')
+            out.append(_option(option["value"], option["label"], _attrs(option["attrs"])))
         if group_name:
             out.append("\n  </optgroup>")
     out.append("\n</select>")
@@ -109,8 +112,7 @@ class PlainSelect(forms.Select):
             option_value = "" if option_value is None else str(option_value)
             selected = not found and option_value in chosen
             found = found or selected
-            out.append(f'\n  <option value="{_escape(option_value)}"{" selected" if selected else ""}>'
-                       f"{_escape(label)}</option>\n")
+            out.append(_option(option_value, label, " selected" if selected else ""))
         out.append("\n</select>")
         return mark_safe("".join(out))  # noqa: S308 - every part escaped above
 

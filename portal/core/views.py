@@ -2,7 +2,6 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -57,7 +56,7 @@ def about(request):
     return render(request, "portal/about.html", {"django_version": django.get_version()})
 
 
-# The landing page's own reads, prepared (portal.core.prepared): everyone lands here after signing in.
+# The landing page's own events, prepared (portal.core.prepared): everyone lands here after signing in.
 OWN_EVENTS = 8
 _OWN_EVENT_FIELDS = ("seq", "created_at", "action", "ip", "user_agent")
 _signed_in_as = PreparedQuery(lambda pk: AuditEvent.objects.filter(actor_id=pk, action__in=[
@@ -68,7 +67,6 @@ _signed_in_as = PreparedQuery(lambda pk: AuditEvent.objects.filter(actor_id=pk, 
 _tried_on = PreparedQuery(lambda target_id: AuditEvent.objects.filter(
     action=AuditAction.LOGIN_FAILED, target_type="accounts.user", target_id=target_id,
 ).only(*_OWN_EVENT_FIELDS)[:OWN_EVENTS], str)
-_role_names = PreparedQuery(lambda pk: Group.objects.filter(user__pk=pk).values_list("name", flat=True), int)
 
 
 @login_required
@@ -80,6 +78,6 @@ def dashboard(request):
     return render(
         request,
         "portal/dashboard.html",
-        {"roles": sorted(_role_names(user.pk)), "own_events": own_events[:OWN_EVENTS],
+        {"roles": user.role_names, "own_events": own_events[:OWN_EVENTS],
          "panels": panels_for(request.user)},
     )

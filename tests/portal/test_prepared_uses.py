@@ -13,6 +13,7 @@ from controls import selectors
 from controls.models import Control, Customer, Evidence, Review, Service
 from portal.accounts import backends
 from portal.accounts import middleware as accounts_middleware
+from portal.accounts import models as accounts_models
 from portal.audit import context as audit_context
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
@@ -80,7 +81,7 @@ def _uses(user, control, device) -> list[tuple[str, PreparedQuery, tuple]]:
         ("control owners", control_forms._control_owners, ()),
         ("own sign-ins", core_views._signed_in_as, (user.pk,)),
         ("passwords tried", core_views._tried_on, (str(user.pk),)),
-        ("role names", core_views._role_names, (user.pk,)),
+        ("role names", accounts_models._role_names, (user.pk,)),
         ("session user", backends._user_by_pk, (user.pk,)),
         ("session device", accounts_middleware._device_by_pk("otp_totp.totpdevice"), (device.pk,)),
     ]
