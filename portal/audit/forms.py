@@ -1,6 +1,6 @@
 from django import forms
 
-from portal.audit.models import AuditAction
+from portal.audit.registry import action_choices
 
 
 class AuditFilterForm(forms.Form):
@@ -8,7 +8,7 @@ class AuditFilterForm(forms.Form):
 
     actor = forms.CharField(required=False, max_length=254, label="Actor",
                             widget=forms.TextInput(attrs={"type": "search", "placeholder": "email or part of it"}))
-    action = forms.ChoiceField(required=False, choices=[("", "Any action"), *AuditAction.choices])
+    action = forms.ChoiceField(required=False, choices=lambda: [("", "Any action"), *action_choices()])
     target_type = forms.CharField(required=False, max_length=64, label="Target type",
                                   widget=forms.TextInput(attrs={"placeholder": "e.g. accounts.user"}))
     target_id = forms.CharField(required=False, max_length=64, label="Target id")

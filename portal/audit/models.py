@@ -10,9 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from portal.audit.registry import action_label, register_actions
+
 GENESIS_HASH = "0" * 64
 
 
+@register_actions
 class AuditAction(models.TextChoices):
     LOGIN = "auth.login", "Signed in"
     LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
@@ -83,7 +86,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=254, blank=True)
-    # No `choices=` on the column: new actions must not need a migration. AuditAction labels them.
+    # No `choices=` on the column: new actions must not need a migration. The registry labels them.
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True, db_index=True)
     target_id = models.CharField(max_length=64, blank=True)
@@ -103,10 +106,7 @@ class AuditEvent(models.Model):
         return f"#{self.seq} {self.action} by {self.actor_label or 'system'}"
 
     def get_action_display(self) -> str:
-        try:
-            return AuditAction(self.action).label
-        except ValueError:
-            return self.action
+        return action_label(self.action)
 
     def canonical(self) -> bytes:
         return canonical_bytes(*(getattr(self, name) for name in HASHED_FIELDS))

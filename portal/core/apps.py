@@ -8,3 +8,4 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         autodiscover_modules("dashboard")
+        autodiscover_modules("navigation")

@@ -1,7 +1,8 @@
-"""The main navigation: each entry names the roles (or permission) that may see it.
+"""The main navigation, filled by each app from its `navigation.py` (autodiscovered at start-up).
 
-Apps add their entries here as they gain pages; the template only renders what
-`navigation_for(user)` returns, so a link is never shown to someone it would 403.
+Each entry names the permission that may see it, and the template only renders what
+`navigation_for(user)` returns, so a link is never shown to someone it would 403. A backbone
+never names a domain's pages: the domain registers its own entries, as it does its dashboard panels.
 """
 
 from dataclasses import dataclass
@@ -16,19 +17,22 @@ class NavItem:
     label: str
     url_name: str
     permission: str | None = None  # "app_label.codename"; None = every verified user
+    order: int = 100
 
 
-NAVIGATION: list[NavItem] = [
-    NavItem("Dashboard", "portal:dashboard"),
-    NavItem("Controls", "controls:list", "controls.view_control"),
-    NavItem("Customers", "customers:list", "controls.view_customer"),
-    NavItem("Exports", "exports:list"),
-    NavItem("Users", "accounts:user_list", "accounts.view_user"),
-    NavItem("My security", "accounts:security"),
-    NavItem("API token", "api:tokens", "controls.view_control"),
-    NavItem("Audit trail", "audit:event_list", "audit.view_auditevent"),
-    NavItem("Failed deliveries", "notifications:failed_list", "notifications.retry_delivery"),
-]
+_ITEMS: dict[str, NavItem] = {}
+
+
+def register(item: NavItem) -> NavItem:
+    _ITEMS[item.url_name] = item
+    return item
+
+
+def registered() -> list[NavItem]:
+    return sorted(_ITEMS.values(), key=lambda item: (item.order, item.url_name))
+
+
+register(NavItem("Dashboard", "portal:dashboard", order=0))
 
 
 def _url(url_name: str) -> str | None:
@@ -44,7 +48,7 @@ def navigation_for(user, current_path: str) -> list[dict]:
     # One permission set per request (cached on the user), instead of a backend round per item.
     perms = user.get_all_permissions() if user.is_active else set()
     items = []
-    for item in NAVIGATION:
+    for item in registered():
         if item.permission and item.permission not in perms:
             continue
         url = _url(item.url_name)
