@@ -1,6 +1,9 @@
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 
+from portal.accounts.language import time_zone_choices
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 
@@ -72,3 +75,25 @@ class UserFilterForm(forms.Form):
 
     def active_value(self) -> bool | None:
         return {"yes": True, "no": False}.get(self.cleaned_data.get("active") or "")
+
+
+class LanguageSwitchForm(forms.Form):
+    """The header's language switch."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"), required=False,
+        help_text=_("For your pages, emails and reminders. “Browser setting” follows your browser."),
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Browser setting")), *settings.LANGUAGES]
+        self.fields["time_zone"].choices = [
+            ("", _("Organisation default (%(zone)s)") % {"zone": settings.TIME_ZONE}), *time_zone_choices()
+        ]

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, PermissionsMixin
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin
 
 from portal.core.prepared import PreparedQuery
@@ -54,6 +55,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Blank: follow the browser (Accept-Language), then LANGUAGE_CODE. Emails use it, else LANGUAGE_CODE.
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+    # Blank: the deployment's TIME_ZONE.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

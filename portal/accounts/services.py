@@ -14,9 +14,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
+from portal.accounts.language import is_known_time_zone, supported_language
 from portal.accounts.models import BackupCodeDevice, Invitation, User, hash_secret
 from portal.accounts.roles import Role, user_has_role
 from portal.audit.models import AuditAction
@@ -147,7 +149,9 @@ def invitation_accept(*, request, invitation: Invitation, password: str) -> User
         raise AccountRuleError("An account with this email address already exists. Sign in instead.")
     reactivated = user is not None
     if user is None:
-        user = User(email=invitation.email, full_name=invitation.full_name)
+        # The new account starts in the language its browser asked for (Accept-Language, else the setting).
+        user = User(email=invitation.email, full_name=invitation.full_name,
+                    language=supported_language(getattr(request, "LANGUAGE_CODE", "")) or "")
     else:
         # A former account comes back with the invitation's roles only: none of its old privileges,
         # second factors or API token carry over to whoever holds the invitation link now.
@@ -235,3 +239,29 @@ def user_reset_mfa(*, actor, user: User) -> int:
     transaction.on_commit(lambda: _send(subject="Your Annex two-factor authentication was reset",
                                         template="accounts/email/mfa_reset.txt", to=user.email, context=context))
     return totp_deleted
+
+
+@transaction.atomic
+def user_set_preferences(*, actor, user: User, language: str | None = None, time_zone: str | None = None) -> bool:
+    """Set a user's language and/or time zone ("" follows the browser / the deployment). False if unchanged."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if actor.pk != user.pk:
+        raise AccountRuleError(_("You can change only your own language and time zone."))
+    changes = {}
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise AccountRuleError(_("Choose one of the offered languages."))
+        if language != user.language:
+            changes["language"] = (user.language, language)
+            user.language = language
+    if time_zone is not None:
+        if time_zone and not is_known_time_zone(time_zone):
+            raise AccountRuleError(_("Choose a time zone from the list."))
+        if time_zone != user.time_zone:
+            changes["time_zone"] = (user.time_zone, time_zone)
+            user.time_zone = time_zone
+    if not changes:
+        return False
+    user.save(update_fields=list(changes))
+    audit_record(action=AuditAction.USER_PREFERENCES_CHANGED, actor=actor, target=user, changes=changes)
+    return True

@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     USER_DEACTIVATED = "user.deactivated", "User deactivated"
     USER_REACTIVATED = "user.reactivated", "User reactivated"
     ROLES_CHANGED = "user.roles_changed", "Roles changed"
+    USER_PREFERENCES_CHANGED = "user.preferences_changed", "Language or time zone changed"
     AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
     EXPORT_REQUESTED = "export.requested", "Export requested"
     EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"
