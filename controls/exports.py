@@ -17,6 +17,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from controls.categories import SCC_MEASURES_FILE, category_by_id, scc_categories
 from controls.models import ART32_POINTS, CategoryStatement, Control, Customer, CustomerControlOverride, Evidence
@@ -174,7 +175,7 @@ def tom_annex_notice_recipients(subject_key: str) -> list[tuple[str, str]]:
 register(
     ExportKind(
         name=TOM_ANNEX,
-        label="TOM annex",
+        label=_("TOM annex"),
         template="controls/tom_annex.html",
         snapshot=tom_annex_snapshot,
         snapshots=tom_annex_snapshots,
@@ -182,7 +183,7 @@ register(
         permission="controls.view_control",
         versioned=True,
         notice_recipients=tom_annex_notice_recipients,
-        description="The technical and organisational measures annex of a data processing agreement, as a PDF.",
+        description=_("The technical and organisational measures annex of a data processing agreement, as a PDF."),
     )
 )
 
@@ -412,19 +413,19 @@ def evidence_pack_write(kind: ExportKind, content: dict, target: BinaryIO, progr
 register(
     ExportKind(
         name=CONTROL_REGISTER_PDF,
-        label="Control register (PDF)",
+        label=_("Control register (PDF)"),
         template="controls/control_register.html",
         snapshot=control_register_snapshot,
         subjects=register_subjects,
         permission="controls.view_control",
         per_user=True,
-        description="Every control you may see, with its owner, status, next review and evidence, as a PDF table.",
+        description=_("Every control you may see, with its owner, status, next review and evidence, as a PDF table."),
     )
 )
 register(
     ExportKind(
         name=CONTROL_REGISTER_XLSX,
-        label="Control register (Excel)",
+        label=_("Control register (Excel)"),
         template="",
         snapshot=control_register_rows_snapshot,
         subjects=register_subjects,
@@ -433,13 +434,13 @@ register(
         writer=control_register_xlsx_write,
         extension="xlsx",
         content_type=XLSX_CONTENT_TYPE,
-        description="The same register as an Excel workbook, in the columns of the CSV import.",
+        description=_("The same register as an Excel workbook, in the columns of the CSV import."),
     )
 )
 register(
     ExportKind(
         name=EVIDENCE_PACK,
-        label="Evidence pack",
+        label=_("Evidence pack"),
         template=EVIDENCE_PACK_INDEX_TEMPLATE,
         snapshot=evidence_pack_snapshot,
         subjects=register_subjects,
@@ -448,6 +449,6 @@ register(
         writer=evidence_pack_write,
         extension="zip",
         content_type="application/zip",
-        description="For auditors: a ZIP with an index PDF, every current evidence file and their SHA-256 hashes.",
+        description=_("For auditors: a ZIP with an index PDF, every current evidence file and their SHA-256 hashes."),
     )
 )

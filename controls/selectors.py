@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from controls.categories import Category, scc_categories
 from controls.models import (
@@ -155,7 +156,7 @@ def control_detail(user, pk: int) -> ControlPage:
     """The control and its parts, one query each; a control for every service needs no service query."""
     control = _control.first(pk) if sees_controls(user) else None
     if control is None:
-        raise Http404("No control matches the given query.")
+        raise Http404(_("No control matches the given query."))
     page = ControlPage(
         control=control,
         services=[] if control.applies_to_all_services else _services(pk),

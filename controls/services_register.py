@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from controls.categories import category_by_id, category_ids
 from controls.forms import parse_parameters
@@ -62,7 +63,7 @@ def export_row(control: Control, today: date) -> list:
 def control_register_export(*, actor, fmt: str, filters: dict, count: int) -> None:
     """Record that the register (or a filtered part of it) left the portal."""
     if not actor.has_perm("controls.view_control"):
-        raise PermissionDenied("You may not export the control register.")
+        raise PermissionDenied(_("You may not export the control register."))
     audit_record(
         action=AuditAction.CONTROL_REGISTER_EXPORTED, actor=actor, target_type=Control._meta.label_lower,
         target_label="control register",
@@ -128,7 +129,7 @@ def _choice(value: str, choices, what: str) -> str:
         if wanted in (choice_value.lower(), str(label).lower()):
             return choice_value
     allowed = ", ".join(v for v, _ in choices)
-    raise ValueError(f"{what} {value!r} is not one of: {allowed}.")
+    raise ValueError(_("%(what)s “%(value)s” is not one of: %(allowed)s.") % {"what": what, "value": value, "allowed": allowed})
 
 
 def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list[str]]:
@@ -136,14 +137,14 @@ def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list
     problems = []
     for name in REQUIRED_COLUMNS:
         if not row.get(name):
-            problems.append(f"{name} is required.")
+            problems.append(_("%(column)s is required.") % {"column": name})
     data: dict = {
         "reference": row.get("reference", "").upper(), "title": row.get("title", ""),
         "description": row.get("description", ""),
     }
     category = row.get("scc_category", "")
     if category and category not in category_ids():
-        problems.append(f"scc_category {category!r} is not one of the 17 SCC measure category ids.")
+        problems.append(_("scc_category “%(value)s” is not one of the 17 SCC measure category ids.") % {"value": category})
     data["scc_category"] = category
     for name, choices, default in (("status", Control.Status.choices, None),
                                    ("kind", Control.Kind.choices, Control.Kind.TECHNICAL)):
@@ -160,30 +161,30 @@ def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list
     if email:
         owner = owners.get(email)
         if owner is None:
-            problems.append(f"owner_email {email} is not an active user of Annex.")
+            problems.append(_("owner_email %(email)s is not an active user of Annex.") % {"email": email})
         data["owner"] = owner
     points = [p.lower().strip("()") for p in _split(row.get("art32_points", ""))]
     bad_points = [p for p in points if p not in ART32_POINTS]
     if bad_points:
-        problems.append(f"art32_points may list only a, b, c and d (got {', '.join(bad_points)}).")
+        problems.append(_("art32_points may list only a, b, c and d (got %(points)s).") % {"points": ", ".join(bad_points)})
     data["art32_points"] = [p for p in points if p in ART32_POINTS]
     cadence = row.get("review_cadence_months", "")
     if cadence:
         if cadence.isascii() and cadence.isdigit() and 1 <= int(cadence) <= 60:
             data["review_cadence_months"] = int(cadence)
         else:
-            problems.append("review_cadence_months must be a whole number from 1 to 60.")
+            problems.append(_("review_cadence_months must be a whole number from 1 to 60."))
     due = row.get("next_review_due", "")
     if due:
         try:
             data["next_review_due"] = date.fromisoformat(due)
         except ValueError:
-            problems.append(f"next_review_due {due!r} is not a date written as YYYY-MM-DD.")
+            problems.append(_("next_review_due “%(value)s” is not a date written as YYYY-MM-DD or DD.MM.YYYY.") % {"value": due})
     data["tags"] = [t.lower() for t in _split(row.get("tags", ""))]
     try:
         data["parameters"] = parse_parameters("\n".join(row.get("parameters", "").split(LIST_SEPARATOR)))
     except ValidationError:
-        problems.append("parameters: write each as name=value, separated by semicolons, each name once.")
+        problems.append(_("parameters: write each as name=value, separated by semicolons, each name once."))
     return data, problems
 
 
@@ -201,7 +202,7 @@ def _model_problems(data: dict) -> list[str]:
 def parse_register_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowError]]:
     """Read and check every row: the create arguments with their line numbers, or every problem found."""
     if len(data) > IMPORT_MAX_BYTES:
-        return [], [RowError(0, "", f"The file is larger than {IMPORT_MAX_BYTES // (1024 * 1024)} MB.")]
+        return [], [RowError(0, "", _("The file is larger than %(mb)d MB.") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)})]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -213,12 +214,12 @@ def parse_register_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowErr
     if missing or unknown or len(set(header)) != len(header):
         problems = []
         if missing:
-            problems.append(f"missing required columns: {', '.join(missing)}")
+            problems.append(_("missing required columns: %(columns)s") % {"columns": ", ".join(missing)})
         if unknown:
-            problems.append(f"unknown columns: {', '.join(unknown)}")
+            problems.append(_("unknown columns: %(columns)s") % {"columns": ", ".join(unknown)})
         if len(set(header)) != len(header):
-            problems.append("a column is named twice")
-        return [], [RowError(1, "", "Header row: " + "; ".join(problems) + ".")]
+            problems.append(_("a column is named twice"))
+        return [], [RowError(1, "", _("Header row: %(problems)s.") % {"problems": "; ".join(problems)})]
     reader.fieldnames = header
 
     raw_rows: list[tuple[int, dict[str, str]]] = []
@@ -232,9 +233,9 @@ def parse_register_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowErr
                 raw_rows.append((line, cleaned))
         line = reader.line_num + 1
         if len(raw_rows) > IMPORT_MAX_ROWS:
-            return [], [RowError(0, "", f"The file has more than {IMPORT_MAX_ROWS} rows; split it.")]
+            return [], [RowError(0, "", _("The file has more than %(rows)d rows; split it.") % {"rows": IMPORT_MAX_ROWS})]
     if not raw_rows:
-        return [], [RowError(0, "", "The file has a header but no rows.")]
+        return [], [RowError(0, "", _("The file has a header but no rows."))]
 
     emails = {r.get("owner_email", "").lower() for _, r in raw_rows if r.get("owner_email")}
     owners = {
@@ -248,14 +249,15 @@ def parse_register_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowErr
     parsed, errors = [], []
     for line_no, row in raw_rows:
         if "__extra__" in row:
-            errors.append(RowError(line_no, "", "The row has more values than the header has columns."))
+            errors.append(RowError(line_no, "", _("The row has more values than the header has columns.")))
             continue
         data, problems = _parse_row(row, owners)
         reference = data["reference"]
         if reference in existing:
-            problems.append(f"reference {reference} already exists in the register.")
+            problems.append(_("reference %(reference)s already exists in the register.") % {"reference": reference})
         if reference and reference in seen:
-            problems.append(f"reference {reference} is also on line {seen[reference]}.")
+            problems.append(_("reference %(reference)s is also on line %(line)d.")
+                            % {"reference": reference, "line": seen[reference]})
         seen.setdefault(reference, line_no)
         if not problems:
             problems = _model_problems(data)
@@ -268,7 +270,7 @@ def parse_register_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowErr
 def control_register_import(*, actor, data: bytes, check_only: bool = False) -> ImportResult:
     """Create every control in the CSV, or none: all rows are checked first, and any error writes nothing."""
     if not (actor.has_perm("controls.change_any_control") and actor.has_perm("controls.add_control")):
-        raise PermissionDenied("Only the DPO or an administrator may import controls.")
+        raise PermissionDenied(_("Only the DPO or an administrator may import controls."))
     rows, errors = parse_register_csv(data)
     result = ImportResult(rows=len(rows), errors=errors, checked_only=check_only)
     if errors or check_only:

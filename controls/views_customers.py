@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from controls import selectors, services
@@ -115,5 +116,5 @@ def customer_override_remove(request, slug: str, pk: int):
     customer = get_object_or_404(selectors.customers_visible_to(request.user), slug=slug)
     override = get_object_or_404(CustomerControlOverride.objects.select_related("control"), customer=customer, pk=pk)
     services.customer_remove_override(override=override, actor=request.user)
-    messages.success(request, f"Override for {override.control.reference} removed.")
+    messages.success(request, _("Override for %(reference)s removed.") % {"reference": override.control.reference})
     return redirect("customers:detail", slug=customer.slug)

@@ -2,6 +2,8 @@
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
@@ -21,7 +23,7 @@ class ApiPagination(PageNumberPagination):
 
 
 class CanViewControls(permissions.BasePermission):
-    message = "You may not read the control register."
+    message = _("You may not read the control register.")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.has_perm("controls.view_control"))
@@ -35,16 +37,16 @@ def _flag(value: str | None, name: str) -> bool | None:
         return True
     if lowered in ("0", "false", "no"):
         return False
-    raise ValidationError({name: "Use true or false."})
+    raise ValidationError({name: gettext("Use true or false.")})
 
 
 CONTROL_FILTERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="Search in reference, title and description."),
-    OpenApiParameter("category", OpenApiTypes.STR, description="SCC measure category id."),
+    OpenApiParameter("q", OpenApiTypes.STR, description=_("Search in reference, title and description.")),
+    OpenApiParameter("category", OpenApiTypes.STR, description=_("SCC measure category id.")),
     OpenApiParameter("status", OpenApiTypes.STR, enum=Control.Status.values),
-    OpenApiParameter("owner", OpenApiTypes.EMAIL, description="Owner's email address."),
-    OpenApiParameter("overdue", OpenApiTypes.BOOL, description="Only controls whose review is overdue."),
-    OpenApiParameter("customer", OpenApiTypes.STR, description="Customer slug: the controls that apply to it."),
+    OpenApiParameter("owner", OpenApiTypes.EMAIL, description=_("Owner's email address.")),
+    OpenApiParameter("overdue", OpenApiTypes.BOOL, description=_("Only controls whose review is overdue.")),
+    OpenApiParameter("customer", OpenApiTypes.STR, description=_("Customer slug: the controls that apply to it.")),
     OpenApiParameter("sort", OpenApiTypes.STR, enum=list(selectors.SORTS)),
 ]
 
@@ -67,12 +69,13 @@ class ControlViewSet(viewsets.ReadOnlyModelViewSet):
         if category and category not in category_ids():
             raise ValidationError({"category": f"{category!r} is not an SCC measure category id."})
         if status and status not in Control.Status.values:
-            raise ValidationError({"status": f"Use one of: {', '.join(Control.Status.values)}."})
+            raise ValidationError({"status": gettext("Use one of: %(values)s.")
+                                       % {"values": ", ".join(Control.Status.values)}})
         customer = None
         if params.get("customer"):
             customer = selectors.customers_visible_to(user).filter(slug=params["customer"]).first()
             if customer is None:
-                raise ValidationError({"customer": "No such customer."})
+                raise ValidationError({"customer": gettext("No such customer.")})
         qs = selectors.control_list(
             user, search=params.get("q", ""), category=category, status=status,
             overdue=bool(_flag(params.get("overdue"), "overdue")), customer=customer,
@@ -98,9 +101,9 @@ class ControlViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 EVIDENCE_FILTERS = [
-    OpenApiParameter("control", OpenApiTypes.INT, description="Only the evidence of this control id."),
-    OpenApiParameter("expired", OpenApiTypes.BOOL, description="Only expired (true) or current (false) evidence."),
-    OpenApiParameter("include_removed", OpenApiTypes.BOOL, description="Also list removed evidence."),
+    OpenApiParameter("control", OpenApiTypes.INT, description=_("Only the evidence of this control id.")),
+    OpenApiParameter("expired", OpenApiTypes.BOOL, description=_("Only expired (true) or current (false) evidence.")),
+    OpenApiParameter("include_removed", OpenApiTypes.BOOL, description=_("Also list removed evidence.")),
 ]
 
 
@@ -121,7 +124,7 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
         params = self.request.query_params
         if params.get("control"):
             if not (params["control"].isascii() and params["control"].isdigit()):
-                raise ValidationError({"control": "Give a control id."})
+                raise ValidationError({"control": gettext("Give a control id.")})
             qs = qs.filter(control_id=int(params["control"]))
         if not _flag(params.get("include_removed"), "include_removed"):
             qs = qs.filter(removed_at__isnull=True)

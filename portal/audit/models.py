@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from portal.audit.registry import action_label, register_actions
 
@@ -17,64 +18,64 @@ GENESIS_HASH = "0" * 64
 
 @register_actions
 class AuditAction(models.TextChoices):
-    LOGIN = "auth.login", "Signed in"
-    LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
-    LOGOUT = "auth.logout", "Signed out"
-    LOCKED_OUT = "auth.locked_out", "Locked out after repeated failures"
-    PASSWORD_SET = "auth.password_set", "Password set"
-    MFA_ENROLLED = "mfa.enrolled", "MFA device enrolled"
-    MFA_VERIFIED = "mfa.verified", "MFA verified"
-    MFA_FAILED = "mfa.failed", "MFA code refused"
-    MFA_STEP_UP = "mfa.step_up", "MFA re-verified for a sensitive action"
-    MFA_DEVICE_REMOVED = "mfa.device_removed", "MFA device removed"
-    MFA_BACKUP_CODES_ISSUED = "mfa.backup_codes_issued", "Backup codes issued"
-    MFA_BACKUP_CODE_USED = "mfa.backup_code_used", "Backup code used"
-    MFA_RESET = "mfa.reset", "MFA reset by an administrator"
-    USER_INVITED = "user.invited", "User invited"
-    INVITATION_ACCEPTED = "user.invitation_accepted", "Invitation accepted"
-    INVITATION_REVOKED = "user.invitation_revoked", "Invitation revoked"
-    USER_UPDATED = "user.updated", "User updated"
-    USER_DEACTIVATED = "user.deactivated", "User deactivated"
-    USER_REACTIVATED = "user.reactivated", "User reactivated"
-    ROLES_CHANGED = "user.roles_changed", "Roles changed"
-    USER_PREFERENCES_CHANGED = "user.preferences_changed", "Language or time zone changed"
-    AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
-    EXPORT_REQUESTED = "export.requested", "Export requested"
-    EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"
-    EXPORT_COMPLETED = "export.completed", "Export rendered and stored"
-    EXPORT_FAILED = "export.failed", "Export failed"
-    ANNEX_PUBLISHED = "annex.published", "TOM annex version published"
-    ANNEX_NOTICE_SENT = "annex.notice_sent", "TOM annex change notice sent"
-    DEMO_SEEDED = "system.demo_seeded", "Demo data loaded"
-    ENCRYPTION_KEY_ADDED = "security.key_added", "Encryption key added and made current"
-    ENCRYPTION_KEY_RETIRED = "security.key_retired", "Encryption key retired"
-    DATA_REENCRYPTED = "security.reencrypted", "Stored data re-encrypted under the current key"
-    REMINDERS_SWEPT = "notifications.reminders_swept", "Reminder sweep created notices"
-    NOTIFICATION_DELIVERY_FAILED = "notifications.delivery_failed", "Notification delivery failed"
-    NOTIFICATION_DELIVERY_RETRIED = "notifications.delivery_retried", "Failed notification queued again"
-    NOTIFICATION_READ = "notifications.read", "Notification marked read"
-    NOTIFICATIONS_ALL_READ = "notifications.all_read", "All notifications marked read"
-    NOTIFICATION_PREFERENCES_CHANGED = "notifications.preferences_changed", "Notification preferences changed"
-    CALENDAR_FEED_ISSUED = "notifications.calendar_issued", "Calendar feed link issued"
-    CALENDAR_FEED_REVOKED = "notifications.calendar_revoked", "Calendar feed link revoked"
-    CONTROL_CREATED = "control.created", "Control created"
-    CONTROL_UPDATED = "control.updated", "Control updated"
-    CONTROL_REVIEWED = "control.reviewed", "Control reviewed"
-    CONTROL_OWNER_CHANGED = "control.owner_changed", "Control owner changed"
-    CONTROL_CATALOGUE_LOADED = "control.catalogue_loaded", "TOM catalogue loaded"
-    CUSTOMER_CREATED = "customer.created", "Customer created"
-    CUSTOMER_UPDATED = "customer.updated", "Customer updated"
-    CUSTOMER_OVERRIDE_SET = "customer.override_set", "Customer control override set"
-    CUSTOMER_OVERRIDE_REMOVED = "customer.override_removed", "Customer control override removed"
-    CONTROL_STATUS_CHANGED = "control.status_changed", "Control status changed automatically"
-    CONTROL_REGISTER_EXPORTED = "control.register_exported", "Control register exported"
-    CONTROL_REGISTER_IMPORTED = "control.register_imported", "Controls imported from CSV"
-    EVIDENCE_ADDED = "evidence.added", "Evidence added"
-    EVIDENCE_REMOVED = "evidence.removed", "Evidence removed"
-    EVIDENCE_RESTORED = "evidence.restored", "Evidence restored"
-    EVIDENCE_DOWNLOADED = "evidence.downloaded", "Evidence downloaded"
-    API_TOKEN_CREATED = "api.token_created", "API token created"
-    API_TOKEN_REVOKED = "api.token_revoked", "API token revoked"
+    LOGIN = "auth.login", _("Signed in")
+    LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
+    LOGOUT = "auth.logout", _("Signed out")
+    LOCKED_OUT = "auth.locked_out", _("Locked out after repeated failures")
+    PASSWORD_SET = "auth.password_set", _("Password set")
+    MFA_ENROLLED = "mfa.enrolled", _("MFA device enrolled")
+    MFA_VERIFIED = "mfa.verified", _("MFA verified")
+    MFA_FAILED = "mfa.failed", _("MFA code refused")
+    MFA_STEP_UP = "mfa.step_up", _("MFA re-verified for a sensitive action")
+    MFA_DEVICE_REMOVED = "mfa.device_removed", _("MFA device removed")
+    MFA_BACKUP_CODES_ISSUED = "mfa.backup_codes_issued", _("Backup codes issued")
+    MFA_BACKUP_CODE_USED = "mfa.backup_code_used", _("Backup code used")
+    MFA_RESET = "mfa.reset", _("MFA reset by an administrator")
+    USER_INVITED = "user.invited", _("User invited")
+    INVITATION_ACCEPTED = "user.invitation_accepted", _("Invitation accepted")
+    INVITATION_REVOKED = "user.invitation_revoked", _("Invitation revoked")
+    USER_UPDATED = "user.updated", _("User updated")
+    USER_DEACTIVATED = "user.deactivated", _("User deactivated")
+    USER_REACTIVATED = "user.reactivated", _("User reactivated")
+    ROLES_CHANGED = "user.roles_changed", _("Roles changed")
+    USER_PREFERENCES_CHANGED = "user.preferences_changed", _("Language or time zone changed")
+    AUDIT_EXPORTED = "audit.exported", _("Audit trail exported")
+    EXPORT_REQUESTED = "export.requested", _("Export requested")
+    EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")
+    EXPORT_COMPLETED = "export.completed", _("Export rendered and stored")
+    EXPORT_FAILED = "export.failed", _("Export failed")
+    ANNEX_PUBLISHED = "annex.published", _("TOM annex version published")
+    ANNEX_NOTICE_SENT = "annex.notice_sent", _("TOM annex change notice sent")
+    DEMO_SEEDED = "system.demo_seeded", _("Demo data loaded")
+    ENCRYPTION_KEY_ADDED = "security.key_added", _("Encryption key added and made current")
+    ENCRYPTION_KEY_RETIRED = "security.key_retired", _("Encryption key retired")
+    DATA_REENCRYPTED = "security.reencrypted", _("Stored data re-encrypted under the current key")
+    REMINDERS_SWEPT = "notifications.reminders_swept", _("Reminder sweep created notices")
+    NOTIFICATION_DELIVERY_FAILED = "notifications.delivery_failed", _("Notification delivery failed")
+    NOTIFICATION_DELIVERY_RETRIED = "notifications.delivery_retried", _("Failed notification queued again")
+    NOTIFICATION_READ = "notifications.read", _("Notification marked read")
+    NOTIFICATIONS_ALL_READ = "notifications.all_read", _("All notifications marked read")
+    NOTIFICATION_PREFERENCES_CHANGED = "notifications.preferences_changed", _("Notification preferences changed")
+    CALENDAR_FEED_ISSUED = "notifications.calendar_issued", _("Calendar feed link issued")
+    CALENDAR_FEED_REVOKED = "notifications.calendar_revoked", _("Calendar feed link revoked")
+    CONTROL_CREATED = "control.created", _("Control created")
+    CONTROL_UPDATED = "control.updated", _("Control updated")
+    CONTROL_REVIEWED = "control.reviewed", _("Control reviewed")
+    CONTROL_OWNER_CHANGED = "control.owner_changed", _("Control owner changed")
+    CONTROL_CATALOGUE_LOADED = "control.catalogue_loaded", _("TOM catalogue loaded")
+    CUSTOMER_CREATED = "customer.created", _("Customer created")
+    CUSTOMER_UPDATED = "customer.updated", _("Customer updated")
+    CUSTOMER_OVERRIDE_SET = "customer.override_set", _("Customer control override set")
+    CUSTOMER_OVERRIDE_REMOVED = "customer.override_removed", _("Customer control override removed")
+    CONTROL_STATUS_CHANGED = "control.status_changed", _("Control status changed automatically")
+    CONTROL_REGISTER_EXPORTED = "control.register_exported", _("Control register exported")
+    CONTROL_REGISTER_IMPORTED = "control.register_imported", _("Controls imported from CSV")
+    EVIDENCE_ADDED = "evidence.added", _("Evidence added")
+    EVIDENCE_REMOVED = "evidence.removed", _("Evidence removed")
+    EVIDENCE_RESTORED = "evidence.restored", _("Evidence restored")
+    EVIDENCE_DOWNLOADED = "evidence.downloaded", _("Evidence downloaded")
+    API_TOKEN_CREATED = "api.token_created", _("API token created")
+    API_TOKEN_REVOKED = "api.token_revoked", _("API token revoked")
 
 
 class AuditEvent(models.Model):

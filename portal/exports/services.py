@@ -9,6 +9,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
@@ -46,7 +47,7 @@ def export_request(*, kind_name: str, subject_key: str, actor) -> ExportJob:
     try:
         kind = get_kind(kind_name)
     except LookupError:
-        raise ExportError("Choose one of the exports offered.") from None
+        raise ExportError(_("Choose one of the exports offered.")) from None
     if not actor.has_perm(kind.permission):
         raise PermissionDenied(f"{kind.label} is not available to you.")
     label = _subject_label(kind, subject_key)
@@ -142,11 +143,11 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
     nothing is published and the diff must be reviewed again.
     """
     if not actor.has_perm("exports.publish_annexversion"):
-        raise PermissionDenied("Publishing annex versions is reserved to the DPO and administrators.")
+        raise PermissionDenied(_("Publishing annex versions is reserved to the DPO and administrators."))
     try:
         kind = get_kind(kind_name)
     except LookupError:
-        raise ExportError("Choose one of the exports offered.") from None
+        raise ExportError(_("Choose one of the exports offered.")) from None
     if not kind.versioned:
         raise ExportError(f"{kind.label} has no published versions.")
     subject_label = _subject_label(kind, subject_key)
@@ -154,9 +155,11 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
     digest = content_sha256(content)
     previous = latest_version(kind, subject_key)
     if previous is not None and previous.content_sha256 == digest:
-        raise ExportError(f"Nothing has changed since version {previous.number}; there is nothing to publish.")
+        raise ExportError(_("Nothing has changed since version %(number)s; there is nothing to publish.")
+                          % {"number": previous.number})
     if expected_content_sha256 and expected_content_sha256 != digest:
-        raise ExportError("The measures changed while you were reviewing them. Review the changes again, then publish.")
+        raise ExportError(
+            _("The measures changed while you were reviewing them. Review the changes again, then publish."))
     now = timezone.now()
     number = previous.number + 1 if previous else 1
     version = AnnexVersion(
@@ -191,7 +194,8 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
         if stored is not None:
             storage.delete_document(stored.path)
         if isinstance(exc, IntegrityError):
-            raise ExportError("Another version was published at the same moment. Review the changes again.") from None
+            raise ExportError(
+                _("Another version was published at the same moment. Review the changes again.")) from None
         raise
     return version
 

@@ -5,7 +5,7 @@ import re
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 # Attributes whose values are read (or read aloud) by people.
 VISIBLE_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "data-confirm", "label")
-_ATTRIBUTE = re.compile(r"""\s(%s)\s*=\s*(["'])(.*?)\2""" % "|".join(VISIBLE_ATTRIBUTES), re.S)
+_ATTRIBUTE = re.compile(r"""\s({})\s*=\s*(["'])(.*?)\2""".format("|".join(VISIBLE_ATTRIBUTES)), re.S)
 # Names and codes that read the same in every language.
 NOT_WORDS = {"Annex", "CSV", "XLSX", "PDF", "SHA", "HSM"}
 _BLOCK_TRANSLATE = re.compile(r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}", re.S)
