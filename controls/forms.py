@@ -55,7 +55,8 @@ def parse_parameters(text: str) -> dict:
         name, sep, value = line.partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name:
-            raise forms.ValidationError(gettext("Line %(number)d: write each parameter as name = value.") % {"number": number})
+            raise forms.ValidationError(gettext("Line %(number)d: write each parameter as name = value.")
+                                        % {"number": number})
         if name in result:
             raise forms.ValidationError(gettext("Line %(number)d: parameter %(name)s is given twice.")
                                         % {"number": number, "name": name})
@@ -142,22 +143,25 @@ class ControlForm(forms.ModelForm):
 class ControlFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
     category = forms.ChoiceField(label=_("Category"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Control.Status.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), *Control.Status.choices])
     # A select of plain (id, name) pairs: one values() query, no model instances, however many owners there
     # are. Any id is accepted: an id that owns nothing simply filters to an empty register.
     owner = forms.IntegerField(label=_("Owner"), required=False, min_value=1, widget=PlainSelect)
-    customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=Customer.objects.none(), empty_label=_("Any customer"),
-                                      widget=PlainSelect)
+    customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=Customer.objects.none(),
+                                      empty_label=_("Any customer"), widget=PlainSelect)
     overdue = forms.BooleanField(label=_("Review overdue"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", gettext("Any category")), *category_choices()]
-        self.fields["owner"].widget.choices = PlainChoices([("", gettext("Any owner")), *_person_choices(_control_owners())])
+        self.fields["owner"].widget.choices = PlainChoices(
+            [("", gettext("Any owner")), *_person_choices(_control_owners())])
         # The customers the user may see: the queryset validates a choice, the (id, name) pairs render it.
         self.fields["customer"].queryset = selectors.customers_visible_to(user)
-        self.fields["customer"].widget.choices = PlainChoices([("", gettext("Any customer")), *selectors.customer_options(user)])
+        self.fields["customer"].widget.choices = PlainChoices(
+            [("", gettext("Any customer")), *selectors.customer_options(user)])
 
     def selector_kwargs(self) -> dict:
         """The valid filters as keyword arguments of selectors.control_list (invalid ones are ignored)."""
@@ -191,7 +195,8 @@ class ReviewForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Review.Outcome.choices, widget=forms.RadioSelect)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}),
                             help_text=_("What was checked and what was found."))
-    reviewed_on = forms.DateField(label=_("Reviewed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    reviewed_on = forms.DateField(label=_("Reviewed on"),
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class CustomerForm(forms.ModelForm):
@@ -232,7 +237,8 @@ class CustomerForm(forms.ModelForm):
 class OverrideForm(forms.Form):
     control = forms.ModelChoiceField(label=_("Control"), queryset=Control.objects.order_by("reference"))
     mode = forms.ChoiceField(label=_("Mode"), choices=CustomerControlOverride.Mode.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Why this customer differs."))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Why this customer differs."))
 
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -266,9 +272,11 @@ class EvidenceForm(forms.Form):
 
 
 class EvidenceRemoveForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, help_text=_("Why this evidence no longer counts."))
+    reason = forms.CharField(label=_("Reason"), max_length=500,
+            help_text=_("Why this evidence no longer counts."))
 
 
 class ControlImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, comma-separated, with a header row."))
+    file = forms.FileField(label=_("CSV file"),
+                           help_text=_("UTF-8 or Windows-1252, separated by commas or semicolons, with a header row."))
     check_only = forms.BooleanField(label=_("Check only, import nothing"), required=False)

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from controls.categories import category_by_id, category_ids
 from controls.forms import parse_parameters
@@ -113,6 +114,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     created: list[Control] = field(default_factory=list)
     checked_only: bool = False
+    dialect: "CsvDialect | None" = None
 
     @property
     def ok(self) -> bool:
@@ -129,7 +131,8 @@ def _choice(value: str, choices, what: str) -> str:
         if wanted in (choice_value.lower(), str(label).lower()):
             return choice_value
     allowed = ", ".join(v for v, _ in choices)
-    raise ValueError(_("%(what)s “%(value)s” is not one of: %(allowed)s.") % {"what": what, "value": value, "allowed": allowed})
+    raise ValueError(_("%(what)s “%(value)s” is not one of: %(allowed)s.")
+                     % {"what": what, "value": value, "allowed": allowed})
 
 
 def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list[str]]:
@@ -144,7 +147,8 @@ def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list
     }
     category = row.get("scc_category", "")
     if category and category not in category_ids():
-        problems.append(_("scc_category “%(value)s” is not one of the 17 SCC measure category ids.") % {"value": category})
+        problems.append(_("scc_category “%(value)s” is not one of the 17 SCC measure category ids.")
+                        % {"value": category})
     data["scc_category"] = category
     for name, choices, default in (("status", Control.Status.choices, None),
                                    ("kind", Control.Kind.choices, Control.Kind.TECHNICAL)):
@@ -166,7 +170,8 @@ def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list
     points = [p.lower().strip("()") for p in _split(row.get("art32_points", ""))]
     bad_points = [p for p in points if p not in ART32_POINTS]
     if bad_points:
-        problems.append(_("art32_points may list only a, b, c and d (got %(points)s).") % {"points": ", ".join(bad_points)})
+        problems.append(_("art32_points may list only a, b, c and d (got %(points)s).")
+                        % {"points": ", ".join(bad_points)})
     data["art32_points"] = [p for p in points if p in ART32_POINTS]
     cadence = row.get("review_cadence_months", "")
     if cadence:
@@ -177,9 +182,10 @@ def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list
     due = row.get("next_review_due", "")
     if due:
         try:
-            data["next_review_due"] = date.fromisoformat(due)
+            data["next_review_due"] = _parse_date(due)
         except ValueError:
-            problems.append(_("next_review_due “%(value)s” is not a date written as YYYY-MM-DD or DD.MM.YYYY.") % {"value": due})
+            problems.append(_("next_review_due “%(value)s” is not a date written as YYYY-MM-DD or DD.MM.YYYY.")
+                            % {"value": due})
     data["tags"] = [t.lower() for t in _split(row.get("tags", ""))]
     try:
         data["parameters"] = parse_parameters("\n".join(row.get("parameters", "").split(LIST_SEPARATOR)))
@@ -199,15 +205,78 @@ def _model_problems(data: dict) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class CsvDialect:
+    """How an uploaded CSV file was read, to report back to the person who sent it."""
+
+    encoding: str  # "UTF-8 with BOM" (translated), "UTF-8" or "Windows-1252"
+    delimiter: str
+
+    @property
+    def delimiter_name(self) -> str:
+        return {",": _("commas"), ";": _("semicolons"), "\t": _("tabs")}[self.delimiter]
+
+    def describe(self) -> str:
+        return _("Read as %(encoding)s, separated by %(delimiter)s.") % {
+            "encoding": self.encoding, "delimiter": self.delimiter_name}
+
+
+def decode_csv(data: bytes) -> tuple[str, CsvDialect] | None:
+    """Text and dialect of a CSV file as spreadsheet programs write it, German ones included: UTF-8 with or
+    without a byte order mark, else Windows-1252; separated by commas, semicolons or tabs. None if unreadable."""
+    if data.startswith(b"\xef\xbb\xbf") and _is_utf8(data[3:]):
+        encoding, text = gettext_lazy("UTF-8 with BOM"), data[3:].decode("utf-8")
+    elif _is_utf8(data):
+        encoding, text = "UTF-8", data.decode("utf-8")
+    else:
+        try:
+            encoding, text = "Windows-1252", data.decode("cp1252")
+        except UnicodeDecodeError:
+            return None
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+    return text, CsvDialect(encoding=encoding, delimiter=delimiter if counts[delimiter] else ",")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _parse_date(value: str) -> date:
+    """YYYY-MM-DD, or DD.MM.YYYY as German spreadsheets write dates."""
+    if "." in value:
+        day, month, year = value.split(".")
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(value)
+
+
 def parse_register_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowError]]:
     """Read and check every row: the create arguments with their line numbers, or every problem found."""
+    rows, errors, _dialect = parse_register_csv_with_dialect(data)
+    return rows, errors
+
+
+def parse_register_csv_with_dialect(data: bytes) -> tuple[list[tuple[int, dict]], list[RowError], CsvDialect | None]:
+    """parse_register_csv, and how the file was read (None when it could not be decoded)."""
     if len(data) > IMPORT_MAX_BYTES:
-        return [], [RowError(0, "", _("The file is larger than %(mb)d MB.") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)})]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [RowError(0, "", "The file is not UTF-8 text; save it as CSV UTF-8 and try again.")]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+        return [], [RowError(0, "", _("The file is larger than %(mb)d MB.")
+                             % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)})], None
+    decoded = decode_csv(data)
+    if decoded is None:
+        unreadable = _("The file is neither UTF-8 nor Windows-1252 text; save it as CSV and try again.")
+        return [], [RowError(0, "", unreadable)], None
+    text, dialect = decoded
+    rows, errors = _parse_text(text, dialect.delimiter)
+    return rows, errors, dialect
+
+
+def _parse_text(text: str, delimiter: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c not in EXPORT_COLUMNS]
@@ -233,7 +302,8 @@ def parse_register_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowErr
                 raw_rows.append((line, cleaned))
         line = reader.line_num + 1
         if len(raw_rows) > IMPORT_MAX_ROWS:
-            return [], [RowError(0, "", _("The file has more than %(rows)d rows; split it.") % {"rows": IMPORT_MAX_ROWS})]
+            return [], [RowError(0, "", _("The file has more than %(rows)d rows; split it.")
+                                 % {"rows": IMPORT_MAX_ROWS})]
     if not raw_rows:
         return [], [RowError(0, "", _("The file has a header but no rows."))]
 
@@ -271,8 +341,8 @@ def control_register_import(*, actor, data: bytes, check_only: bool = False) -> 
     """Create every control in the CSV, or none: all rows are checked first, and any error writes nothing."""
     if not (actor.has_perm("controls.change_any_control") and actor.has_perm("controls.add_control")):
         raise PermissionDenied(_("Only the DPO or an administrator may import controls."))
-    rows, errors = parse_register_csv(data)
-    result = ImportResult(rows=len(rows), errors=errors, checked_only=check_only)
+    rows, errors, dialect = parse_register_csv_with_dialect(data)
+    result = ImportResult(rows=len(rows), errors=errors, checked_only=check_only, dialect=dialect)
     if errors or check_only:
         return result
     for _line, kwargs in rows:
@@ -280,7 +350,8 @@ def control_register_import(*, actor, data: bytes, check_only: bool = False) -> 
     audit_record(
         action=AuditAction.CONTROL_REGISTER_IMPORTED, actor=actor, target_type=Control._meta.label_lower,
         target_label="control register",
-        changes={"created": {"before": None, "after": [c.reference for c in result.created]}},
+        changes={"created": {"before": None, "after": [c.reference for c in result.created]},
+                 "read_as": {"before": None, "after": dialect.describe() if dialect else ""}},
     )
     return result
 

@@ -83,8 +83,9 @@ def control_bulk_owner(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, ngettext("%(count)d control now owned by %(owner)s.", "%(count)d controls now owned by %(owner)s.",
-                                           len(changed)) % {"count": len(changed), "owner": form.cleaned_data["owner"]})
+        messages.success(request, ngettext("%(count)d control now owned by %(owner)s.",
+                                           "%(count)d controls now owned by %(owner)s.", len(changed))
+                         % {"count": len(changed), "owner": form.cleaned_data["owner"]})
     return redirect("controls:list")
 
 

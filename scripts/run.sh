@@ -20,6 +20,11 @@ export ANNEX_DEMO_MODE="${ANNEX_DEMO_MODE:-true}"
 export SITE_URL="${SITE_URL:-http://127.0.0.1:8000}"
 export PYTHONUNBUFFERED=1
 
+# German and English catalogues: compiled from locale/*/LC_MESSAGES/*.po with GNU gettext's msgfmt.
+source scripts/services.sh
+ensure_debian_packages gettext || exit 1
+$BIN/python manage.py compilemessages --ignore=.venv --verbosity 0
+
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py collectstatic --noinput --verbosity 0
 $BIN/python manage.py seed_demo

@@ -25,6 +25,9 @@ missing_service_rc() { if [ "${CI:-}" = "true" ]; then echo 1; else echo "SKIPPE
 fail() { echo "FAILED: $1"; exit 1; }
 step() { echo; echo "==> $1"; }
 
+step "compilemessages"
+ensure_debian_packages gettext || fail "gettext (msgfmt) is needed to compile the translation catalogues"
+$BIN/python manage.py compilemessages --ignore=.venv --verbosity 0 || fail "compilemessages"
 step "ruff"
 $BIN/ruff check . || fail "lint"
 step "manage.py check"

@@ -1,4 +1,7 @@
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -6,6 +9,22 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.mfa import STEP_UP_SESSION_KEY
 from tests.factories import UserFactory
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def pytest_configure(config):
+    """Compile the translation catalogues a test run reads, as `make test` does (once, not per xdist worker)."""
+    if hasattr(config, "workerinput"):
+        return
+    msgfmt = shutil.which("msgfmt")
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        if msgfmt is None:
+            pytest.exit("msgfmt (Debian package gettext) is needed to compile locale/*.po", returncode=4)
+        subprocess.run([msgfmt, "--check", "-o", str(mo), str(po)], check=True)
 
 
 def totp_device_for(user, *, confirmed: bool = True) -> TOTPDevice:

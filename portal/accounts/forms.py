@@ -37,7 +37,7 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     roles = forms.MultipleChoiceField(label=_("Roles"), widget=forms.CheckboxSelectMultiple)
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES,
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, required=False,
                                  help_text=_("Of the invitation email and of the new account."))
 
     def __init__(self, *args, grantable: list[str], **kwargs):
@@ -69,7 +69,8 @@ class UserRolesForm(forms.Form):
 class UserFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or email")}))
-    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("Any role")), *_role_choices(Role.values)])
+    role = forms.ChoiceField(label=_("Role"), required=False,
+                             choices=[("", _("Any role")), *_role_choices(Role.values)])
     active = forms.ChoiceField(
         label=_("Status"),
         required=False,

@@ -33,7 +33,8 @@ class VerifyResult:
 def throttled_message(locked_until) -> str:
     seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
     return ngettext("Too many wrong codes. Wait %(seconds)d second before trying again.",
-                    "Too many wrong codes. Wait %(seconds)d seconds before trying again.", seconds) % {"seconds": seconds}
+                    "Too many wrong codes. Wait %(seconds)d seconds before trying again.",
+                    seconds) % {"seconds": seconds}
 
 
 def totp_pending_device(*, user) -> TOTPDevice:

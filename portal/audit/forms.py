@@ -9,10 +9,11 @@ class AuditFilterForm(forms.Form):
     """Filters of the audit viewer and its CSV export; every field is optional."""
 
     actor = forms.CharField(required=False, max_length=254, label=_("Actor"),
-                            widget=forms.TextInput(attrs={"type": "search", "placeholder": "email or part of it"}))
-    action = forms.ChoiceField(label=_("Action"), required=False, choices=lambda: [("", _("Any action")), *action_choices()])
+                            widget=forms.TextInput(attrs={"type": "search", "placeholder": _("email or part of it")}))
+    action = forms.ChoiceField(label=_("Action"), required=False,
+                               choices=lambda: [("", _("Any action")), *action_choices()])
     target_type = forms.CharField(required=False, max_length=64, label=_("Target type"),
-                                  widget=forms.TextInput(attrs={"placeholder": "e.g. accounts.user"}))
+                                  widget=forms.TextInput(attrs={"placeholder": _("e.g. accounts.user")}))
     target_id = forms.CharField(required=False, max_length=64, label=_("Target id"))
     date_from = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
