@@ -206,13 +206,13 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = [
             "name", "slug", "contract_reference", "notice_contact_name", "notice_contact_email",
-            "breach_notice_hours", "services", "is_active",
+            "breach_notice_hours", "services", "contract_language", "is_active",
         ]
         labels = {
             "name": _("Name"), "slug": _("Short name"), "contract_reference": _("Contract / DPA reference"),
             "notice_contact_name": _("Contact for notices"), "notice_contact_email": _("Notice email"),
             "breach_notice_hours": _("Breach notice deadline (hours)"), "services": _("Services"),
-            "is_active": _("Active"),
+            "contract_language": _("Contract language"), "is_active": _("Active"),
         }
         widgets = {"services": forms.CheckboxSelectMultiple}
 

@@ -163,6 +163,11 @@ class CategoryStatement(models.Model):
 class Customer(models.Model):
     """A controller the processor serves, with what its DPA agreed."""
 
+    class ContractLanguage(models.TextChoices):
+        GERMAN = "de", _("German")
+        ENGLISH = "en", _("English")
+        BILINGUAL = "bilingual", _("German and English (bilingual)")
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     contract_reference = models.CharField("contract / DPA reference", max_length=100)
@@ -173,6 +178,11 @@ class Customer(models.Model):
         help_text=_("Hours after awareness within which the DPA requires the processor to notify this customer."),
     )
     services = models.ManyToManyField(Service, blank=True, related_name="customers")
+    # The language of the documents the customer receives: the TOM annex, its change notices, certificates.
+    contract_language = models.CharField(
+        _("contract language"), max_length=10, choices=ContractLanguage.choices, default=ContractLanguage.ENGLISH,
+        help_text=_("The TOM annex and its change notices are written in this language."),
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     version = models.PositiveIntegerField(default=1)

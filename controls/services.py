@@ -29,7 +29,7 @@ CONTROL_FIELDS = (
 CONTROL_M2M = ("services", "related")
 CUSTOMER_FIELDS = (
     "name", "slug", "contract_reference", "notice_contact_name", "notice_contact_email", "breach_notice_hours",
-    "is_active",
+    "contract_language", "is_active",
 )
 
 
