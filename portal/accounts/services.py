@@ -14,6 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
@@ -235,3 +236,21 @@ def user_reset_mfa(*, actor, user: User) -> int:
     transaction.on_commit(lambda: _send(subject="Your Annex two-factor authentication was reset",
                                         template="accounts/email/mfa_reset.txt", to=user.email, context=context))
     return totp_deleted
+
+
+@transaction.atomic
+def sign_in_unlock(*, actor, username: str, ip_address: str | None) -> int:
+    """Lift the lockout of one (email address, client address) pair. Returns the failure rows removed."""
+    from axes.models import AccessAttempt
+
+    if not actor.has_perm("axes.delete_accessattempt"):
+        raise AccountRuleError(gettext("You may not lift sign-in lockouts."))
+    rows = AccessAttempt.objects.select_for_update().filter(username=username, ip_address=ip_address)
+    failures = sum(rows.values_list("failures_since_start", flat=True))
+    removed = rows.count()
+    if not removed:
+        raise AccountRuleError(gettext("This sign-in is no longer locked."))
+    rows.delete()
+    audit_record(action=AuditAction.LOCKOUT_LIFTED, actor=actor, target_type="accounts.user",
+                 target_label=username[:254], changes={"address": ip_address or "", "failures": (failures, 0)})
+    return removed
