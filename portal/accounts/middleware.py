@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django_otp.middleware import OTPMiddleware as _OTPMiddleware
 from django_otp.models import Device
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_reactivating_an_account_does_not_bring_back_its_session_token_or_calendar_feed(signed_in):
-    admin_client, admin = signed_in(Role.ADMIN)
+    admin_client, _admin = signed_in(Role.ADMIN)
     leaver = UserFactory(roles=[Role.AUDITOR])
     their_browser = sign_in(Client(), leaver)
     api_token = api_token_issue(user=leaver)
