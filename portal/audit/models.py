@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
     LOGOUT = "auth.logout", _("Signed out")
     LOCKED_OUT = "auth.locked_out", _("Locked out after repeated failures")
+    LOCKOUT_LIFTED = "auth.lockout_lifted", _("Sign-in lockout lifted by an administrator")
     PASSWORD_SET = "auth.password_set", _("Password set")
     MFA_ENROLLED = "mfa.enrolled", _("MFA device enrolled")
     MFA_VERIFIED = "mfa.verified", _("MFA verified")
