@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,7 +27,7 @@ from controls.services import control_create
 from portal.accounts.models import User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
-from portal.core.spreadsheet import safe_cell, unquote_cell
+from portal.core.spreadsheet import safe_cell, typed_cells, unquote_cell
 
 IMPORT_COLUMNS = (
     "reference", "title", "description", "scc_category", "kind", "status", "owner_email", "art32_points",
@@ -90,12 +91,13 @@ def csv_lines(controls: QuerySet[Control]) -> Iterator[str]:
 def xlsx_bytes(controls: QuerySet[Control]) -> bytes:
     from openpyxl import Workbook
 
+    language = translation.get_language() or settings.LANGUAGE_CODE
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Controls")
+    sheet = workbook.create_sheet(_("Controls"))
     sheet.append(list(EXPORT_COLUMNS))
     today = timezone.localdate()
     for control in controls.iterator(chunk_size=500):
-        sheet.append(export_row(control, today))
+        sheet.append(typed_cells(sheet, EXPORT_COLUMNS, export_row(control, today), language))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from portal.audit.models import AuditAction
@@ -19,6 +20,7 @@ from portal.exports.registry import ALL_SUBJECTS, get_kind
 from portal.exports.rendering import (
     content_diff,
     content_sha256,
+    document_languages,
     latest_version,
     render_document,
     snapshot_sha256,
@@ -225,9 +227,16 @@ def annex_notice_send(*, version_id: int) -> list[str]:
             "is_first": previous is None, "verify_url": verify_url(version.snapshot_sha256),
             "organisation": settings.ORGANISATION_NAME, "recipients": recipients,
         }
+        # In the contract's language; a bilingual contract gets the German notice, then the English one.
+        subjects, bodies = [], []
+        for language in document_languages(version.snapshot or {}):
+            with translation.override(language):
+                subjects.append(gettext("%(title)s: version %(number)s published")
+                                % {"title": version.title, "number": version.number})
+                bodies.append(render_to_string("exports/email/annex_published.txt", context))
         message = EmailMessage(
-            subject=f"{version.title}: version {version.number} published",
-            body=render_to_string("exports/email/annex_published.txt", context),
+            subject=" / ".join(dict.fromkeys(subjects)),
+            body="\n\n----------\n\n".join(bodies),
             to=[email for _, email in recipients],
         )
         pdf = storage.read_document(version.file_path, purpose=storage.version_purpose(version))
