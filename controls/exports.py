@@ -105,8 +105,9 @@ def tom_annex_subjects() -> list[tuple[str, str]]:
 ANNEX_FIELDS = ("reference", "title", "description", "kind", "art32_points", "parameters", "scc_category")
 
 
-def tom_annex_snapshot(subject_key: str) -> dict:
-    """What the annex says for one customer ("" = the general annex for all customers), as JSON."""
+def tom_annex_snapshot(subject_key: str, language: str = "") -> dict:
+    """What the annex says for one customer ("" = the general annex for all customers), as JSON, in the
+    customer's contract language or in `language` ("de", "en", "bilingual") when given."""
     controls = Control.objects.exclude(status=Control.Status.RETIRED)
     customer = None
     if subject_key != ALL_SUBJECTS:
@@ -114,10 +115,11 @@ def tom_annex_snapshot(subject_key: str) -> dict:
         if customer is None:
             raise LookupError(f"no customer with the slug {subject_key!r}")
         controls = Control.objects.filter(applicable_controls_q(customer))
-    languages = contract_languages(customer.contract_language if customer else "")
-    items = list(_items_in(list(controls.order_by("reference").only(*ANNEX_FIELDS)), languages).values())
+    contract_language = language or (customer.contract_language if customer else settings.LANGUAGE_CODE)
+    items = list(_items_in(list(controls.order_by("reference").only(*ANNEX_FIELDS)),
+                           contract_languages(contract_language)).values())
     statements = {s.scc_category: s for s in CategoryStatement.objects.all()}
-    return _snapshot(subject_key, customer, items, statements)
+    return _snapshot(subject_key, customer, items, statements, contract_language=contract_language)
 
 
 def tom_annex_snapshots(subject_keys: list[str]) -> dict[str, dict]:
@@ -196,8 +198,9 @@ def _texts(language: str, customer, category_texts: list[tuple]) -> dict:
         }
 
 
-def _snapshot(subject_key: str, customer, items: list[tuple[str, dict]], statements: dict) -> dict:
-    contract_language = customer.contract_language if customer else settings.LANGUAGE_CODE
+def _snapshot(subject_key: str, customer, items: list[tuple[str, dict]], statements: dict, *,
+              contract_language: str = "") -> dict:
+    contract_language = contract_language or (customer.contract_language if customer else settings.LANGUAGE_CODE)
     languages = contract_languages(contract_language)
     by_category: dict[str, list[dict]] = {}
     for category_id, item in items:
@@ -261,6 +264,8 @@ register(
         permission="controls.view_control",
         versioned=True,
         notice_recipients=tom_annex_notice_recipients,
+        language_snapshot=tom_annex_snapshot,
+        languages=tuple(Customer.ContractLanguage.values),
         description=_("The technical and organisational measures annex of a data processing agreement, as a PDF."),
     )
 )

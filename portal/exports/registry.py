@@ -45,6 +45,10 @@ class ExportKind:
     content_type: str = PDF_CONTENT_TYPE
     # keys -> {key: content}, with a fixed number of queries: lists of every subject use it when given
     snapshots: Callable[[list[str]], dict[str, dict]] | None = None
+    # (subject key, language) -> the content written in that contract language ("de", "en", "bilingual"),
+    # whatever the subject's own; for kinds whose documents follow a contract language
+    language_snapshot: Callable[[str, str], dict] | None = None
+    languages: tuple[str, ...] = ()
 
     def content(self, subject_key: str, user=None) -> dict:
         """The content snapshot for a subject, as the requesting user may see it."""
