@@ -151,7 +151,7 @@ def control_update(*, control: Control, actor, expected_version: int, **changes:
                 diff[name] = (_m2m_labels(before), _m2m_labels(after))
                 m2m_new[name] = after
     if "related" in m2m_new and any(o.pk == locked.pk for o in m2m_new["related"]):
-        raise ValidationError({"related": "A control cannot be related to itself."})
+        raise ValidationError({"related": _("A control cannot be related to itself.")})
     if not diff:
         return locked
     locked.full_clean()
@@ -189,7 +189,7 @@ def control_record_review(
     today = timezone.localdate()
     reviewed_on = reviewed_on or today
     if reviewed_on > today:
-        raise ValidationError({"reviewed_on": "A review cannot be dated in the future."})
+        raise ValidationError({"reviewed_on": _("A review cannot be dated in the future.")})
     if locked.status == Control.Status.RETIRED:
         raise ValidationError(_("A retired control is not reviewed; reinstate it first."))
     if not notes.strip():

@@ -59,7 +59,7 @@ def customer_create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Customer {customer.name} added.")
+            messages.success(request, _("Customer %(name)s added.") % {"name": customer.name})
             return redirect("customers:detail", slug=customer.slug)
     return render(request, "controls/customer_form.html", {"form": form, "customer": None})
 
@@ -79,7 +79,7 @@ def customer_edit(request, slug: str):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Customer {customer.name} saved.")
+            messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
             return redirect("customers:detail", slug=customer.slug)
     return render(request, "controls/customer_form.html", {"form": form, "customer": customer})
 
@@ -96,7 +96,10 @@ def customer_override_set(request, slug: str):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{override.get_mode_display()}d {override.control.reference} for {customer}.")
+            messages.success(request, (_("Included %(reference)s for %(customer)s.")
+                                      if override.mode == override.Mode.INCLUDE
+                                      else _("Excluded %(reference)s for %(customer)s."))
+                             % {"reference": override.control.reference, "customer": customer})
             return redirect("customers:detail", slug=customer.slug)
     return render(request, "controls/customer_detail.html", {
         "customer": customer,

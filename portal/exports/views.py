@@ -55,9 +55,9 @@ def export_request(request):
     # Where tasks run eagerly (or a worker was quick) the job has already finished by now.
     job.refresh_from_db(fields=["status"])
     if job.status == ExportJob.Status.DONE:
-        messages.success(request, f"{job.title} is ready to download.")
+        messages.success(request, _("%(title)s is ready to download.") % {"title": job.title})
     elif job.status != ExportJob.Status.FAILED:
-        messages.success(request, f"{job.title} is queued. This page follows its progress.")
+        messages.success(request, _("%(title)s is queued. This page follows its progress.") % {"title": job.title})
     return redirect("exports:detail", pk=job.pk)
 
 
@@ -162,7 +162,8 @@ def annex_publish(request, kind, subject):
     except services.ExportError as exc:
         messages.error(request, str(exc))
         return redirect("exports:annex_detail", kind=kind.name, subject=subject)
-    messages.success(request, f"Published {version}.")
+    messages.success(request, _("Published %(title)s for %(subject)s, version %(number)s.")
+                     % {"title": version.title, "subject": version.subject_label, "number": version.number})
     return redirect("exports:annex_detail", kind=kind.name, subject=subject)
 
 

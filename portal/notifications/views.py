@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -47,7 +48,8 @@ def notification_read(request, pk: int):
 @require_POST
 def notification_read_all(request):
     count = services.notifications_mark_all_read(user=request.user, actor=request.user)
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    messages.success(request, ngettext("Marked %(count)d notification as read.",
+                                       "Marked %(count)d notifications as read.", count) % {"count": count})
     return _back(request)
 
 
@@ -129,5 +131,6 @@ def failed_retry(request, pk: int):
     _require_delivery_admin(request.user)
     notification = get_object_or_404(selectors.failed_deliveries(), pk=pk)
     services.notification_retry(notification=notification, actor=request.user)
-    messages.success(request, f"Queued “{notification.title}” to {notification.recipient.email} again.")
+    messages.success(request, _("Queued “%(title)s” to %(email)s again.")
+                     % {"title": notification.title, "email": notification.recipient.email})
     return redirect("notifications:failed_list")
