@@ -219,8 +219,13 @@ class CustomerForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["services"].queryset = Service.objects.all()
+        self.fields["contract_language"].required = False
         if self.instance.pk:
             self.initial.setdefault("expected_version", self.instance.version)
+
+    def clean_contract_language(self):
+        # Optional in the form: a customer added without one gets the model's default (English).
+        return self.cleaned_data.get("contract_language") or Customer.ContractLanguage.ENGLISH
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

@@ -260,6 +260,7 @@ def customer_create(
     notice_contact_email: str,
     breach_notice_hours: int = 24,
     services: Iterable[Service] = (),
+    contract_language: str = Customer.ContractLanguage.ENGLISH,
     is_active: bool = True,
 ) -> Customer:
     """Record a customer (a controller the processor serves) and the terms of its DPA."""
@@ -268,6 +269,7 @@ def customer_create(
     customer = Customer(
         name=name, slug=slug, contract_reference=contract_reference, notice_contact_name=notice_contact_name,
         notice_contact_email=notice_contact_email, breach_notice_hours=breach_notice_hours, is_active=is_active,
+        contract_language=contract_language,
     )
     customer.full_clean()
     customer.save()

@@ -44,6 +44,19 @@ def sign_in(client, user, *, verified: bool = True, step_up: bool = True):
     return client
 
 
+@pytest.fixture(autouse=True)
+def _default_language_and_time_zone():
+    """Each test starts in LANGUAGE_CODE and TIME_ZONE, whatever language an earlier request activated."""
+    from django.conf import settings
+    from django.utils import timezone, translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+
+
 @pytest.fixture
 def user_factory(db):
     return UserFactory

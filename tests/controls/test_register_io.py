@@ -120,7 +120,7 @@ def test_one_bad_row_means_nothing_is_imported_and_each_problem_is_reported_with
     assert response.status_code == 200
     errors = [(e.line, e.message) for e in response.context["result"].errors]
     assert (3, "scc_category “made_up_category” is not one of the 17 SCC measure category ids.") in errors
-    assert any(line == 4 and "status 'done' is not one of" in m for line, m in errors)
+    assert any(line == 4 and "status “done” is not one of" in m for line, m in errors)
     assert (5, "owner_email nobody@annex.test is not an active user of Annex.") in errors
     assert (6, "reference TOM-IMP-01 is also on line 2.") in errors
     assert (7, "reference TOM-OLD-01 already exists in the register.") in errors

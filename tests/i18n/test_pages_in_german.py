@@ -38,23 +38,38 @@ ENGLISH = _english_sentences()
 VISIBLE_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "data-confirm"}
 
 
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
 class _VisibleText(HTMLParser):
+    """Text a German reader sees: not scripts or styles, and not what is marked as another language
+    (lang="en" on a document's own title, the language switch's "English")."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self._hidden = 0
+        self._stack: list[tuple[str, bool]] = []
+
+    def _hidden(self) -> bool:
+        return any(hidden for _, hidden in self._stack)
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self._hidden += 1
-        self.parts.extend(value for name, value in attrs if name in VISIBLE_ATTRIBUTES and value)
+        attrs = dict(attrs)
+        lang = attrs.get("lang") or ""
+        hidden = tag in ("script", "style") or (tag != "html" and bool(lang) and not lang.startswith("de"))
+        if not (hidden or self._hidden()):
+            self.parts.extend(value for name, value in attrs.items() if name in VISIBLE_ATTRIBUTES and value)
+        if tag not in VOID:
+            self._stack.append((tag, hidden))
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self._hidden -= 1
+        for index in range(len(self._stack) - 1, -1, -1):
+            if self._stack[index][0] == tag:
+                del self._stack[index:]
+                break
 
     def handle_data(self, data):
-        if not self._hidden:
+        if not self._hidden():
             self.parts.append(data)
 
 
@@ -79,6 +94,7 @@ def test_the_english_catalogue_gives_enough_sentences_to_compare_with():
 def test_the_comparison_finds_an_english_sentence_left_on_a_page():
     assert english_in(visible_text("<p>Nothing was imported.</p>"))
     assert not english_in(visible_text("<p>Jede Zeile wird geprüft</p><script>Nothing was imported</script>"))
+    assert not english_in(visible_text('<p>Titel: <span lang="en">Nothing was imported</span></p>'))
 
 
 @pytest.mark.django_db
