@@ -2,14 +2,20 @@
 
 - Evidence removed by its owner, and evidence superseded (expired while newer evidence of the same
   control exists), is deleted with its stored file when the evidence policy's period has passed.
+- A customer whose end-of-contract certificate was issued keeps its record (the name, the contract and
+  the published annexes stay as proof), but loses its contact details and overrides when the customer
+  records' period after the contract end has passed.
 """
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
-from controls.models import Evidence
-from portal.retention.models import Action, CountsFrom
-from portal.retention.registry import PolicyDefault, RetentionTarget, register
+from controls.models import Customer, CustomerControlOverride, Evidence
+from portal.retention.models import Action, CountsFrom, Offboarding
+from portal.retention.registry import Holdable, PolicyDefault, RetentionTarget, register, register_holdable
 
 EVIDENCE_POLICY = "evidence-files"
 
@@ -50,4 +56,42 @@ SUPERSEDED_EVIDENCE = register(RetentionTarget(
     action=Action.DELETE,
     batch_size=500,
     default=_EVIDENCE_DEFAULT,
+))
+
+
+def _certified_customers():
+    certified = Offboarding.objects.filter(
+        content_type=ContentType.objects.get_for_model(Customer),
+        object_id=Cast(OuterRef("pk"), output_field=models.CharField()),
+    ).exclude(certificate_sha256="")
+    return Customer.objects.filter(Exists(certified)).exclude(notice_contact_email="", notice_contact_name="")
+
+
+def _anonymise_customers(pks) -> int:
+    CustomerControlOverride.objects.filter(customer_id__in=pks).delete()
+    return Customer.objects.filter(pk__in=pks).update(notice_contact_name="", notice_contact_email="",
+                                                      is_active=False)
+
+
+CUSTOMER_RECORDS = register(RetentionTarget(
+    name="controls.customer_records",
+    label=_("Records of former customers"),
+    policy="customer-records",
+    queryset=_certified_customers,
+    date_field="contract_ends_on",
+    counts_from=CountsFrom.CONTRACT_END,
+    action=Action.ANONYMISE,
+    anonymise=_anonymise_customers,
+    batch_size=100,
+    default=PolicyDefault(
+        data_category=_("Customer contacts and per-customer settings"), system=_("Annex database"),
+        purpose=_("Running the contract: notices to the controller, the measures that apply to it."),
+        legal_basis=_("Art. 6(1)(b) GDPR (contract)"),
+        period_months=3, counts_from=CountsFrom.CONTRACT_END, action=Action.ANONYMISE,
+    ),
+))
+
+register_holdable(Holdable(
+    model="controls.customer", label=_("Customer"), lookup="slug", queryset=lambda: Customer.objects.all(),
+    hint=_("its short name (slug)"),
 ))

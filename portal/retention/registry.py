@@ -111,3 +111,30 @@ def get_target(name: str) -> RetentionTarget:
 
 def targets_for_policy(key: str) -> list[RetentionTarget]:
     return [target for target in targets() if target.policy == key]
+
+
+@dataclass(frozen=True)
+class Holdable:
+    """A kind of record a legal hold can be set on from the holds page, found by `lookup` (e.g. email, slug)."""
+
+    model: str  # "app_label.model"
+    label: str
+    lookup: str
+    queryset: Callable[[], QuerySet]
+    hint: str = ""
+
+
+_HOLDABLES: dict[str, Holdable] = {}
+
+
+def register_holdable(holdable: Holdable) -> Holdable:
+    _HOLDABLES[holdable.model] = holdable
+    return holdable
+
+
+def holdables() -> list[Holdable]:
+    return [_HOLDABLES[name] for name in sorted(_HOLDABLES)]
+
+
+def get_holdable(model: str) -> Holdable:
+    return _HOLDABLES[model]

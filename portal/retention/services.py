@@ -144,3 +144,56 @@ def legal_hold_release(*, hold: LegalHold, reason: str, actor) -> LegalHold:
                  f"{locked.content_type.model}", target_id=locked.object_id, target_label=locked.object_label,
                  changes={"hold": locked.pk, "reason": reason})
     return locked
+
+
+EXPORT_COLUMNS = (
+    "key", "data_category", "system", "purpose", "legal_basis", "period_months", "counts_from", "action", "owner",
+    "review_cadence_months", "last_reviewed_on", "next_review_due", "control_reference", "covers_customer_data",
+)
+
+
+def export_row(policy: RetentionPolicy) -> list:
+    from portal.core.spreadsheet import safe_cell
+
+    values = [
+        policy.key, policy.data_category, policy.system, policy.purpose, policy.legal_basis, policy.period_months,
+        policy.get_counts_from_display(), policy.get_action_display(),
+        policy.owner.email if policy.owner else "", policy.review_cadence_months,
+        policy.last_reviewed_on.isoformat() if policy.last_reviewed_on else "",
+        policy.next_review_due.isoformat() if policy.next_review_due else "", policy.control_reference,
+        "yes" if policy.covers_customer_data else "no",
+    ]
+    return [safe_cell(str(value)) if isinstance(value, str) or not isinstance(value, int) else value
+            for value in values]
+
+
+def register_csv(policies) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for policy in policies:
+        writer.writerow(export_row(policy))
+    return "\ufeff" + out.getvalue()
+
+
+def register_xlsx(policies) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Retention policies")
+    sheet.append(list(EXPORT_COLUMNS))
+    for policy in policies:
+        sheet.append(export_row(policy))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def policy_register_export(*, actor, fmt: str, count: int) -> None:
+    audit_record(action=RetentionAction.POLICIES_EXPORTED, actor=actor, target_type="retention.retentionpolicy",
+                 target_label="Retention policy register", changes={"format": fmt, "rows": count})

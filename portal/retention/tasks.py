@@ -24,3 +24,13 @@ def retention_run_task(run_id: int) -> str:
     if run.status == RetentionRun.Status.DONE and run.started_by_id is not None:
         certificates.run_certify(run_id=run.pk, actor=run.started_by)
     return run.status
+
+
+@shared_task(name="retention.offboarding_certify_task", acks_late=True, autoretry_for=(Exception,),
+             retry_backoff=60, max_retries=5, queue="exports")
+def offboarding_certify_task(offboarding_id: int, actor_id: int) -> str:
+    """Issue the customer's certificate once an offboarding completes; a retry returns the one issued."""
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.get(pk=actor_id)
+    return certificates.offboarding_certify(offboarding_id=offboarding_id, actor=actor).snapshot_sha256
