@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('controls', '0003_control_status_due_idx'),
+        ('controls', '0004_subprocessors_and_records_of_processing'),
     ]
 
     operations = [
