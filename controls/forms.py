@@ -206,7 +206,8 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = [
             "name", "slug", "contract_reference", "notice_contact_name", "notice_contact_email",
-            "breach_notice_hours", "services", "contract_language", "is_active",
+            "breach_notice_hours", "services", "contract_language", "is_active", "contract_ends_on",
+            "end_of_contract_choice",
         ]
         labels = {
             "name": _("Name"), "slug": _("Short name"), "contract_reference": _("Contract / DPA reference"),
@@ -214,7 +215,8 @@ class CustomerForm(forms.ModelForm):
             "breach_notice_hours": _("Breach notice deadline (hours)"), "services": _("Services"),
             "contract_language": _("Contract language"), "is_active": _("Active"),
         }
-        widgets = {"services": forms.CheckboxSelectMultiple}
+        widgets = {"services": forms.CheckboxSelectMultiple,
+                   "contract_ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,8 +7,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from controls.links import control_url
-from controls.models import Control, Evidence
-from portal.accounts.roles import Role
+from controls.models import Control, Customer, Evidence
+from portal.accounts.roles import Role, user_has_role
+from portal.core.links import cached_reverse
 from portal.notifications.registry import ReminderRule, Row, register
 
 
@@ -77,4 +78,32 @@ EVIDENCE_EXPIRING = register(ReminderRule(
     calendar_filter=lambda user: Q(control__owner=user),
     calendar_title=lambda evidence: gettext("Evidence expires: %(reference)s %(title)s")
     % {"reference": evidence.control__reference, "title": evidence.title},
+))
+
+
+def _ending_contracts():
+    return Customer.objects.filter(is_active=True, contract_ends_on__isnull=False)
+
+
+def _contract_title(customer: Row, offset: int) -> str:
+    days = abs(offset)
+    if offset < 0:
+        return ngettext("The contract with %(customer)s ends in %(days)s day: prepare the return or deletion "
+                        "of its data", "The contract with %(customer)s ends in %(days)s days: prepare the return "
+                        "or deletion of its data", days) % {"customer": customer.name, "days": days}
+    return gettext("The contract with %(customer)s has ended: complete its offboarding") % {"customer": customer.name}
+
+
+CONTRACT_ENDING = register(ReminderRule(
+    name="controls.contract_ending",
+    description="A customer's contract ends soon: its data must be returned or deleted (Art. 28(3)(g) GDPR).",
+    queryset=_ending_contracts,
+    date_field="contract_ends_on",
+    offsets=(-90, -30, -7, 1),
+    fields=("name", "slug"),
+    recipients=lambda customer: [Role.DPO],
+    title=_contract_title,
+    link=lambda customer: cached_reverse("customers:detail", kwargs={"slug": customer.slug}),
+    calendar_filter=lambda user: Q() if user_has_role(user, Role.DPO) else Q(pk__in=[]),
+    calendar_title=lambda customer: gettext("Contract ends: %(customer)s") % {"customer": customer.name},
 ))

@@ -41,6 +41,7 @@ class AuditAction(models.TextChoices):
     ROLES_CHANGED = "user.roles_changed", _("Roles changed")
     USER_PREFERENCES_CHANGED = "user.preferences_changed", _("Language or time zone changed")
     AUDIT_EXPORTED = "audit.exported", _("Audit trail exported")
+    AUDIT_SEALED = "audit.sealed", _("Old audit events sealed and removed under the retention policy")
     EXPORT_REQUESTED = "export.requested", _("Export requested")
     EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")
     EXPORT_COMPLETED = "export.completed", _("Export rendered and stored")

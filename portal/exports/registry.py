@@ -49,6 +49,9 @@ class ExportKind:
     # whatever the subject's own; for kinds whose documents follow a contract language
     language_snapshot: Callable[[str, str], dict] | None = None
     languages: tuple[str, ...] = ()
+    # The email sent with a published version to notice_recipients: its template and subject line.
+    notice_template: str = "exports/email/annex_published.txt"
+    notice_subject: Callable[..., str] | None = None  # (version) -> subject; default: "<title>: version N published"
 
     def content(self, subject_key: str, user=None) -> dict:
         """The content snapshot for a subject, as the requesting user may see it."""

@@ -7,13 +7,14 @@ _LETTERS = re.compile(r"[^\W\d_]{2,}")
 VISIBLE_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "data-confirm", "label")
 _ATTRIBUTE = re.compile(r"""\s({})\s*=\s*(["'])(.*?)\2""".format("|".join(VISIBLE_ATTRIBUTES)), re.S)
 # Names and codes that read the same in every language.
-NOT_WORDS = {"Annex", "CSV", "XLSX", "PDF", "SHA", "HSM"}
+NOT_WORDS = {"Annex", "CSV", "XLSX", "PDF", "SHA", "HSM", "UTC"}
 _BLOCK_TRANSLATE = re.compile(r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}", re.S)
 _COMMENT_BLOCK = re.compile(r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", re.S)
 _VERBATIM_STYLE = re.compile(r"<(script|style)\b.*?</\1>|{%\s*block style\s*%}.*?{%\s*endblock\s*%}", re.S | re.I)
 _TEMPLATE_SYNTAX = re.compile(r"{%.*?%}|{{.*?}}|{#.*?#}", re.S)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TAG = re.compile(r"<[A-Za-z/!][^>]*>", re.S)
+_ENTITY = re.compile(r"&#?\w+;")
 
 
 def _words(text: str) -> list[str]:
@@ -28,6 +29,7 @@ def untranslated_text(source: str) -> list[str]:
     source = _HTML_COMMENT.sub(" ", source)
     # Template tags and variables go, translated or not: their literals are checked by makemessages.
     source = _TEMPLATE_SYNTAX.sub(" ", source)
+    source = _ENTITY.sub(" ", source)
     found = []
     for tag in _TAG.findall(source):
         for _name, _quote, value in _ATTRIBUTE.findall(" " + tag[1:]):
