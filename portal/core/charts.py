@@ -13,8 +13,8 @@ from pygal.style import Style
 
 STYLE = Style(
     background="white", plot_background="white", foreground="#1b1f24", foreground_strong="#1b1f24",
-    foreground_subtle="#c8ced6", font_family="DejaVu Sans, sans-serif", label_font_size=11,
-    major_label_font_size=11, legend_font_size=12, title_font_size=13,
+    foreground_subtle="#c8ced6", font_family="DejaVu Sans, sans-serif", label_font_size=13,
+    major_label_font_size=13, legend_font_size=15, title_font_size=13,
     colors=("#1f3a63", "#2e7d32", "#a5281b", "#b7791f", "#6b7280", "#5b21b6"),
 )
 
@@ -25,7 +25,7 @@ def _svg(trend: dict) -> str:
     chart = chart_class(
         width=720, height=260, style=STYLE, js=[], disable_xml_declaration=True, explicit_size=False,
         show_legend=True, legend_at_bottom=True, legend_at_bottom_columns=4, show_dots=len(trend["days"]) < 20,
-        x_label_rotation=0, show_minor_x_labels=False, truncate_legend=-1, print_values=False,
+        x_label_rotation=0, show_minor_x_labels=False, truncate_legend=-1, truncate_label=-1, print_values=False,
         range=(0, 100) if source.unit == "%" else None, include_x_axis=True,
     )
     labels = [formats.date_format(day, "SHORT_DATE_FORMAT") for day in trend["days"]]
