@@ -9,6 +9,7 @@ urlpatterns = [
     path("controls/", include("controls.urls")),
     path("customers/", include("controls.urls_customers")),
     path("exports/", include("portal.exports.urls")),
+    path("training/", include("training.urls")),
     path("api/", include("controls.api.urls")),
     # Public: anyone holding a printed annex may check it, without an account.
     path("verify/", include("portal.exports.verify_urls")),

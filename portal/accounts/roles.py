@@ -35,6 +35,12 @@ _DPO = [
     "exports.view_annexversion",
     "exports.publish_annexversion",
     "exports.request_evidence_pack",
+    # Training: the DPO writes the courses, keeps the employee directory and reads every result.
+    "training.view_course",
+    "training.add_course",
+    "training.change_course",
+    "training.view_training_report",
+    "training.manage_directory",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -71,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "exports.download_any_exportjob",
         "exports.view_annexversion",
         "exports.request_evidence_pack",
+        "training.view_training_report",
     ],
 }
 
