@@ -49,6 +49,9 @@ class ExportKind:
     # whatever the subject's own; for kinds whose documents follow a contract language
     language_snapshot: Callable[[str, str], dict] | None = None
     languages: tuple[str, ...] = ()
+    # A kind whose documents are verified by their content hash without a published version (a certificate):
+    # sha256 -> {"title": ..., "facts": [(label, value), ...]} for the public /verify/ page, or None if unknown.
+    verifier: Callable[[str], dict | None] | None = None
     # The email sent with a published version to notice_recipients: its template and subject line.
     notice_template: str = "exports/email/annex_published.txt"
     notice_subject: Callable[..., str] | None = None  # (version) -> subject; default: "<title>: version N published"

@@ -80,7 +80,7 @@ def document_context(kind: ExportKind, content: dict, *, version: AnnexVersion |
     published = version is not None
     languages = document_languages(content)
     printed = version.snapshot_sha256 if published else digest
-    url = verify_url(printed) if published else ""
+    url = verify_url(printed) if published or kind.verifier else ""
     return {
         "kind": kind,
         "doc": content,
