@@ -1,0 +1,92 @@
+"""Only the truth: which measures a TOM annex may state as implemented, which it lists as planned, and which
+block publishing until the DPO decides.
+
+The rule (issue 15; DESIGN.md "the annex states only what is in place, planned measures apart"):
+- stated: implemented or verified, with at least one evidence item in date (not removed, not expired);
+- planned: listed apart with its target date, or left out, as the customer's annex terms say;
+- blocked: needs attention, or implemented/verified without evidence in date. The DPO decides: fix it,
+  move it to planned, or state it with a recorded justification (an AttentionDecision on the control as it
+  is now; any later change of the control asks again);
+- retired: never in an annex, whatever a customer's inclusion says (selectors.applicable_controls_q).
+
+Every function here reads a fixed number of queries, whatever the number of controls.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from controls.models import Control, Evidence
+from controls.models_annex import AttentionDecision
+
+STATED_STATUSES = (Control.Status.IMPLEMENTED, Control.Status.VERIFIED)
+
+
+class Standing(StrEnum):
+    STATED = "stated"
+    PLANNED = "planned"
+    BLOCKED = "blocked"
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rule needs to know beyond the control row itself."""
+
+    evidenced: frozenset[int]  # ids of controls with evidence in date
+    decided: dict[int, AttentionDecision]  # standing decisions by control id
+
+
+def evidence_in_date_q(today: date) -> Q:
+    return Q(removed_at__isnull=True) & (Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+
+
+def facts_for(control_ids=None, today: date | None = None) -> Facts:
+    """Two queries: the controls with evidence in date, and the decisions that still stand."""
+    today = today or timezone.localdate()
+    evidence = Evidence.objects.filter(evidence_in_date_q(today))
+    decisions = AttentionDecision.objects.select_related("decided_by").order_by("control_id", "-decided_at", "-pk")
+    if control_ids is not None:
+        evidence = evidence.filter(control_id__in=control_ids)
+        decisions = decisions.filter(control_id__in=control_ids)
+    evidenced = frozenset(evidence.order_by().values_list("control_id", flat=True).distinct())
+    decided: dict[int, AttentionDecision] = {}
+    for decision in decisions.filter(control_version=F("control__version")):
+        decided.setdefault(decision.control_id, decision)
+    return Facts(evidenced=evidenced, decided=decided)
+
+
+def standing(control: Control, facts: Facts) -> Standing:
+    """Where the control goes in an annex (it needs `status`, `pk`)."""
+    if control.status == Control.Status.RETIRED:
+        return Standing.RETIRED
+    if control.status == Control.Status.PLANNED:
+        return Standing.PLANNED
+    if control.status in STATED_STATUSES and control.pk in facts.evidenced:
+        return Standing.STATED
+    if control.pk in facts.decided:
+        return Standing.STATED
+    return Standing.BLOCKED
+
+
+def blocking_reason(control: Control, facts: Facts) -> str:
+    """Why a blocked control cannot be stated as implemented, in the active language."""
+    if control.status == Control.Status.NEEDS_ATTENTION:
+        if control.attention_reason:
+            return gettext("Needs attention: %(reason)s") % {"reason": control.attention_reason}
+        return gettext("Needs attention")
+    return gettext("No evidence in date")
+
+
+@dataclass(frozen=True)
+class Blocker:
+    control: Control
+    reason: str
+
+
+def blockers(controls, facts: Facts) -> list[Blocker]:
+    return [Blocker(c, blocking_reason(c, facts)) for c in controls if standing(c, facts) == Standing.BLOCKED]
