@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from controls.categories import SCC_MEASURES_FILE, category_by_id, scc_categories
+from controls.exports_subprocessors import add_subprocessor_measures
 from controls.models import ART32_POINTS, CategoryStatement, Control, Customer, CustomerControlOverride, Evidence
 from controls.selectors import applicable_controls_q, control_list, customers_visible_to, evidence_visible_to
 from controls.services_register import EXPORT_COLUMNS, export_row
@@ -83,7 +84,7 @@ def tom_annex_snapshot(subject_key: str) -> dict:
         controls = Control.objects.filter(applicable_controls_q(customer))
     items = [(c.scc_category, _item(c)) for c in controls.order_by("reference").only(*ANNEX_FIELDS)]
     statements = {s.scc_category: s for s in CategoryStatement.objects.all()}
-    return _snapshot(subject_key, customer, items, statements)
+    return add_subprocessor_measures({subject_key: _snapshot(subject_key, customer, items, statements)})[subject_key]
 
 
 def tom_annex_snapshots(subject_keys: list[str]) -> dict[str, dict]:
@@ -129,7 +130,7 @@ def tom_annex_snapshots(subject_keys: list[str]) -> dict[str, dict]:
             )
         ]
         result[key] = _snapshot(key, customer, applicable, statements)
-    return result
+    return add_subprocessor_measures(result)
 
 
 def _snapshot(subject_key: str, customer, items: list[tuple[str, dict]], statements: dict) -> dict:

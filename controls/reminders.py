@@ -69,3 +69,7 @@ EVIDENCE_EXPIRING = register(ReminderRule(
     calendar_filter=lambda user: Q(control__owner=user),
     calendar_title=lambda evidence: f"Evidence expires: {evidence.control__reference} {evidence.title}",
 ))
+
+
+# The notifications backbone discovers `reminders` modules only; the sub-processor rule lives beside this one.
+from controls.reminders_subprocessors import SUBPROCESSOR_ASSESSMENT_DUE  # noqa: E402,F401
