@@ -150,7 +150,10 @@ OTP_TOTP_ISSUER = "Annex"
 OTP_TOTP_THROTTLE_FACTOR = 1
 MFA_STEP_UP_SECONDS = env_int("MFA_STEP_UP_SECONDS", 15 * 60, minimum=60)
 INVITATION_VALID_HOURS = env_int("INVITATION_VALID_HOURS", 72, minimum=1)
-ANNEX_DEMO_MODE = env_bool("ANNEX_DEMO_MODE", DEBUG)
+# seed_demo leaves this marker: an installation filled with demo data stays in demo mode for the commands
+# run beside it (`manage.py demo_totp EMAIL` from a second shell), without ANNEX_DEMO_MODE in that shell.
+ANNEX_DEMO_MARKER = VAR_DIR / "demo-mode"
+ANNEX_DEMO_MODE = env_bool("ANNEX_DEMO_MODE", DEBUG or ANNEX_DEMO_MARKER.is_file())
 
 # A shared cache (Redis) when CACHE_URL names one. Sessions are then read from it and written
 # through to the database (cached_db): one query less on every request. A per-process cache is
@@ -239,6 +242,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# What a task prints (the console email summaries of `make run`) is information, not a warning.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # PDF rendering runs on its own queue, so reminders and notices never wait behind a long export.
 CELERY_TASK_ROUTES = {"exports.export_render_task": {"queue": "exports"}}
@@ -285,9 +290,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_one_line": {"()": "portal.core.logfilters.ClientErrorsOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
+    "loggers": {"django.request": {"filters": ["client_errors_one_line"]},
+                "django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
                 "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 

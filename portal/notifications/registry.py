@@ -33,6 +33,8 @@ class ReminderRule:
     date_field: str
     offsets: tuple[int, ...]
     recipients: Callable[[Row], Recipients]
+    # title(row, days): days from the date to today (negative before it). On the day of a moment that is the
+    # moment's offset; a sweep catching up after an outage passes the real distance.
     title: Callable[[Row, int], str]
     fields: tuple[str, ...] = ()  # what the callbacks read of an object, besides pk and the date
     escalate_to: Callable[[Row], Recipients] | None = None

@@ -302,9 +302,11 @@ class _DueOffsets(dict):
 
 
 def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, subject_type: str,
-                 recipients: list[Person], escalated: list[Person]) -> list[Notice]:
+                 recipients: list[Person], escalated: list[Person], *, today: date) -> list[Notice]:
     due = getattr(row, rule.date_field)
-    title = rule.title(row, offset)
+    # The title states the distance to the date today; after an outage the moment caught up (offset +1, "a
+    # day overdue") may be days old, and the notice must not understate how late the item is.
+    title = rule.title(row, (today - due).days)
     moment = f"{due.isoformat()}{offset:+d}"
     subject_id = str(row.pk)
     link = rule.link(row) if rule.link else ""
@@ -338,7 +340,7 @@ def _due_notices(rule: registry.ReminderRule, rows: list[registry.Row], *, due_o
     notices = []
     for row, offset, recipients, escalated in due:
         notices.extend(_notices_for(rule, row, offset, subject_type, people.resolve(recipients),
-                                    people.resolve(escalated)))
+                                    people.resolve(escalated), today=due_offsets.today))
     return notices
 
 
