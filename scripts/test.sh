@@ -30,6 +30,11 @@ step "Debian packages and external programs"
 # test or script calls without a listed package, and on a listed program that is not installed.
 ensure_stage_packages unit || fail "Debian packages for the unit suite"
 $BIN/python scripts/check_programs.py --static unit || fail "external programs"
+# The Nu HTML Checker (vnu.jar, pinned in scripts/html-checker/package-lock.json) validates every page of the
+# authorization matrix in the unit stage; Debian's Java runs it, so npm's Java download script is skipped.
+(cd scripts/html-checker && npm ci --no-audit --no-fund --ignore-scripts --loglevel error >/dev/null) \
+  || fail "npm ci in scripts/html-checker (the Nu HTML Checker)"
+export ANNEX_REQUIRE_HTML_CHECKER=1
 
 step "ruff"
 $BIN/ruff check . || fail "lint"
