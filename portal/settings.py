@@ -166,8 +166,10 @@ ANNEX_DEMO_MODE = env_bool("ANNEX_DEMO_MODE", DEBUG or ANNEX_DEMO_MARKER.is_file
 # never used for sessions, because a sign-out in one worker would not reach the others.
 CACHE_URL = env_url("CACHE_URL", "locmem://", schemes={"locmem", "redis", "rediss"})
 if CACHE_URL.startswith("redis"):
-    CACHES = {"default": {"BACKEND": "portal.core.cache.RedisCache", "LOCATION": CACHE_URL,
-                          "KEY_PREFIX": "annex", "TIMEOUT": 300}}
+    # While Redis is down the cache answers misses (sessions then come from the database), within a second.
+    CACHES = {"default": {"BACKEND": "portal.core.cache.DegradingRedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "annex", "TIMEOUT": 300,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
