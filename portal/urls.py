@@ -8,7 +8,9 @@ urlpatterns = [
     path("notifications/", include("portal.notifications.urls")),
     path("controls/", include("controls.urls")),
     path("customers/", include("controls.urls_customers")),
+    path("incidents/", include("incidents.urls")),
     path("exports/", include("portal.exports.urls")),
+    path("api/incidents/", include("incidents.api.urls")),
     path("api/", include("controls.api.urls")),
     # Public: anyone holding a printed annex may check it, without an account.
     path("verify/", include("portal.exports.verify_urls")),

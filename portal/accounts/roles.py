@@ -35,6 +35,13 @@ _DPO = [
     "exports.view_annexversion",
     "exports.publish_annexversion",
     "exports.request_evidence_pack",
+    # Incidents: every case, the notification decisions.
+    "incidents.view_incident",
+    "incidents.add_incident",
+    "incidents.change_incident",
+    "incidents.work_incident",
+    "incidents.view_all_incidents",
+    "incidents.decide_incident",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -56,8 +63,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "controls.review_control",
         "controls.view_customer",
     ],
+    # Responders see only the cases they are assigned to (a django-guardian grant per case).
     Role.INCIDENT_RESPONDER: [
         "controls.view_customer",
+        "incidents.view_incident",
+        "incidents.add_incident",
+        "incidents.change_incident",
+        "incidents.work_incident",
     ],
     Role.EMPLOYEE: [],
     Role.AUDITOR: [

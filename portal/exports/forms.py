@@ -11,7 +11,8 @@ class ExportRequestForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["document"].choices = [
-            (kind.label, [(f"{kind.name}|{key}", label) for key, label in kind.subjects()]) for kind in kinds_for(user)
+            (kind.label, [(f"{kind.name}|{key}", label) for key, label in kind.subjects_available(user)])
+            for kind in kinds_for(user)
         ]
 
     def cleaned_request(self) -> tuple[str, str]:

@@ -45,6 +45,13 @@ class ExportKind:
     content_type: str = PDF_CONTENT_TYPE
     # keys -> {key: content}, with a fixed number of queries: lists of every subject use it when given
     snapshots: Callable[[list[str]], dict[str, dict]] | None = None
+    # user -> the subjects that user may choose from, for kinds whose subjects are need-to-know (an incident
+    # case): used instead of subjects() wherever a user asks
+    subjects_for: Callable[..., list[tuple[str, str]]] | None = None
+
+    def subjects_available(self, user) -> list[tuple[str, str]]:
+        """The (key, label) subjects `user` may request this kind for."""
+        return self.subjects_for(user) if self.subjects_for is not None else self.subjects()
 
     def content(self, subject_key: str, user=None) -> dict:
         """The content snapshot for a subject, as the requesting user may see it."""
