@@ -6,7 +6,7 @@ BIN=.venv/bin
 source scripts/services.sh
 trap services_stop EXIT
 
-ensure_debian_packages postgresql redis-server wrk poppler-utils
+ensure_stage_packages bench
 services_start
 
 export BENCH_SCALE="${BENCH_SCALE:-default}"

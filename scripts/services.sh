@@ -7,7 +7,32 @@ REDIS_PIDFILE=""
 
 _as_root() { [ "$(id -u)" = "0" ]; }
 
-# Install the Debian packages this stage needs, or say what to install.
+# apt-get, waiting up to five minutes for another package manager (unattended upgrades, a second
+# install) to release its lock instead of failing at once.
+_apt_get() {
+  local deadline=$((SECONDS + 300)) out rc
+  while :; do
+    out=$(DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 "$@" 2>&1); rc=$?
+    [ $rc -eq 0 ] && return 0
+    if grep -qiE "could not get lock|unable to acquire|another process using it" <<<"$out" && [ $SECONDS -lt $deadline ]; then
+      echo "apt-get is waiting for another package manager to release its lock..."
+      sleep 5
+      continue
+    fi
+    printf '%s\n' "$out" | tail -n 20
+    return $rc
+  done
+}
+
+# Install the Debian packages of these stages (scripts/debian-packages.txt), or say what to install.
+ensure_stage_packages() {
+  local packages
+  packages=$(.venv/bin/python scripts/check_programs.py --packages "$@") || return 1
+  # shellcheck disable=SC2086
+  ensure_debian_packages $packages
+}
+
+# Install these Debian packages, or say what to install.
 ensure_debian_packages() {
   local missing=() pkg
   for pkg in "$@"; do
@@ -16,8 +41,8 @@ ensure_debian_packages() {
   [ ${#missing[@]} -eq 0 ] && return 0
   if _as_root && command -v apt-get >/dev/null; then
     echo "Installing Debian packages: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    _apt_get update -qq || return 1
+    _apt_get install -y -qq --no-install-recommends "${missing[@]}" || return 1
     return 0
   fi
   echo "Missing Debian packages: ${missing[*]}. Install them with: sudo apt-get install ${missing[*]}"
@@ -43,13 +68,15 @@ services_start() {
     chown postgres:postgres "$SERVICES_TMP"
     run=(runuser -u postgres --)
   fi
-  "${run[@]}" "$pgbin/initdb" -D "$pgdata" -U postgres -A trust -E UTF8 --no-sync >"$SERVICES_TMP/initdb.log" 2>&1 \
+  # The postgres user cannot enter the checkout: its programs run from the services directory.
+  _pg() { (cd "$SERVICES_TMP" && "${run[@]}" "$@"); }
+  _pg "$pgbin/initdb" -D "$pgdata" -U postgres -A trust -E UTF8 --no-sync >"$SERVICES_TMP/initdb.log" 2>&1 \
     || { cat "$SERVICES_TMP/initdb.log"; return 1; }
-  "${run[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$SERVICES_TMP/postgres.log" -w -t 60 start \
+  _pg "$pgbin/pg_ctl" -D "$pgdata" -l "$SERVICES_TMP/postgres.log" -w -t 60 start \
     -o "-c listen_addresses='' -k $SERVICES_TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     >/dev/null || { cat "$SERVICES_TMP/postgres.log"; return 1; }
   PG_STARTED="$pgbin|$pgdata"
-  "${run[@]}" "$pgbin/createdb" -h "$SERVICES_TMP" -U postgres annex
+  _pg "$pgbin/createdb" -h "$SERVICES_TMP" -U postgres annex || return 1
   local enc; enc=$(.venv/bin/python -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$SERVICES_TMP")
   export DATABASE_URL="postgres://postgres@${enc}/annex"
 
@@ -76,7 +103,7 @@ services_stop() {
   if [ -n "$PG_STARTED" ]; then
     local pgbin=${PG_STARTED%%|*} pgdata=${PG_STARTED##*|} run=()
     _as_root && run=(runuser -u postgres --)
-    "${run[@]}" "$pgbin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1 || true
+    (cd / && "${run[@]}" "$pgbin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1) || true
   fi
   [ -n "$SERVICES_TMP" ] && rm -rf "$SERVICES_TMP"
   SERVICES_TMP=""; PG_STARTED=""; REDIS_PIDFILE=""

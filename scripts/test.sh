@@ -25,6 +25,12 @@ missing_service_rc() { if [ "${CI:-}" = "true" ]; then echo 1; else echo "SKIPPE
 fail() { echo "FAILED: $1"; exit 1; }
 step() { echo; echo "==> $1"; }
 
+step "Debian packages and external programs"
+# scripts/debian-packages.txt lists every package a stage needs; the check fails on a program that a
+# test or script calls without a listed package, and on a listed program that is not installed.
+ensure_stage_packages unit || fail "Debian packages for the unit suite"
+$BIN/python scripts/check_programs.py --static unit || fail "external programs"
+
 step "ruff"
 $BIN/ruff check . || fail "lint"
 step "manage.py check"
@@ -37,7 +43,7 @@ $BIN/pytest -m "not integration and not e2e" -n 2 -p no:cacheprovider --junitxml
 rc=$?; stage_result[unit]=$rc; [ $rc -eq 0 ] || status=1
 
 step "stage 2/3: integration on PostgreSQL 15 + Redis + Celery worker"
-if ensure_debian_packages postgresql redis-server && services_start; then
+if ensure_stage_packages integration && $BIN/python scripts/check_programs.py integration && services_start; then
   CELERY_TASK_ALWAYS_EAGER=false $BIN/pytest -m integration -p no:cacheprovider \
     --junitxml="$ARTIFACTS/integration.xml" -q
   rc=$?
@@ -49,7 +55,7 @@ services_stop
 stage_result[integration]=$rc; [ $rc -eq 0 ] || status=1
 
 step "stage 3/3: browser journeys in Chromium"
-if ensure_debian_packages chromium fonts-dejavu-core && [ -x /usr/bin/chromium ]; then
+if ensure_stage_packages e2e && $BIN/python scripts/check_programs.py e2e; then
   CHROMIUM_PATH=/usr/bin/chromium $BIN/pytest -m e2e -p no:cacheprovider \
     --junitxml="$ARTIFACTS/e2e.xml" -q
   rc=$?

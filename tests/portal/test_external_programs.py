@@ -1,0 +1,47 @@
+"""Every program a test or script calls is installed by the test command (scripts/debian-packages.txt)."""
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("check_programs", ROOT / "scripts" / "check_programs.py")
+check_programs = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(check_programs)
+
+
+def test_every_program_called_by_the_code_is_in_the_install_list():
+    assert check_programs.unlisted_calls() == []
+
+
+def test_a_python_call_to_an_unlisted_program_is_named():
+    # python_calls names places relative to the checkout, so the probe file lives inside it.
+    inside = ROOT / "tests" / "portal" / "_unlisted_probe.py"
+    inside.write_text("import shutil, subprocess\nshutil.which('qpdf')\nsubprocess.run(['vnu', '--errors-only'])\n")
+    try:
+        calls = check_programs.python_calls(inside)
+    finally:
+        inside.unlink()
+    assert {program for program, _ in calls} == {"qpdf", "vnu"}
+    assert [line.split(" ")[0] for line in check_programs.unlisted_calls(calls)] == ["qpdf", "vnu"]
+
+
+def test_a_shell_command_is_found_after_environment_assignments_and_not_taken_for_an_assignment():
+    script = ROOT / "scripts" / "_probe.sh"
+    script.write_text('LANG=C pg_dump -Fc annex | gzip\nstatus=1\npids+=($!)\nhelper() { :; }\nhelper\n')
+    try:
+        found = {program for program, _ in check_programs.shell_calls(script, check_programs.shell_functions([script]))}
+    finally:
+        script.unlink()
+    assert found == {"pg_dump", "gzip"}
+
+
+def test_the_install_list_names_the_unit_stage_programs():
+    assert {"poppler-utils", "fonts-dejavu-core"} <= set(check_programs.packages_for(["unit"]))
+    assert "pdftoppm" in check_programs.listed_programs()
+
+
+def test_a_listed_program_that_is_not_installed_is_named(monkeypatch):
+    monkeypatch.setattr(check_programs, "manifest", lambda: {
+        "no-such-package": {"stages": {"unit"}, "programs": ["annex-no-such-program"]},
+    })
+    assert check_programs.missing_programs(["unit"]) == ["annex-no-such-program (Debian package no-such-package)"]
