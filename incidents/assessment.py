@@ -1,7 +1,7 @@
 """The ENISA severity assessment (SE = DPC x EI + CB) and the notification recommendation that follows.
 
 Pure functions: the web form, the case services and `manage.py assess_breach` all call `assess()`.
-Scores and bands follow ENISA's 2013 working document as recorded in reference/enisa-breach-severity.json:
+Scores and bands follow ENISA's 2013 working document as recorded in incidents/reference/enisa-breach-severity.json:
 DPC is the category's basic score adjusted in whole steps and kept within 1-4, EI is 0.25-1, CB adds up the
 points of each circumstance, and a boundary value falls into the higher band.
 """

@@ -25,9 +25,15 @@ SUBJECT_LIMIT = 200
 
 
 def _case_subjects(user) -> list[tuple[str, str]]:
+    """The cases the user may see, newest first; read once per request for both case kinds."""
+    cached = getattr(user, "_incident_export_subjects", None)
+    if cached is not None:
+        return cached
     cases = incidents_visible_to(user).only("id", "reference", "title", "is_exercise").order_by("-aware_at", "-pk")
-    return [(str(c.pk), f"{c.reference} {c.title}" + (" [EXERCISE]" if c.is_exercise else ""))
-            for c in cases[:SUBJECT_LIMIT]]
+    subjects = [(str(c.pk), f"{c.reference} {c.title}" + (" [EXERCISE]" if c.is_exercise else ""))
+                for c in cases[:SUBJECT_LIMIT]]
+    user._incident_export_subjects = subjects
+    return subjects
 
 
 def _visible_case(subject_key: str, user) -> Incident:

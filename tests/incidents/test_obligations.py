@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from incidents import services
@@ -171,7 +171,7 @@ def test_a_case_closes_once_every_obligation_is_settled_and_the_assessment_decid
 def test_not_required_needs_the_dpo_and_a_rationale():
     incident = open_case(customers=[CustomerFactory()])
     obligation = incident.obligations.get()
-    with pytest.raises(Exception):  # noqa: B017 - PermissionDenied for a responder
+    with pytest.raises(PermissionDenied):
         services.obligation_mark_not_required(obligation=obligation, actor=responder(), rationale="Because.")
     with pytest.raises(ValidationError):
         services.obligation_mark_not_required(obligation=obligation, actor=dpo(), rationale="")
