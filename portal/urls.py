@@ -9,6 +9,9 @@ urlpatterns = [
     path("controls/", include("controls.urls")),
     path("customers/", include("controls.urls_customers")),
     path("incidents/", include("incidents.urls")),
+    path("subprocessors/", include("controls.urls_subprocessors")),
+    # Public: a customer's notice contact answers a sub-processor change through the secret link in the notice.
+    path("respond/", include("controls.urls_respond")),
     path("exports/", include("portal.exports.urls")),
     path("api/incidents/", include("incidents.api.urls")),
     path("api/", include("controls.api.urls")),
