@@ -188,15 +188,15 @@ def incident_open(
     if errors:
         raise ValidationError(errors)
     incident = Incident(
-        reference=_next_reference(timezone.localtime(now).year), title=title.strip(),
+        reference="", title=title.strip(),
         description=description.strip(), detected_at=detected_at, aware_at=aware_at,
         reported_by=reported_by.strip(), affected_systems=affected_systems.strip(),
         severity=Severity(severity), is_exercise=is_exercise, personal_data_involved=personal_data_involved,
         controller_data=controller_data, external_source=external_source, external_id=external_id,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    incident.full_clean(exclude=["customers", "controls", "assignees"])
-    incident.save(force_insert=True)
+    incident.full_clean(exclude=["reference", "customers", "controls", "assignees"])
+    _insert_with_reference(incident, timezone.localtime(now).year)
     incident.customers.set(customers)
     people = list(assignees)
     if actor.has_perm("incidents.work_incident") and actor not in people:
@@ -215,6 +215,20 @@ def incident_open(
     }, masked=Incident.audit_masked_fields))
     obligations_generate(incident=incident, actor=actor)
     return incident
+
+
+def _insert_with_reference(incident: Incident, year: int, attempts: int = 5) -> None:
+    """Insert with the next free reference; two cases opened at the same moment retry, not fail."""
+    for attempt in range(attempts):
+        incident.reference = _next_reference(year)
+        try:
+            with transaction.atomic():
+                incident.save(force_insert=True)
+            return
+        except IntegrityError:
+            taken = Incident.objects.filter(reference=incident.reference).exists()
+            if not taken or attempt == attempts - 1:
+                raise  # not the reference (e.g. the external id was taken): the caller decides
 
 
 @transaction.atomic
@@ -542,8 +556,7 @@ def obligations_generate(*, incident: Incident, actor) -> dict[str, int]:
             reopened.append(obligation)
     gone = [o for key, o in existing.items() if key not in wanted and o.status == Obligation.Status.OPEN]
     _withdraw(gone, _("The facts of the case no longer call for it."))
-    if incident.is_exercise:
-        incident.obligations.filter(is_exercise=False).update(is_exercise=True)
+    incident.obligations.exclude(is_exercise=incident.is_exercise).update(is_exercise=incident.is_exercise)
     if created or reopened or gone:
         audit_record(action=IncidentAction.OBLIGATIONS_GENERATED, actor=actor, target=incident, changes={
             "created": [f"{o.title} ({o.recipient_label})" for o in created],
