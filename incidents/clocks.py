@@ -1,4 +1,4 @@
-"""Deadline arithmetic, and the codes of the built-in obligation templates (migration 0002 holds their terms).
+"""Deadline arithmetic, and the codes of the built-in obligation templates (obligation_templates.py).
 
 Hours are elapsed hours: 72 hours from awareness are 72 real hours, whatever a daylight-saving change does
 to the wall clock in between. Months are calendar months in the portal's time zone, at the same wall-clock

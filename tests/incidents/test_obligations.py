@@ -178,3 +178,13 @@ def test_not_required_needs_the_dpo_and_a_rationale():
     done = services.obligation_mark_not_required(obligation=obligation, actor=dpo(),
                                                  rationale="The customer's data were not on the affected host.")
     assert done.status == Obligation.Status.NOT_REQUIRED
+
+
+def test_the_built_in_templates_come_back_after_a_flush_and_admin_edits_stay():
+    from incidents.obligation_templates import BUILT_IN_TEMPLATES, templates_sync
+
+    ObligationTemplate.objects.filter(code="sa-art33").update(hours=48)
+    ObligationTemplate.objects.filter(code="nis2-early-warning").delete()
+    assert templates_sync() == 1
+    assert ObligationTemplate.objects.count() == len(BUILT_IN_TEMPLATES)
+    assert ObligationTemplate.objects.get(code="sa-art33").hours == 48

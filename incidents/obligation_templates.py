@@ -1,8 +1,13 @@
-"""The built-in notification obligation templates (editable afterwards; obligations copy their terms)."""
+"""The built-in notification obligation templates, one per regime and recipient.
 
-from django.db import migrations
+`templates_sync()` adds any that are missing after every migrate (and after a test database flush), like the
+role table; it never changes a template that exists, so edits made in the admin stay. Obligations copy the
+terms of their template when they are generated, so editing a template never rewrites an obligation.
+"""
 
-TEMPLATES = [
+from django.db import connection
+
+BUILT_IN_TEMPLATES = [
     {
         "code": "customer-notice", "regime": "contract", "recipient": "customer", "trigger": "customer", "order": 10,
         "title": "Processor's notice to the controller",
@@ -62,18 +67,15 @@ TEMPLATES = [
 ]
 
 
-def add_templates(apps, schema_editor):
-    ObligationTemplate = apps.get_model("incidents", "ObligationTemplate")
-    for values in TEMPLATES:
-        ObligationTemplate.objects.update_or_create(code=values["code"], defaults={
-            k: v for k, v in values.items() if k != "code"})
+def templates_sync() -> int:
+    """Create the built-in templates that do not exist yet; returns how many were created."""
+    from incidents.models import ObligationTemplate
 
-
-def remove_templates(apps, schema_editor):
-    ObligationTemplate = apps.get_model("incidents", "ObligationTemplate")
-    ObligationTemplate.objects.filter(code__in=[t["code"] for t in TEMPLATES], obligations__isnull=True).delete()
-
-
-class Migration(migrations.Migration):
-    dependencies = [("incidents", "0001_cases_obligations_assessment")]
-    operations = [migrations.RunPython(add_templates, remove_templates)]
+    if ObligationTemplate._meta.db_table not in connection.introspection.table_names():
+        return 0
+    created = 0
+    for values in BUILT_IN_TEMPLATES:
+        _, is_new = ObligationTemplate.objects.get_or_create(
+            code=values["code"], defaults={k: v for k, v in values.items() if k != "code"})
+        created += is_new
+    return created
