@@ -157,13 +157,13 @@ class Incident(models.Model):
         return self.personal_data_involved and self.phase != Phase.NOT_A_BREACH
 
     def breach_type_labels(self) -> list[str]:
-        return [BreachType(v).label for v in self.breach_types if v in BreachType.values]
+        return [str(BreachType(v).label) for v in self.breach_types if v in BreachType.values]
 
     def subject_category_labels(self) -> list[str]:
-        return [SubjectCategory(v).label for v in self.subject_categories if v in SubjectCategory.values]
+        return [str(SubjectCategory(v).label) for v in self.subject_categories if v in SubjectCategory.values]
 
     def data_category_labels(self) -> list[str]:
-        return [DataCategory(v).label for v in self.data_categories if v in DataCategory.values]
+        return [str(DataCategory(v).label) for v in self.data_categories if v in DataCategory.values]
 
 
 class IncidentUserObjectPermission(UserObjectPermissionBase):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from incidents.models import (
@@ -129,14 +129,12 @@ def breach_register(user, *, include_exercises: bool = False) -> QuerySet[Incide
 
 
 def statistics(user, now: datetime | None = None) -> dict:
-    """Counts for the dashboard: exercises excluded."""
+    """Open cases and their clocks for the dashboard, in one query; exercises excluded."""
     now = now or timezone.now()
-    real = incidents_visible_to(user).filter(is_exercise=False)
-    open_cases = real.filter(phase__in=OPEN_PHASES)
-    obligations = Obligation.objects.filter(incident__in=open_cases, status=Obligation.Status.OPEN)
-    return {
-        "open": open_cases.count(),
-        "overdue": obligations.filter(deadline_at__lt=now).count(),
-        "due_24h": obligations.filter(deadline_at__gte=now, deadline_at__lt=now + timedelta(hours=24))
-        .count(),
-    }
+    running = Q(obligations__status=Obligation.Status.OPEN)
+    return incidents_visible_to(user).filter(is_exercise=False, phase__in=OPEN_PHASES).aggregate(
+        open=Count("pk", distinct=True),
+        overdue=Count("obligations", filter=running & Q(obligations__deadline_at__lt=now)),
+        due_24h=Count("obligations", filter=running & Q(obligations__deadline_at__gte=now,
+                                                        obligations__deadline_at__lt=now + timedelta(hours=24))),
+    )

@@ -133,3 +133,14 @@ def test_exercise_reminders_are_labelled():
     _sweep_at(AWARE + timedelta(hours=13))
     title = Notification.objects.filter(recipient=owner, channel=Channel.IN_APP).get().title
     assert title.startswith("[EXERCISE]")
+
+
+def test_the_dashboard_panel_counts_open_cases_and_their_clocks_in_one_query(django_assert_num_queries):
+    officer = dpo()
+    open_case(responder(), customers=[CustomerFactory(breach_notice_hours=12)], aware_hours_ago=13)  # overdue
+    open_case(responder(), customers=[CustomerFactory(breach_notice_hours=24)], aware_hours_ago=2)  # due < 24 h
+    open_case(responder(), customers=[CustomerFactory()], is_exercise=True)
+    officer.has_perm("incidents.view_incident")  # permissions are loaded once per request
+    with django_assert_num_queries(1):
+        counts = statistics(officer)
+    assert counts == {"open": 2, "overdue": 1, "due_24h": 1}
