@@ -45,6 +45,9 @@ class ExportKind:
     content_type: str = PDF_CONTENT_TYPE
     # keys -> {key: content}, with a fixed number of queries: lists of every subject use it when given
     snapshots: Callable[[list[str]], dict[str, dict]] | None = None
+    # The email sent with a published version to notice_recipients: its template and subject line.
+    notice_template: str = "exports/email/annex_published.txt"
+    notice_subject: Callable[..., str] | None = None  # (version) -> subject; default: "<title>: version N published"
     # user -> the subjects that user may choose from, for kinds whose subjects are need-to-know (an incident
     # case): used instead of subjects() wherever a user asks
     subjects_for: Callable[..., list[tuple[str, str]]] | None = None

@@ -63,3 +63,42 @@ def test_the_demo_adds_an_open_breach_a_closed_case_and_a_drill_once(settings):
     assert cases["drill"].is_exercise
     call_command("seed_demo", quiet_accounts=True)
     assert Incident.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_retention_run_anonymises_a_closed_case_after_its_period_unless_held():
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from portal.retention import engine
+    from portal.retention.models import LegalHold, RetentionPolicy, RetentionRun
+    from portal.retention.services import legal_hold_set
+
+    RetentionPolicy.objects.create(key="incident-cases", period_months=12, action="anonymise",
+                                   data_category="Incident cases", system="Annex database", purpose="Testing",
+                                   legal_basis="Art. 6(1)(c) GDPR", counts_from="closure")
+    with time_machine.travel(datetime(2026, 1, 10, 9, 0, tzinfo=UTC), tick=False):
+        _, kept = _closed_case()
+        _, held = _closed_case()
+    legal_hold_set(obj=held, reason="Litigation with the reporter.", actor=dpo_user())
+    assert LegalHold.objects.count() == 1
+
+    def run():
+        started = engine.retention_run_start(trigger=RetentionRun.Trigger.COMMAND)
+        return engine.retention_run_execute(run_id=started.pk)
+
+    with time_machine.travel(datetime(2026, 12, 1, tzinfo=UTC), tick=False):
+        run()
+    assert Incident.objects.get(pk=kept.pk).anonymised_at is None
+    with time_machine.travel(datetime(2027, 1, 11, tzinfo=UTC), tick=False):
+        result = run()
+    assert Incident.objects.get(pk=kept.pk).anonymised_at is not None
+    assert Incident.objects.get(pk=held.pk).anonymised_at is None
+    assert result.counts["incidents.closed_cases"]["done"] == 1
+
+
+def dpo_user():
+    from tests.incidents.factories import dpo
+
+    return dpo()
