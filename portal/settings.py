@@ -285,6 +285,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "controls.status_sweep",
         "schedule": crontab(hour=env_int("CONTROL_STATUS_SWEEP_HOUR", 2, minimum=0), minute=15),
     },
+    "training-assignments-sweep": {
+        "task": "training.assignments_sweep",
+        "schedule": crontab(hour=env_int("TRAINING_SWEEP_HOUR", 1, minimum=0), minute=30),
+    },
+    # Daily, but it writes one snapshot per month: a missed first of the month is caught up the next day.
+    "training-evidence-snapshot": {
+        "task": "training.evidence_snapshot",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "training-dpo-digest": {
+        "task": "training.dpo_digest",
+        "schedule": crontab(hour=env_int("REMINDER_DIGEST_HOUR", 7, minimum=0), minute=5, day_of_week="mon"),
+    },
 }
 # Reminders: moments missed by more than this many days (e.g. after an outage) are not sent late.
 REMINDER_CATCH_UP_DAYS = env_int("REMINDER_CATCH_UP_DAYS", 2, minimum=0)

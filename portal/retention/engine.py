@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,8 +145,13 @@ def retention_run_start(*, trigger: str, actor=None) -> RetentionRun:
         audit_record(action=RetentionAction.RUN_RESUMED, actor=actor, target=last,
                      changes={"attempt": last.attempts, "as_of": last.as_of.isoformat()})
         return last
-    run = RetentionRun.objects.create(trigger=trigger, started_by=actor if actor is not None and
-                                      actor.is_authenticated else None, started_at=now, as_of=now, heartbeat_at=now)
+    try:
+        with transaction.atomic():
+            run = RetentionRun.objects.create(
+                trigger=trigger, started_by=actor if actor is not None and actor.is_authenticated else None,
+                started_at=now, as_of=now, heartbeat_at=now)
+    except IntegrityError:  # another start created its run at the same moment (one running run at a time)
+        raise RetentionBusy(_("A retention run is already in progress.")) from None
     audit_record(action=RetentionAction.RUN_STARTED, actor=actor, target=run,
                  changes={"trigger": trigger, "as_of": now.isoformat()})
     return run

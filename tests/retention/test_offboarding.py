@@ -168,3 +168,16 @@ def test_the_dpos_are_reminded_as_the_contract_end_nears():
     reminders_sweep(today=ENDS - timedelta(days=30))
     notice = Notification.objects.get(reason="controls.contract_ending", channel="in_app")
     assert "Contoso Retail SE" in notice.title and "30 days" in notice.title
+
+
+def test_the_customer_page_shows_the_contract_end_and_links_its_offboarding(signed_in, customer_systems):
+    client, dpo = signed_in("DPO")
+    customer = ending_customer()
+    page = client.get(reverse("customers:detail", args=[customer.slug])).content.decode()
+    assert "Start offboarding" in page and "30 June 2026" in page
+    offboarding = start(customer, dpo)
+    page = client.get(reverse("customers:detail", args=[customer.slug])).content.decode()
+    assert "Start offboarding" not in page
+    assert reverse("retention:offboarding_detail", args=[offboarding.pk]) in page
+    detail = client.get(reverse("retention:offboarding_detail", args=[offboarding.pk]))
+    assert detail.status_code == 200 and "Hosting platform" in detail.content.decode()

@@ -176,3 +176,33 @@ def test_a_hold_set_and_released_in_the_browser_is_audited_both_times(signed_in)
     assert not hold.is_active and hold.release_reason == "Case closed"
     actions = list(AuditEvent.objects.filter(action__startswith="retention.hold").values_list("action", flat=True))
     assert sorted(actions) == ["retention.hold_released", "retention.hold_set"]
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_the_holds_runs_and_offboarding_lists_run_a_fixed_number_of_queries(
+    signed_in, policy, size, django_assert_max_num_queries
+):
+    from datetime import date
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from portal.retention import services
+    from portal.retention.models import Offboarding, OffboardingStep
+    from tests.controls.factories import CustomerFactory
+
+    client, dpo = signed_in("DPO")
+    policy("notifications", 6)
+    for n in range(size):
+        person = UserFactory()
+        services.legal_hold_set(obj=person, reason=f"Case {n}", actor=dpo)
+        RetentionRun.objects.create(trigger="nightly", status="done", started_by=dpo, counts={
+            "notifications.notices": {"policy": "notifications", "action": "delete", "done": n, "held": 0}})
+        customer = CustomerFactory()
+        offboarding = Offboarding.objects.create(
+            content_type=ContentType.objects.get_for_model(customer), object_id=str(customer.pk),
+            subject_label=customer.name, subject_key=customer.slug, contract_ends_on=date(2026, 6, 30),
+            choice="delete", started_by=dpo)
+        OffboardingStep.objects.create(offboarding=offboarding, position=1, system="Hosting", data_category="All")
+    for name in ("retention:hold_list", "retention:run_preview", "retention:offboarding_list"):
+        with django_assert_max_num_queries(16):
+            assert client.get(reverse(name)).status_code == 200, name
