@@ -129,4 +129,4 @@ def test_the_dashboard_with_trends_runs_the_same_queries_for_30_and_90_days_of_f
     figures(90)
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("portal:dashboard"))
-    assert len(few) == len(many) <= 14
+    assert len(few) == len(many) <= 15  # the incidents panel reads its counts in one query
