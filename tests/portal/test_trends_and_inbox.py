@@ -129,7 +129,7 @@ def test_the_dashboard_with_trends_runs_the_same_queries_for_30_and_90_days_of_f
     figures(90)
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("portal:dashboard"))
-    assert len(few) == len(many) <= 16
+    assert len(few) == len(many) <= 18
 
 
 def test_the_training_completion_rate_is_snapshotted_from_the_assignments():
@@ -155,3 +155,20 @@ def test_an_employees_open_training_is_in_their_inbox(signed_in):
     inbox = client.get(reverse("portal:dashboard")).context["inbox"]
 
     assert len(inbox) == 1 and inbox[0]["title"].startswith("Complete the course") and inbox[0]["days"] == 7
+
+
+def test_the_dpo_inbox_has_a_sub_processor_assessment_and_an_owned_retention_policy_review(signed_in):
+    from portal.retention.models import RetentionPolicy
+    from tests.controls.factories_subprocessors import SubProcessorFactory
+
+    client, dpo = signed_in(Role.DPO)
+    today = timezone.localdate()
+    SubProcessorFactory(legal_name="Hosting GmbH", next_assessment_due=today - timedelta(days=2))
+    SubProcessorFactory(legal_name="Later Ltd", next_assessment_due=today + timedelta(days=200))
+    RetentionPolicy.objects.create(key="inbox-test", period_months=12, action="delete", data_category="Invoices",
+                                   system="ERP", purpose="Accounting", legal_basis="Art. 6(1)(c) GDPR",
+                                   counts_from="creation", owner=dpo, next_review_due=today + timedelta(days=5))
+
+    titles = [task["title"] for task in client.get(reverse("portal:dashboard")).context["inbox"]]
+
+    assert titles == ["Assess the sub-processor Hosting GmbH", "Review the retention policy “Invoices”"]
