@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 
@@ -62,11 +62,11 @@ class CanViewControls(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.has_perm("controls.view_control"))
 
 
-def _refuse_nul_characters(params) -> None:
-    """No text in Annex holds a NUL character, and PostgreSQL refuses to compare with one."""
-    for name, values in params.lists():
-        if any("\x00" in value for value in values):
-            raise ValidationError({name: "Contains a NUL character."})
+def _refuse_empty_values(params, names) -> None:
+    """A parameter with a type, format or fixed values is left out, or given a value: `?category=` is refused."""
+    for name in names:
+        if params.get(name, None) == "":
+            raise ValidationError({name: "Give a value, or leave the parameter out."})
 
 
 def _flag(value: str | None, name: str) -> bool | None:
@@ -94,7 +94,8 @@ CONTROL_FILTERS = [
     OpenApiParameter("status", OpenApiTypes.STR, enum=Control.Status.values),
     OpenApiParameter("owner", OpenApiTypes.EMAIL, description="Owner's email address."),
     OpenApiParameter("overdue", OpenApiTypes.BOOL, description="Only controls whose review is overdue."),
-    OpenApiParameter("customer", OpenApiTypes.STR, description="Customer slug: the controls that apply to it."),
+    OpenApiParameter("customer", OpenApiTypes.STR,
+                     description="Customer slug: the controls that apply to it; 404 if there is no such customer."),
     OpenApiParameter("sort", OpenApiTypes.STR, enum=list(selectors.SORTS)),
 ]
 
@@ -117,7 +118,7 @@ class ControlViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action != "list":
             return selectors.controls_visible_to(user).select_related("owner").prefetch_related("services")
         params = self.request.query_params
-        _refuse_nul_characters(params)
+        _refuse_empty_values(params, ("category", "status", "owner", "overdue", "sort", "page_size"))
         category, status = params.get("category", ""), params.get("status", "")
         if params.get("sort", "reference") not in selectors.SORTS:
             raise ValidationError({"sort": f"Use one of: {', '.join(selectors.SORTS)}."})
@@ -131,17 +132,23 @@ class ControlViewSet(viewsets.ReadOnlyModelViewSet):
         if status and status not in Control.Status.values:
             raise ValidationError({"status": f"Use one of: {', '.join(Control.Status.values)}."})
         customer = None
+        # No text in Annex holds a NUL character (and PostgreSQL refuses to compare with one): such a search
+        # or slug matches nothing.
+        if "\x00" in params.get("customer", ""):
+            raise NotFound("No such customer.")
         if params.get("customer"):
             customer = selectors.customers_visible_to(user).filter(slug=params["customer"]).first()
-            if customer is None:
-                raise ValidationError({"customer": "No such customer."})
+            if customer is None:  # none by that slug, or one the user may not see: as for any record, a 404
+                raise NotFound("No such customer.")
         qs = selectors.control_list(
-            user, search=params.get("q", ""), category=category, status=status,
+            user, search=params.get("q", "").replace("\x00", ""), category=category, status=status,
             overdue=bool(_flag(params.get("overdue"), "overdue")), customer=customer,
             sort=params.get("sort", "reference"),
         )
         if params.get("owner"):
             qs = qs.filter(owner__email__iexact=params["owner"])
+        if "\x00" in params.get("q", ""):
+            qs = qs.none()
         return qs.prefetch_related("services")
 
     def get_serializer_context(self):
@@ -186,7 +193,7 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action != "list":
             return qs
         params = self.request.query_params
-        _refuse_nul_characters(params)
+        _refuse_empty_values(params, ("control", "expired", "include_removed", "page_size"))
         if params.get("control"):
             control = params["control"]
             if not (control.isascii() and control.isdigit() and 1 <= int(control) <= MAX_ID):
