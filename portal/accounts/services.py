@@ -65,6 +65,12 @@ def user_locked_out(*, username: str) -> None:
                  changes={"failures": (None, settings.AXES_FAILURE_LIMIT)})
 
 
+def _require(actor, permission: str, message: str) -> None:
+    """Defence in depth: the services check the actor's permission themselves, not only the views."""
+    if actor is None or not actor.has_perm(permission):
+        raise AccountRuleError(message)
+
+
 def _send(*, subject: str, template: str, to: str, context: dict) -> None:
     try:
         send_mail(subject, render_to_string(template, context), None, [to])
@@ -95,6 +101,7 @@ def invitation_link(token: str) -> str:
 @transaction.atomic
 def invitation_create(*, actor, email: str, full_name: str, roles) -> tuple[Invitation, str]:
     """Invite someone by email. Returns the invitation and its token (which is only emailed, never stored)."""
+    _require(actor, "accounts.invite_user", gettext("You may not invite people."))
     email = User.objects.normalize_email(email).strip().lower()
     roles = _clean_roles(roles)
     if not roles:
@@ -128,6 +135,7 @@ def invitation_create(*, actor, email: str, full_name: str, roles) -> tuple[Invi
 
 @transaction.atomic
 def invitation_revoke(*, actor, invitation: Invitation) -> None:
+    _require(actor, "accounts.invite_user", gettext("You may not revoke invitations."))
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending():
         raise AccountRuleError("Only a pending invitation can be revoked.")
@@ -180,6 +188,7 @@ def invitation_accept(*, request, invitation: Invitation, password: str) -> User
 @transaction.atomic
 def user_set_roles(*, actor, user: User, roles) -> bool:
     """Give the user exactly these roles. Returns False when nothing changed."""
+    _require(actor, "accounts.manage_roles", gettext("You may not change roles."))
     roles = _clean_roles(roles)
     before = user.role_names
     if before == roles:
@@ -270,6 +279,7 @@ def user_reset_mfa(*, actor, user: User) -> int:
     A reset usually follows a suspected compromise, so the API token and calendar feed issued under the
     old factor go too.
     """
+    _require(actor, "accounts.reset_mfa", gettext("You may not reset another person's two-factor authentication."))
     removed = _revoke_credentials(user)
     totp_deleted = removed["authenticator_apps"]
     audit_record(action=AuditAction.MFA_RESET, actor=actor, target=user,
