@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from controls import selectors, services
 from controls.catalogue_loader import control_is_locally_edited
 from controls.forms import BulkOwnerForm, ControlFilterForm, ControlForm, ReviewForm
+from controls.live_facts import facts_for
 from controls.models import Control
 
 PAGE_SIZE = 50
@@ -111,6 +112,7 @@ def control_detail(request, pk: int):
         "can_change": services.can_change_control(request.user, control),
         "can_review": services.can_review_control(request.user, control),
         "locally_edited": control_is_locally_edited(control),
+        "live_facts": facts_for(control),
         "today": timezone.localdate(),
     })
 

@@ -36,6 +36,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ORGANISATION_NAME = env_str("ANNEX_ORGANISATION", "Annex demo processor")
+# How long backups keep a record after it was deleted from the live system: stated on deletion certificates.
+BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 35, minimum=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -265,9 +267,26 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.digests_queue",
         "schedule": crontab(hour=env_int("REMINDER_DIGEST_HOUR", 7, minimum=0), minute=0),
     },
+    "retention-nightly-run": {
+        "task": "retention.nightly_run",
+        "schedule": crontab(hour=env_int("RETENTION_RUN_HOUR", 3, minimum=0), minute=30),
+    },
     "controls-status-sweep": {
         "task": "controls.status_sweep",
         "schedule": crontab(hour=env_int("CONTROL_STATUS_SWEEP_HOUR", 2, minimum=0), minute=15),
+    },
+    "training-assignments-sweep": {
+        "task": "training.assignments_sweep",
+        "schedule": crontab(hour=env_int("TRAINING_SWEEP_HOUR", 1, minimum=0), minute=30),
+    },
+    # Daily, but it writes one snapshot per month: a missed first of the month is caught up the next day.
+    "training-evidence-snapshot": {
+        "task": "training.evidence_snapshot",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "training-dpo-digest": {
+        "task": "training.dpo_digest",
+        "schedule": crontab(hour=env_int("REMINDER_DIGEST_HOUR", 7, minimum=0), minute=5, day_of_week="mon"),
     },
 }
 # Reminders: moments missed by more than this many days (e.g. after an outage) are not sent late.
