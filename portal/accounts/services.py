@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from portal.accounts.models import BackupCodeDevice, Invitation, User, hash_secret
 from portal.accounts.roles import Role, user_has_role
+from portal.accounts.tokens import revoke_api_tokens
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.notifications.models import CalendarFeed
@@ -219,11 +219,10 @@ def _end_sessions(user: User, *, keep: str | None = None) -> int:
 
 def _revoke_standing_credentials(user: User) -> dict[str, int]:
     """End what lets a person in without typing a password: sessions, the API token, the calendar feed."""
-    removed = {"sessions": _end_sessions(user)}
-    for name, model in (("api_tokens", Token), ("calendar_feeds", CalendarFeed)):
-        rows = model.objects.filter(user=user)
-        removed[name] = rows.count()
-        rows.delete()
+    removed = {"sessions": _end_sessions(user), "api_tokens": revoke_api_tokens(user=user)}
+    rows = CalendarFeed.objects.filter(user=user)
+    removed["calendar_feeds"] = rows.count()
+    rows.delete()
     return removed
 
 
@@ -265,10 +264,11 @@ def _revoke_credentials(user: User) -> dict[str, int]:
     """Remove every second factor and every standing credential (API token, calendar feed) of a user."""
     removed = {}
     for name, model in (("authenticator_apps", TOTPDevice), ("backup_code_sets", BackupCodeDevice),
-                        ("api_tokens", Token), ("calendar_feeds", CalendarFeed)):
+                        ("calendar_feeds", CalendarFeed)):
         rows = model.objects.filter(user=user)
         removed[name] = rows.count()  # delete() would also count cascaded rows (the codes of a set)
         rows.delete()
+    removed["api_tokens"] = revoke_api_tokens(user=user)
     return removed
 
 
