@@ -97,3 +97,19 @@ def test_an_administrator_sends_a_reset_after_step_up_and_it_is_audited(signed_i
     stale, _ = signed_in(Role.ADMIN, step_up=False)
     response = stale.post(reverse("accounts:user_send_password_reset", args=[subject.pk]))
     assert response["Location"].startswith(reverse("accounts:mfa_step_up")) and len(mail.outbox) == 1
+
+
+def test_production_hashes_passwords_with_argon2():
+    import portal.settings as production
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.parametrize("weak", ["short1!", "password1234", "123456789012"])
+def test_a_short_or_common_password_is_refused(signed_in, weak):
+    client, user = signed_in(Role.EMPLOYEE)
+    response = client.post(reverse("accounts:password_change"),
+                           {"old_password": DEFAULT_PASSWORD, "new_password1": weak, "new_password2": weak})
+    assert response.status_code == 200 and response.context["form"].errors["new_password2"]
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)
