@@ -260,6 +260,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # reviewed and versioned with the code, and a database scheduler would add admin-editable state (one more
 # thing to secure and audit) for no gain. Run exactly one beat; a duplicate only repeats idempotent sweeps.
 CELERY_BEAT_SCHEDULE: dict = {
+    "core-metrics-snapshot": {  # the trend charts' daily figures; idempotent per day
+        "task": "core.metrics_snapshot",
+        "schedule": env_int("METRICS_SNAPSHOT_SECONDS", 6 * 3600, minimum=60),
+    },
     "notifications-reminders-sweep": {
         "task": "notifications.reminders_sweep",
         "schedule": env_int("REMINDER_SWEEP_SECONDS", 3600, minimum=1),
