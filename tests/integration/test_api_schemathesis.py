@@ -44,7 +44,9 @@ def test_the_api_keeps_to_its_openapi_schema(live_server, tmp_path, record_prope
         [str(Path(sys.executable).parent / "schemathesis"), "run", str(schema_file), "--url", live_server.url,
          "--checks", "all", "--header", f"Authorization: Token {token}", "--max-time", str(MAX_SECONDS),
          "--max-examples", "100", "--request-timeout", "20", "--seed", "17", "--no-color", "--workers", "1",
-         "--generation-database", "none", "--report", "junit", "--report-junit-path", str(junit)],
+         "--generation-database", "none",
+         # The read API over controls and evidence; the incident intake (a write that files cases) is not in this run.
+         "--include-path-regex", "^/api/(controls|evidence)/", "--report", "junit", "--report-junit-path", str(junit)],
         capture_output=True, text=True, timeout=MAX_SECONDS + 240,
     )
     output = result.stdout + result.stderr
