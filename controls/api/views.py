@@ -36,6 +36,12 @@ class ApiPagination(PageNumberPagination):
             raise ValidationError({self.page_size_query_param: "Give a whole number from 1 (at most 1000 are sent)."})
         return super().get_page_size(request)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        """As DRF's, except that an empty `page=` is refused (DRF would read it as page 1), as the schema says."""
+        if request.query_params.get(self.page_query_param) == "":
+            raise ValidationError({self.page_query_param: "Give a page number from 1."})
+        return super().paginate_queryset(queryset, request, view)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -269,3 +269,10 @@ def test_the_list_documents_equal_the_generic_serializer_output():
     controls = Control.objects.select_related("owner").prefetch_related("services").order_by("reference")
     expected = Generic(controls, many=True, context={"today": timezone.localdate()}).data
     assert [dict(d) for d in expected] == listed
+
+
+def test_an_empty_page_number_is_refused_as_the_schema_says():
+    client, _ = token_client(Role.DPO)
+    for url in ("/api/evidence/?include_removed=true&page=", "/api/controls/?page="):
+        response = client.get(url)
+        assert response.status_code == 400 and "page" in response.json()
