@@ -156,6 +156,7 @@ OTP_TOTP_ISSUER = "Annex"
 OTP_TOTP_THROTTLE_FACTOR = 1
 MFA_STEP_UP_SECONDS = env_int("MFA_STEP_UP_SECONDS", 15 * 60, minimum=60)
 INVITATION_VALID_HOURS = env_int("INVITATION_VALID_HOURS", 72, minimum=1)
+PASSWORD_RESET_VALID_MINUTES = env_int("PASSWORD_RESET_VALID_MINUTES", 60, minimum=5)
 # seed_demo leaves this marker: an installation filled with demo data stays in demo mode for the commands
 # run beside it (`manage.py demo_totp EMAIL` from a second shell), without ANNEX_DEMO_MODE in that shell.
 ANNEX_DEMO_MARKER = VAR_DIR / "demo-mode"
@@ -318,7 +319,7 @@ NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60,
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.accounts.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
