@@ -107,13 +107,26 @@ class IncidentForm(forms.ModelForm):
         return data
 
 
-class AwareAtForm(forms.Form):
+class CasePageForm(forms.Form):
+    """One of the several forms on the case page: its element ids start with the form's own prefix, so
+    that no id repeats on the page (two forms there have a reason, two an expected version)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class AwareAtForm(CasePageForm):
+    id_prefix = "aware"
     aware_at = _datetime_field(_("Aware at"))
     reason = forms.CharField(label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 2}))
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class PhaseForm(forms.Form):
+class PhaseForm(CasePageForm):
+    id_prefix = "phase"
     phase = forms.ChoiceField(label=_("Phase"), choices=[
         *[(p.value, p.label) for p in OPEN_PHASES], (Phase.NOT_A_BREACH.value, Phase.NOT_A_BREACH.label)])
     reason = forms.CharField(label=_("Reason (required for “not a personal data breach”)"), required=False,
@@ -121,7 +134,8 @@ class PhaseForm(forms.Form):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class AssignForm(forms.Form):
+class AssignForm(CasePageForm):
+    id_prefix = "assign"
     user = forms.ModelChoiceField(label=_("Person"), queryset=None)
 
     def __init__(self, *args, queryset, **kwargs):
@@ -129,13 +143,15 @@ class AssignForm(forms.Form):
         self.fields["user"].queryset = queryset
 
 
-class TimelineForm(forms.Form):
+class TimelineForm(CasePageForm):
+    id_prefix = "timeline"
     text = forms.CharField(label=_("Entry"), widget=forms.Textarea(attrs={"rows": 2}))
     happened_at = _datetime_field(_("Happened at"), required=False, help_text=_("Empty: now."))
     corrects = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class TaskForm(forms.Form):
+class TaskForm(CasePageForm):
+    id_prefix = "task"
     title = forms.CharField(label=_("Task"), max_length=200)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
     due_on = forms.DateField(label=_("Due on"), required=False,
@@ -150,12 +166,14 @@ class TaskForm(forms.Form):
             "id", "reference", "title").order_by("reference")
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(CasePageForm):
+    id_prefix = "evidence"
     title = forms.CharField(label=_("Title"), max_length=200)
     file = forms.FileField(label=_("File"))
 
 
-class NotRequiredForm(forms.Form):
+class NotRequiredForm(CasePageForm):
+    id_prefix = "not_required"
     rationale = forms.CharField(label=_("DPO's rationale"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -196,7 +214,8 @@ class AssessmentForm(forms.Form):
     subjects = forms.IntegerField(label=_("Data subjects concerned"), min_value=0)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(CasePageForm):
+    id_prefix = "decision"
     notify_authority = forms.TypedChoiceField(label=_("Notify the supervisory authority"),
                                               coerce=lambda v: v == "yes", widget=forms.RadioSelect,
                                               choices=[("yes", _("Yes")), ("no", _("No"))])

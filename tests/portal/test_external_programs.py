@@ -1,5 +1,7 @@
 """Every program a test or script calls is installed by the test command (scripts/debian-packages.txt)."""
 
+import base64
+import hashlib
 import importlib.util
 from pathlib import Path
 
@@ -39,3 +41,15 @@ def test_a_listed_program_that_is_not_installed_is_named(monkeypatch):
         "no-such-package": {"stages": {"unit"}, "programs": ["annex-no-such-program"]},
     })
     assert check_programs.missing_programs(["unit"]) == ["annex-no-such-program (Debian package no-such-package)"]
+
+
+def test_html_checker_download_is_checked_against_the_pinned_digest():
+    spec = importlib.util.spec_from_file_location("fetch_html_checker", ROOT / "scripts/fetch_html_checker.py")
+    fetch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fetch)
+    version, integrity = fetch.pinned()
+    assert version and integrity.startswith("sha512-")
+    good = b"the tarball"
+    digest = "sha512-" + base64.b64encode(hashlib.sha512(good).digest()).decode()
+    assert fetch.verified(good, digest)
+    assert not fetch.verified(good + b" tampered", digest)

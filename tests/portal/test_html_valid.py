@@ -1,8 +1,8 @@
 """Every page of the authorization matrix is valid HTML, as the Nu HTML Checker (vnu.jar) sees it.
 
-The test command installs the checker (scripts/html-checker, npm) and a Java runtime (Debian's
-default-jre-headless) and sets ANNEX_REQUIRE_HTML_CHECKER=1, so there a missing checker fails this test;
-a developer's run without them skips it and says why.
+The test command fetches the checker (scripts/fetch_html_checker.py, pinned in scripts/html-checker),
+installs a Java runtime (Debian's default-jre-headless) and sets ANNEX_REQUIRE_HTML_CHECKER=1, so there a
+missing checker fails this test; a developer's run without them skips it and says why.
 """
 
 import json
@@ -30,7 +30,7 @@ def _checker() -> list[str]:
     java = shutil.which("java")
     if java and VNU_JAR.is_file():
         return [java, "-Xss2m", "-jar", str(VNU_JAR)]
-    reason = f"the Nu HTML Checker needs java and {VNU_JAR} (cd scripts/html-checker && npm ci --ignore-scripts)"
+    reason = f"the Nu HTML Checker needs java and {VNU_JAR} (python scripts/fetch_html_checker.py)"
     if os.environ.get("ANNEX_REQUIRE_HTML_CHECKER") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
