@@ -20,15 +20,19 @@ def _link(control: Row) -> str:
     return control_url(control.pk)
 
 
-def _title(control: Row, offset: int) -> str:
-    days = abs(offset)
-    when = f"due in {days} day" if offset < 0 else f"{days} day"
-    return f"Review of {control.reference} {control.title} is {when}{'s' if days != 1 else ''}" + (
-        " overdue" if offset > 0 else "")
+def _title(control: Row, days: int) -> str:
+    name = f"{control.reference} {control.title}"
+    if days < 0:
+        return ngettext("Review of %(control)s is due in %(days)d day",
+                        "Review of %(control)s is due in %(days)d days", -days) % {"control": name, "days": -days}
+    if days == 0:
+        return gettext("Review of %(control)s is due today") % {"control": name}
+    return ngettext("Review of %(control)s is overdue by %(days)d day",
+                    "Review of %(control)s is overdue by %(days)d days", days) % {"control": name, "days": days}
 
 
 # One rule for before and after the date, so a sweep that catches up after an outage sends only the
-# latest moment ("3 days overdue"), never a stale "due tomorrow" alongside it.
+# latest moment ("overdue by 3 days"), never a stale "due tomorrow" alongside it.
 REVIEW_DUE = register(ReminderRule(
     name="controls.review_due",
     description="A control review is due.",

@@ -93,6 +93,9 @@ def control_create(
     if not actor.has_perm("controls.add_control"):
         raise PermissionDenied("You may not add controls.")
     _check_owner(owner)
+    if next_review_due is None and status != Control.Status.RETIRED:
+        # A control with a review cadence is first reviewed one cadence after it is added.
+        next_review_due = add_months(timezone.localdate(), review_cadence_months)
     control = Control(
         reference=reference.strip().upper(), title=title, description=description, scc_category=scc_category,
         kind=kind, owner=owner, status=status, art32_points=sorted(set(art32_points)), parameters=parameters or {},

@@ -156,15 +156,26 @@ OTP_TOTP_ISSUER = "Annex"
 OTP_TOTP_THROTTLE_FACTOR = 1
 MFA_STEP_UP_SECONDS = env_int("MFA_STEP_UP_SECONDS", 15 * 60, minimum=60)
 INVITATION_VALID_HOURS = env_int("INVITATION_VALID_HOURS", 72, minimum=1)
-ANNEX_DEMO_MODE = env_bool("ANNEX_DEMO_MODE", DEBUG)
+PASSWORD_RESET_VALID_MINUTES = env_int("PASSWORD_RESET_VALID_MINUTES", 60, minimum=5)
+# seed_demo leaves this marker: an installation filled with demo data stays in demo mode for the commands
+# run beside it (`manage.py demo_totp EMAIL` from a second shell), without ANNEX_DEMO_MODE in that shell.
+ANNEX_DEMO_MARKER = VAR_DIR / "demo-mode"
+ANNEX_DEMO_MODE = env_bool("ANNEX_DEMO_MODE", DEBUG or ANNEX_DEMO_MARKER.is_file())
+# The organisation is an essential or important entity under NIS2 (cloud and managed service providers usually
+# are): significant incidents then carry the NIS2 Art. 23(4) reporting obligations.
+ANNEX_NIS2_ENTITY = env_bool("ANNEX_NIS2_ENTITY", False)
+# Intake API for detection tools: requests per token (DRF rate syntax, e.g. "120/min").
+INCIDENT_INTAKE_RATE = env_str("INCIDENT_INTAKE_RATE", "120/min")
 
 # A shared cache (Redis) when CACHE_URL names one. Sessions are then read from it and written
 # through to the database (cached_db): one query less on every request. A per-process cache is
 # never used for sessions, because a sign-out in one worker would not reach the others.
 CACHE_URL = env_url("CACHE_URL", "locmem://", schemes={"locmem", "redis", "rediss"})
 if CACHE_URL.startswith("redis"):
-    CACHES = {"default": {"BACKEND": "portal.core.cache.RedisCache", "LOCATION": CACHE_URL,
-                          "KEY_PREFIX": "annex", "TIMEOUT": 300}}
+    # While Redis is down the cache answers misses (sessions then come from the database), within a second.
+    CACHES = {"default": {"BACKEND": "portal.core.cache.DegradingRedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "annex", "TIMEOUT": 300,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -247,6 +258,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# What a task prints (the console email summaries of `make run`) is information, not a warning.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # PDF rendering runs on its own queue, so reminders and notices never wait behind a long export.
 CELERY_TASK_ROUTES = {"exports.export_render_task": {"queue": "exports"}}
@@ -259,6 +272,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # reviewed and versioned with the code, and a database scheduler would add admin-editable state (one more
 # thing to secure and audit) for no gain. Run exactly one beat; a duplicate only repeats idempotent sweeps.
 CELERY_BEAT_SCHEDULE: dict = {
+    "core-metrics-snapshot": {  # the trend charts' daily figures; idempotent per day
+        "task": "core.metrics_snapshot",
+        "schedule": env_int("METRICS_SNAPSHOT_SECONDS", 6 * 3600, minimum=60),
+    },
     "notifications-reminders-sweep": {
         "task": "notifications.reminders_sweep",
         "schedule": env_int("REMINDER_SWEEP_SECONDS", 3600, minimum=1),
@@ -266,6 +283,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-daily-digests": {
         "task": "notifications.digests_queue",
         "schedule": crontab(hour=env_int("REMINDER_DIGEST_HOUR", 7, minimum=0), minute=0),
+    },
+    # Breach notification deadlines run in hours: their reminder steps are checked every few minutes.
+    "incidents-deadline-sweep": {
+        "task": "incidents.deadline_sweep",
+        "schedule": env_int("INCIDENT_DEADLINE_SWEEP_SECONDS", 300, minimum=1),
     },
     "retention-nightly-run": {
         "task": "retention.nightly_run",
@@ -297,7 +319,7 @@ NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60,
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.accounts.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -310,9 +332,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_one_line": {"()": "portal.core.logfilters.ClientErrorsOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
+    "loggers": {"django.request": {"filters": ["client_errors_one_line"]},
+                "django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
                 "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 

@@ -18,7 +18,7 @@ from controls.links import control_url
 from controls.models import Control
 
 register = template.Library()
-EMPTY = '<tr><td colspan="7">No controls match these filters.</td></tr>'
+EMPTY = '<tr><td colspan="{}">No controls match these filters.</td></tr>'
 
 
 @cache
@@ -54,7 +54,7 @@ def _due_cell(control: Control, today) -> str:
 @register.simple_tag
 def control_rows(page, *, selectable: bool, today) -> SafeString:
     if not page.object_list:
-        return mark_safe(EMPTY)  # noqa: S308 - a constant
+        return mark_safe(EMPTY.format(7 if selectable else 6))  # noqa: S308 - a constant and a number
     rows = []
     for control in page.object_list:
         pk, reference = control.pk, escape(control.reference)

@@ -186,7 +186,7 @@ def test_the_progress_partial_keeps_polling_until_the_job_has_finished(client):
     url = reverse("exports:detail", kwargs={"pk": job.pk})
     partial = client.get(url, headers={"HX-Request": "true"})
     body = partial.content.decode()
-    assert "<html" not in body and 'hx-trigger="every 2s"' in body and 'value="50"' in body
+    assert "<html" not in body and 'data-hx-trigger="every 2s"' in body and 'value="50"' in body
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error="boom")
     body = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in body and "boom" in body
