@@ -223,6 +223,29 @@ def make_customers(ctx: Context) -> None:
     ctx.log(f"customers: {ctx.scale['customers']} (each with {ctx.scale['controls'] // BENCH_SERVICES} controls)")
 
 
+TRAINING_COURSES = 5
+
+
+def make_training(ctx: Context) -> None:
+    """Five published courses for everyone, the sweep's assignments for every bench user, 60 % completed."""
+    from django.utils import timezone
+
+    from training.models import OPEN_STATUSES, Assignment, AudienceRule, Course
+    from training.sweep import assignments_sweep
+
+    for i in range(TRAINING_COURSES):
+        course, _ = Course.objects.get_or_create(title=f"Bench course {i + 1}", defaults={"is_published": True})
+        AudienceRule.objects.get_or_create(course=course, kind=AudienceRule.Kind.EVERYONE)
+    created = assignments_sweep(today=timezone.localdate() - timedelta(days=60)).created
+    done = timezone.now() - timedelta(days=30)
+    open_ids = Assignment.objects.filter(status__in=OPEN_STATUSES).order_by("pk").values_list("pk", flat=True)
+    completed = [pk for pk in open_ids if ctx.rng.random() < 0.6]
+    for start in range(0, len(completed), 20_000):
+        Assignment.objects.filter(pk__in=completed[start:start + 20_000]).update(
+            status=Assignment.Status.COMPLETED, completed_at=done, score_percent=100)
+    ctx.log(f"training: {TRAINING_COURSES} courses, {created} assignments, {len(completed)} completed")
+
+
 ON_CALL = 20  # incident responders: each case is assigned to two of them
 
 
@@ -295,6 +318,7 @@ def make_incidents(ctx: Context) -> None:
 # (bench/scenarios.py), after the page measurements, so pages are measured at the register's size.
 GENERATORS: list[Callable[[Context], None]] = [
     make_users, make_roles, make_control_register, make_customers, make_incidents, make_audit_events,
+    make_training,
 ]
 
 

@@ -70,6 +70,15 @@ def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms
         "control_list_page_queries_small": _queries_with_only(small, "/controls/", user, queries_for),
     }
 
+    report = latency("/training/report/", session, floor=FLOOR)
+    yield "training report page", {
+        "training_report": report,
+        "training_report_ms": report["median_ms"],
+        "training_report_floor_ms": report["floor_median_ms"],
+        "training_report_ratio": report["ratio"],
+        "training_report_queries": queries_for("/training/report/", user),
+    }
+
     api = _url("api:control-list") or _url("api:controls-list")
     if api:
         path = f"{api}?page_size=1000"
@@ -201,7 +210,27 @@ def offline(measure_command: Callable, scale: dict, log: Callable) -> Iterator[t
         "reminder_sweep_peak_rss_mb": round(sweep["peak_rss_mb"], 1),
     }
 
+    yield "training sweep", training_sweep(measure_command)
     yield "apply_retention", retention(ctx, measure_command)
+
+
+def training_sweep(measure_command: Callable) -> dict:
+    """The nightly training sweep for every bench user x 5 courses: first with every open assignment missing
+    (the completions become refreshers, the rest new assignments), then the steady state that creates nothing."""
+    from training.models import OPEN_STATUSES, Assignment
+
+    Assignment.objects.filter(status__in=OPEN_STATUSES).delete()
+    full = measure_command("assign_training")
+    created = Assignment.objects.filter(status__in=OPEN_STATUSES).count()
+    steady = measure_command("assign_training")
+    return {
+        "training_sweep": {**full, "assignments_created": created},
+        "training_sweep_s": round(full["seconds"], 1),
+        "training_sweep_peak_rss_mb": round(full["peak_rss_mb"], 1),
+        "training_sweep_queries": full["queries"],
+        "training_sweep_steady_s": round(steady["seconds"], 1),
+        "training_sweep_steady_peak_rss_mb": round(steady["peak_rss_mb"], 1),
+    }
 
 
 def retention(ctx, measure_command: Callable) -> dict:
@@ -259,6 +288,11 @@ ROWS = [
     ("reminder sweep queries", "reminder_sweep_queries", "", None),
     ("reminder sweep peak RSS", "reminder_sweep_peak_rss_mb", "MB", None),
     ("verify_audit_trail", "audit_verify_events_per_s", "ev/s", None),
+    ("training report page median", "training_report_ms", "ms", "training_report_ratio"),
+    ("training report page queries", "training_report_queries", "", None),
+    ("training sweep (users x 5 courses, from empty)", "training_sweep_s", "s", None),
+    ("training sweep peak RSS", "training_sweep_peak_rss_mb", "MB", None),
+    ("training sweep, steady state (nothing to create)", "training_sweep_steady_s", "s", None),
     ("apply_retention (250k notices, 1M events, half due)", "retention_run_s", "s", None),
     ("apply_retention peak RSS", "retention_run_peak_rss_mb", "MB", None),
     ("apply_retention queries", "retention_run_queries", "", None),
