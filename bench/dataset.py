@@ -1,7 +1,7 @@
 """Deterministic benchmark data, written with bulk inserts (COPY on PostgreSQL).
 
 Counts per scale are in SCALES; `--scale small` is a tenth of the default. Each generator is
-idempotent in the sense that it refuses to run twice on the same database (make_dataset checks).
+idempotent in the sense that it refuses to run twice on the same database (bench/make_dataset.py checks).
 """
 
 import random

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from controls.audit_actions import ControlAction
 from controls.categories import category_ids
 from controls.models import (
     ART32_POINTS,
@@ -28,7 +29,6 @@ from controls.models import (
     reference_validator,
     validate_parameters,
 )
-from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, masked_changes
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue" / "tom_catalogue.yaml"
@@ -211,7 +211,7 @@ def load_catalogue(*, actor=None, dry_run: bool = False, path: Path = CATALOGUE_
             existing[ref] = control
             report.created.append(ref)
             audit_record(
-                action=AuditAction.CONTROL_CREATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
+                action=ControlAction.CONTROL_CREATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
                 changes=masked_changes({n: (None, wanted[n]) for n in wanted}),
             )
             continue
@@ -241,7 +241,7 @@ def load_catalogue(*, actor=None, dry_run: bool = False, path: Path = CATALOGUE_
         report.updated.append(ref)
         if diff:
             audit_record(
-                action=AuditAction.CONTROL_UPDATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
+                action=ControlAction.CONTROL_UPDATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
                 changes=masked_changes(diff),
             )
     for ref, related in pending_related.items():
@@ -249,7 +249,7 @@ def load_catalogue(*, actor=None, dry_run: bool = False, path: Path = CATALOGUE_
 
     if report.changed:
         audit_record(
-            action=AuditAction.CONTROL_CATALOGUE_LOADED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL,
+            action=ControlAction.CONTROL_CATALOGUE_LOADED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL,
             target_type="controls.catalogue", target_id=str(data.get("version", "")),
             target_label=f"TOM catalogue {data.get('version', '')}",
             changes={"created": report.created, "updated": report.updated,

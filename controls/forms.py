@@ -8,7 +8,7 @@ from controls.models import ART32_POINTS, Control, Customer, CustomerControlOver
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.core.prepared import PreparedQuery
-from portal.core.renderers import PlainChoices, PlainSelect
+from portal.core.widgets import PlainChoices, PlainSelect
 
 RESERVED_SLUGS = {"new"}
 OWNER_ROLES = [Role.SECURITY_OFFICER.value, Role.DPO.value, Role.ADMIN.value]

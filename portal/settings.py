@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import (
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "portal.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.audit.middleware.RequestContextMiddleware",
@@ -85,8 +87,23 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# A strict Content-Security-Policy through django-csp: 'self' only, no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 ROOT_URLCONF = "portal.urls"
-FORM_RENDERER = "portal.core.renderers.FastWidgetRenderer"
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [
@@ -102,9 +119,6 @@ TEMPLATES = [
                 "portal.core.context_processors.navigation",
                 "portal.notifications.context_processors.unread_notifications",
             ],
-            # {% url %} with a per-process memo of reverse() (portal/core/links.py); a later builtin's
-            # tag of the same name stands in for Django's.
-            "builtins": ["portal.core.templatetags.links"],
         },
     },
 ]
@@ -157,7 +171,9 @@ ANNEX_DEMO_MODE = env_bool("ANNEX_DEMO_MODE", DEBUG)
 # never used for sessions, because a sign-out in one worker would not reach the others.
 CACHE_URL = env_url("CACHE_URL", "locmem://", schemes={"locmem", "redis", "rediss"})
 if CACHE_URL.startswith("redis"):
-    CACHES = {"default": {"BACKEND": "portal.core.cache.RedisCache", "LOCATION": CACHE_URL,
+    # django-redis keeps one client per server for the life of the backend (Django's own Redis backend
+    # builds a client per operation, ~0.14 ms of CPU on every session read).
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL,
                           "KEY_PREFIX": "annex", "TIMEOUT": 300}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:

@@ -3,7 +3,7 @@
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from portal.audit.models import AuditAction
+from controls.audit_actions import ControlAction
 from portal.audit.services import audit_record
 
 
@@ -13,7 +13,7 @@ def api_token_issue(*, user) -> str:
     replaced = Token.objects.filter(user=user).delete()[0] > 0
     token = Token.objects.create(user=user)
     audit_record(
-        action=AuditAction.API_TOKEN_CREATED, actor=user, target=user,
+        action=ControlAction.API_TOKEN_CREATED, actor=user, target=user,
         changes={"replaced_previous": {"before": None, "after": replaced}},
     )
     return token.key
@@ -24,5 +24,5 @@ def api_token_revoke(*, user) -> bool:
     """Delete the user's token; False when there was none."""
     deleted = Token.objects.filter(user=user).delete()[0] > 0
     if deleted:
-        audit_record(action=AuditAction.API_TOKEN_REVOKED, actor=user, target=user)
+        audit_record(action=ControlAction.API_TOKEN_REVOKED, actor=user, target=user)
     return deleted

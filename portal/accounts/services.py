@@ -17,11 +17,11 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
+from portal.accounts.credentials import credential_revokers
 from portal.accounts.models import BackupCodeDevice, Invitation, User, hash_secret
 from portal.accounts.roles import Role, user_has_role
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
-from portal.notifications.models import CalendarFeed
 
 logger = logging.getLogger(__name__)
 
@@ -209,13 +209,16 @@ def user_reactivate(*, actor, user: User) -> None:
 
 
 def _revoke_credentials(user: User) -> dict[str, int]:
-    """Remove every second factor and every standing credential (API token, calendar feed) of a user."""
+    """Remove every second factor and every standing credential (API token, and those other apps registered
+    in portal.accounts.credentials, such as calendar feed links) of a user."""
     removed = {}
     for name, model in (("authenticator_apps", TOTPDevice), ("backup_code_sets", BackupCodeDevice),
-                        ("api_tokens", Token), ("calendar_feeds", CalendarFeed)):
+                        ("api_tokens", Token)):
         rows = model.objects.filter(user=user)
         removed[name] = rows.count()  # delete() would also count cascaded rows (the codes of a set)
         rows.delete()
+    for name, revoke in credential_revokers():
+        removed[name] = revoke(user)
     return removed
 
 

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from controls.audit_actions import ControlAction
 from controls.models import Control
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
@@ -334,7 +335,6 @@ def test_the_owner_filter_lists_the_active_people_who_own_a_control(signed_in):
 
 def test_the_detail_runs_the_same_number_of_queries_for_1_and_20_reviews_evidence_items_and_related(signed_in):
     from controls.models import Review
-    from portal.audit.models import AuditAction
     from portal.audit.services import audit_record
     from tests.controls.factories import EvidenceFactory
 
@@ -351,7 +351,7 @@ def test_the_detail_runs_the_same_number_of_queries_for_1_and_20_reviews_evidenc
             EvidenceFactory(control=control, uploaded_by=person)
             EvidenceFactory(control=control, uploaded_by=person, removed_at=timezone.now(), removed_by=dpo,
                             removal_reason="Superseded")
-            audit_record(action=AuditAction.CONTROL_UPDATED, actor=person, target=control,
+            audit_record(action=ControlAction.CONTROL_UPDATED, actor=person, target=control,
                          changes={"title": {"before": "Old", "after": f"Title by {person.full_name}"}})
 
     grow(1)

@@ -46,7 +46,7 @@ def test_sessions_are_read_from_the_cache_only_when_it_is_shared(tmp_path):
     assert _run(shown, {}, tmp_path).stdout.strip() == (
         "django.contrib.sessions.backends.db django.core.cache.backends.locmem.LocMemCache")
     assert _run(shown, {"CACHE_URL": "redis://cache.internal:6379/2"}, tmp_path).stdout.strip() == (
-        "django.contrib.sessions.backends.cached_db portal.core.cache.RedisCache")
+        "django.contrib.sessions.backends.cached_db django_redis.cache.RedisCache")
 
 
 def test_a_cache_url_of_another_kind_stops_start_up(tmp_path):

@@ -10,9 +10,10 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from controls.audit_actions import ControlAction
 from controls.models import Control, Service
 from portal.accounts.roles import Role
-from portal.audit.models import AuditAction, AuditEvent
+from portal.audit.models import AuditEvent
 from tests.controls.factories import ControlFactory, CustomerFactory, EvidenceFactory
 from tests.factories import UserFactory
 
@@ -185,7 +186,7 @@ def test_a_user_creates_a_token_after_a_fresh_mfa_check_and_sees_it_once(signed_
     assert key in response.content.decode()
     assert response["Cache-Control"].startswith("max-age=0")
     assert key not in client.get(reverse("api:tokens")).content.decode()
-    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_CREATED, actor=user).count() == 1
+    assert AuditEvent.objects.filter(action=ControlAction.API_TOKEN_CREATED, actor=user).count() == 1
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get(reverse("api:control-list")).status_code == 200
@@ -208,7 +209,7 @@ def test_replacing_and_revoking_a_token_invalidates_the_old_one(signed_in):
     response = client.post(reverse("api:token_revoke"))
     assert response.status_code == 302
     assert not Token.objects.filter(user=user).exists()
-    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKED, actor=user).count() == 1
+    assert AuditEvent.objects.filter(action=ControlAction.API_TOKEN_REVOKED, actor=user).count() == 1
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {second}")
     assert api.get(reverse("api:control-list")).status_code == 401
