@@ -133,11 +133,12 @@ def _entry_values(entry: dict, related: set[str]) -> dict:
     return values
 
 
-def _current_values(control: Control) -> dict:
+def _current_values(control: Control, *, services=None, related=None) -> dict:
+    """The managed fields as the catalogue states them; `services` and `related` when already read."""
     values = {name: getattr(control, name) for name in MANAGED_FIELDS}
     values["art32_points"] = sorted(values["art32_points"])
-    values["services"] = sorted(s.slug for s in control.services.all())
-    values["related"] = sorted(r.reference for r in control.related.all())
+    values["services"] = sorted(s.slug for s in (control.services.all() if services is None else services))
+    values["related"] = sorted(r.reference for r in (control.related.all() if related is None else related))
     return values
 
 
@@ -151,9 +152,14 @@ def _related_closure(controls: list[dict]) -> dict[str, set[str]]:
     return closure
 
 
-def control_is_locally_edited(control: Control) -> bool:
-    """A catalogue control whose managed fields differ from what was last loaded."""
-    return bool(control.catalogue_hash) and fingerprint(_current_values(control)) != control.catalogue_hash
+def control_is_locally_edited(control: Control, *, services=None, related=None) -> bool:
+    """A catalogue control whose managed fields differ from what was last loaded.
+
+    A page that has read the control's services and related controls passes them, so they are not read again.
+    """
+    if not control.catalogue_hash:
+        return False
+    return fingerprint(_current_values(control, services=services, related=related)) != control.catalogue_hash
 
 
 @transaction.atomic

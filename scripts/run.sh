@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
-mkdir -p var/broker/queue var/broker/processed var/media var/celery-results
+mkdir -p var/broker/queue var/broker/processed var/broker/control var/media var/celery-results
 if [ ! -s var/secret_key ]; then
   (umask 077; $BIN/python -c 'import secrets; print(secrets.token_urlsafe(64))' > var/secret_key)
 fi

@@ -184,7 +184,3 @@ def content_diff(old: dict | None, new: dict) -> dict:
         "sections": sections,
         "details": details,
     }
-
-
-def diff_is_empty(diff: dict) -> bool:
-    return not any(diff.get(k) for k in ("added", "removed", "changed", "sections", "details"))
