@@ -12,6 +12,17 @@ import zipfile
 from typing import BinaryIO
 
 TEXT_SNIFF_BYTES = 1024 * 1024
+# Zip containers (Office, OpenDocument) are checked from their directory before any member is inflated: a
+# member may not claim more than ZIP_MEMBER_MAX_BYTES, nor (above ZIP_RATIO_FLOOR_BYTES) inflate more than
+# ZIP_MAX_RATIO times its compressed size, and the whole archive not more than ZIP_TOTAL_MAX_BYTES. Real
+# documents stay far below these (XML compresses 5-30x); a zip bomb does not. The one member read, ODF's
+# `mimetype`, is read with a bounded size, so even a lying directory cannot make it inflate further.
+ZIP_MAX_MEMBERS = 10_000
+ZIP_MEMBER_MAX_BYTES = 100 * 1024 * 1024
+ZIP_TOTAL_MAX_BYTES = 250 * 1024 * 1024
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_FLOOR_BYTES = 1024 * 1024
+ODF_MIMETYPE_MAX_BYTES = 128
 
 OOXML = {
     "word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word document"),
@@ -67,14 +78,46 @@ def detect_content_type(fileobj: BinaryIO, filename: str = "") -> str:
     return _text_type(fileobj, filename)
 
 
+def _check_zip_bounds(archive: zipfile.ZipFile) -> None:
+    """Refuse an archive whose directory promises more than a document could hold (a zip bomb)."""
+    members = archive.infolist()
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise RejectedFile(f"The archive holds more than {ZIP_MAX_MEMBERS} files; no document needs that many.")
+    total = 0
+    for member in members:
+        total += member.file_size
+        too_big = member.file_size > ZIP_MEMBER_MAX_BYTES or total > ZIP_TOTAL_MAX_BYTES
+        too_dense = (member.file_size > ZIP_RATIO_FLOOR_BYTES
+                     and member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1))
+        if too_big or too_dense:
+            raise RejectedFile(
+                "This document unpacks to far more data than its size suggests (a “zip bomb”), so it was refused. "
+                "Save it again from the application that made it, or upload it as a PDF."
+            )
+
+
+def _read_bounded(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | None:
+    """The member's bytes if it inflates to at most `limit` bytes; None if it is longer."""
+    with archive.open(name) as member:
+        data = member.read(limit + 1)
+    return data if len(data) <= limit else None
+
+
 def _office_type(fileobj: BinaryIO) -> str:
     try:
         with zipfile.ZipFile(fileobj) as archive:
+            _check_zip_bounds(archive)
             names = archive.namelist()
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                raw = _read_bounded(archive, "mimetype", ODF_MIMETYPE_MAX_BYTES)
+                if raw is None:
+                    raise RejectedFile("The document's “mimetype” entry is not a file type; the file is damaged.")
+                mimetype = raw.decode("ascii", "replace").strip()
                 if mimetype.startswith(ODF_PREFIX) and "META-INF/manifest.xml" in names:
                     return mimetype
+    except RejectedFile:
+        fileobj.seek(0)
+        raise
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise RejectedFile("The file looks like a zip archive but cannot be read.") from exc
     finally:

@@ -154,9 +154,13 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The email address counted as sign-in matches it (case-insensitively), the client address taken as the
+# audit trail takes it (TRUSTED_PROXY_COUNT): see portal/accounts/lockout.py.
+AXES_USERNAME_CALLABLE = "portal.accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.lockout.lockout_client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False
 
 # MFA: failed OTP attempts are throttled by django-otp; step-up window for sensitive actions.
@@ -182,6 +186,8 @@ else:
 # Sessions and cookies.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
+# However active, a session ends this long after sign-in (ASVS 3.3.2); then a new sign-in with MFA.
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

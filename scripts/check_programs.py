@@ -26,7 +26,7 @@ BASE_SYSTEM = {
     "tail", "tr", "od", "cut", "sort", "uniq", "wc", "seq", "sleep", "date", "dirname", "basename",
     "readlink", "realpath", "touch", "tee", "test", "true", "false", "id", "kill", "timeout", "nproc",
     "grep", "sed", "find", "xargs", "gzip", "tar", "dpkg", "apt-get", "runuser", "flock", "awk", "sha256sum",
-    "make", "git", "python3", "python3.11",
+    "make", "git", "python3", "python3.11", "mount", "umount", "mountpoint", "chroot",
 }
 VENV_PROGRAMS = {"python", "pytest", "ruff", "celery", "gunicorn", "pip"}
 PG_SERVER_PROGRAMS = {"initdb", "pg_ctl", "createdb", "postgres", "pg_dump", "pg_restore", "pg_ctlcluster"}

@@ -33,7 +33,7 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-$BIN/gunicorn portal.wsgi:application --bind 127.0.0.1:8000 --workers 2 --threads 4 \
+$BIN/gunicorn -c gunicorn.conf.py portal.wsgi:application --bind 127.0.0.1:8000 --workers 2 --threads 4 \
   --access-logfile - --log-level warning &
 pids+=($!)
 $BIN/celery -A portal worker --loglevel INFO --concurrency 2 -Q default,exports --hostname "annex@%h" &

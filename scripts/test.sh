@@ -35,6 +35,7 @@ step "ruff"
 $BIN/ruff check . || fail "lint"
 step "manage.py check"
 $BIN/python manage.py check --fail-level WARNING || fail "manage.py check"
+mkdir -p var  # the default SQLite database lives here; makemigrations checks its history
 step "makemigrations --check"
 $BIN/python manage.py makemigrations --check --dry-run || fail "migrations missing"
 

@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django_otp.middleware import OTPMiddleware as _OTPMiddleware
 from django_otp.models import Device
 
@@ -41,8 +42,15 @@ class OTPMiddleware(_OTPMiddleware):
         return None
 
 
+SIGNED_IN_AT_SESSION_KEY = "signed_in_at"
+
+
 class SessionIdleTimeoutMiddleware:
-    """Signs out a session that has been idle longer than SESSION_IDLE_TIMEOUT seconds."""
+    """Signs out a session idle longer than SESSION_IDLE_TIMEOUT seconds, or older than SESSION_ABSOLUTE_LIFETIME.
+
+    The idle timer moves with every request; the absolute lifetime (ASVS 3.3.2) does not: it counts from the
+    session's first signed-in request, and after it the person signs in again, with their second factor.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -50,15 +58,27 @@ class SessionIdleTimeoutMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             now = int(time.time())
-            last = request.session.get("last_seen")
+            session = request.session
+            started = session.get(SIGNED_IN_AT_SESSION_KEY)
+            if started is None:
+                session[SIGNED_IN_AT_SESSION_KEY] = started = now
+            last = session.get("last_seen")
+            if now - started > settings.SESSION_ABSOLUTE_LIFETIME:
+                return self._sign_out(request, gettext("Your session reached its maximum length. Please sign in "
+                                                       "again."))
             if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT:
-                logout(request)
-                messages.info(request, "You were signed out after a period of inactivity.")
-                return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.path})}")
+                return self._sign_out(request, gettext("You were signed out after a period of inactivity."))
             # Write at most once a minute to keep session saves cheap.
             if last is None or now - last >= 60:
-                request.session["last_seen"] = now
+                session["last_seen"] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _sign_out(request, message: str):
+        path = request.path
+        logout(request)
+        messages.info(request, message)
+        return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': path})}")
 
 
 class MFARequiredMiddleware:

@@ -45,6 +45,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.manage_roles",
         "accounts.reset_mfa",
         "accounts.deactivate_user",
+        # Sign-in lockouts (django-axes' rows): seeing who is locked, and lifting a lock.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
         "notifications.retry_delivery",
     ],
     Role.DPO: _DPO,

@@ -52,3 +52,14 @@ def invitations_pending() -> QuerySet[Invitation]:
 
 def invitation_for_token(token: str) -> Invitation | None:
     return Invitation.objects.filter(token_hash=hash_secret(token)).first()
+
+
+def sign_in_lockouts() -> QuerySet:
+    """(email, address) pairs whose sign-in is locked now: enough failures within the cool-off time."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    ).order_by("-attempt_time")

@@ -3,10 +3,13 @@
 import logging
 import secrets
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth import login as django_login
 from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -14,6 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
@@ -187,20 +191,60 @@ def user_set_roles(*, actor, user: User, roles) -> bool:
     return True
 
 
+def _end_sessions(user: User, *, keep: str | None = None) -> int:
+    """Delete every session of the user (but `keep`) from the session store, cache included. Returns how many.
+
+    Sessions do not record their user in a column, so each live one is read; a deployment has a few
+    thousand at most, and this runs only on deactivation and password changes.
+    """
+    engine = import_module(settings.SESSION_ENGINE)
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500):
+        if session.session_key == keep:
+            continue
+        if str(session.get_decoded().get(SESSION_KEY, "")) == str(user.pk):
+            engine.SessionStore(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+def _revoke_standing_credentials(user: User) -> dict[str, int]:
+    """End what lets a person in without typing a password: sessions, the API token, the calendar feed."""
+    removed = {"sessions": _end_sessions(user)}
+    for name, model in (("api_tokens", Token), ("calendar_feeds", CalendarFeed)):
+        rows = model.objects.filter(user=user)
+        removed[name] = rows.count()
+        rows.delete()
+    return removed
+
+
 @transaction.atomic
 def user_deactivate(*, actor, user: User) -> None:
-    """A deactivated account can no longer sign in; its open sessions stop working at once."""
-    if user.pk == actor.pk:
+    """A deactivated account can no longer sign in. Its sessions, API token and calendar feed end for good:
+    reactivating the account later does not bring any of them back.
+
+    `actor=None` is Annex itself (a leaver processed by a sweep); a person needs accounts.deactivate_user.
+    """
+    if actor is not None and not actor.has_perm("accounts.deactivate_user"):
+        raise AccountRuleError(gettext("You may not deactivate accounts."))
+    if actor is not None and user.pk == actor.pk:
         raise AccountRuleError("You cannot deactivate your own account.")
+    user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
         raise AccountRuleError("This account is already deactivated.")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    audit_record(action=AuditAction.USER_DEACTIVATED, actor=actor, target=user, changes={"is_active": (True, False)})
+    removed = _revoke_standing_credentials(user)
+    audit_record(action=AuditAction.USER_DEACTIVATED, actor=actor, target=user,
+                 changes={"is_active": (True, False), **{name: (count, 0) for name, count in removed.items()}})
 
 
 @transaction.atomic
 def user_reactivate(*, actor, user: User) -> None:
+    """Let a deactivated account sign in again, with its password and second factors; nothing else returns."""
+    if not actor.has_perm("accounts.deactivate_user"):
+        raise AccountRuleError(gettext("You may not reactivate accounts."))
+    user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         raise AccountRuleError("This account is already active.")
     user.is_active = True
@@ -238,3 +282,21 @@ def user_reset_mfa(*, actor, user: User) -> int:
     transaction.on_commit(lambda: _send(subject="Your Annex two-factor authentication was reset",
                                         template="accounts/email/mfa_reset.txt", to=user.email, context=context))
     return totp_deleted
+
+
+@transaction.atomic
+def sign_in_unlock(*, actor, username: str, ip_address: str | None) -> int:
+    """Lift the lockout of one (email address, client address) pair. Returns the failure rows removed."""
+    from axes.models import AccessAttempt
+
+    if not actor.has_perm("axes.delete_accessattempt"):
+        raise AccountRuleError(gettext("You may not lift sign-in lockouts."))
+    rows = AccessAttempt.objects.select_for_update().filter(username=username, ip_address=ip_address)
+    failures = sum(rows.values_list("failures_since_start", flat=True))
+    removed = rows.count()
+    if not removed:
+        raise AccountRuleError(gettext("This sign-in is no longer locked."))
+    rows.delete()
+    audit_record(action=AuditAction.LOCKOUT_LIFTED, actor=actor, target_type="accounts.user",
+                 target_label=username[:254], changes={"address": ip_address or "", "failures": (failures, 0)})
+    return removed

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.accounts import views, views_invitations, views_mfa, views_users
+from portal.accounts import views, views_invitations, views_lockouts, views_mfa, views_users
 
 app_name = "accounts"
 
@@ -23,4 +23,6 @@ urlpatterns = [
     path("users/<int:pk>/deactivate/", views_users.user_deactivate, name="user_deactivate"),
     path("users/<int:pk>/reactivate/", views_users.user_reactivate, name="user_reactivate"),
     path("users/<int:pk>/reset-mfa/", views_users.user_reset_mfa, name="user_reset_mfa"),
+    path("lockouts/", views_lockouts.lockout_list, name="lockout_list"),
+    path("lockouts/<int:pk>/lift/", views_lockouts.lockout_lift, name="lockout_lift"),
 ]

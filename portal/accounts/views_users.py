@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts import selectors, services
 from portal.accounts.forms import UserFilterForm, UserRolesForm
@@ -73,12 +74,26 @@ def user_roles(request, pk: int):
                   f"Roles of {subject} updated.")
 
 
+def _confirm(request, subject: User, *, action: str, url_name: str, button: str, danger: bool = True):
+    """The page that asks before an account change that cannot simply be undone; its form POSTs the change."""
+    return render(request, "accounts/user_confirm.html", {
+        "subject": subject, "action": action, "url_name": url_name, "button": button, "danger": danger,
+    })
+
+
 @login_required
 @permission_required("accounts.deactivate_user", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def user_deactivate(request, pk: int):
+    """GET asks for confirmation; POST deactivates."""
     subject = get_object_or_404(User, pk=pk)
-    return _apply(request, services.user_deactivate, subject, f"{subject} was deactivated and can no longer sign in.")
+    if request.method == "GET":
+        return _confirm(request, subject, url_name="accounts:user_deactivate", button=gettext("Deactivate account"),
+                        action=gettext("%(name)s will no longer be able to sign in. Their open sessions, API token "
+                                       "and calendar link end now and do not come back if the account is "
+                                       "reactivated later.") % {"name": subject})
+    return _apply(request, services.user_deactivate, subject,
+                  gettext("%(name)s was deactivated and can no longer sign in.") % {"name": subject})
 
 
 @login_required
@@ -91,9 +106,17 @@ def user_reactivate(request, pk: int):
 
 @login_required
 @permission_required("accounts.reset_mfa", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_recent_mfa
 def user_reset_mfa(request, pk: int):
+    """GET asks for confirmation; POST removes the user's second factors."""
     subject = get_object_or_404(User, pk=pk)
+    if request.method == "GET":
+        return _confirm(request, subject, url_name="accounts:user_reset_mfa",
+                        button=gettext("Reset two-factor authentication"),
+                        action=gettext("Every authenticator app and backup code of %(name)s is removed, and so are "
+                                       "their API token and calendar link. They set up a new authenticator at "
+                                       "their next sign-in, and are told by email.") % {"name": subject})
     return _apply(request, services.user_reset_mfa, subject,
-                  f"Two-factor authentication of {subject} was reset; they were told by email.")
+                  gettext("Two-factor authentication of %(name)s was reset; they were told by email.")
+                  % {"name": subject})

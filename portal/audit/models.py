@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
     LOGOUT = "auth.logout", "Signed out"
     LOCKED_OUT = "auth.locked_out", "Locked out after repeated failures"
+    LOCKOUT_LIFTED = "auth.lockout_lifted", "Sign-in lockout lifted by an administrator"
     PASSWORD_SET = "auth.password_set", "Password set"
     MFA_ENROLLED = "mfa.enrolled", "MFA device enrolled"
     MFA_VERIFIED = "mfa.verified", "MFA verified"

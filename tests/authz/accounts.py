@@ -42,6 +42,15 @@ def _inactive_user(owner=None) -> dict:
     return {"pk": UserFactory(roles=[Role.EMPLOYEE], is_active=False).pk}
 
 
+def _lockout(owner=None) -> dict:
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.create(
+        username=f"{uuid.uuid4().hex[:12]}@annex.test", ip_address="192.0.2.1", user_agent="authz",
+        http_accept="*/*", path_info="/account/login/", get_data="", post_data="", failures_since_start=5)
+    return {"pk": attempt.pk}
+
+
 ENTRIES = [
     # Signed-in users are sent on from the login page; a password-only session on to its MFA step.
     Access("accounts:login", PUBLIC, anonymous=200, ok=302),
@@ -69,4 +78,7 @@ ENTRIES = [
     Access("accounts:user_deactivate", ADMINS, method="post", ok=302, kwargs=_some_user),
     Access("accounts:user_reactivate", ADMINS, method="post", ok=302, kwargs=_inactive_user),
     Access("accounts:user_reset_mfa", ADMINS, method="post", ok=302, kwargs=_some_user, note="step-up"),
+    # Sign-in lockouts: an administrator sees and lifts them.
+    Access("accounts:lockout_list", ADMINS),
+    Access("accounts:lockout_lift", ADMINS, method="post", ok=302, kwargs=_lockout, note="step-up"),
 ]

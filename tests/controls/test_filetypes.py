@@ -99,3 +99,62 @@ def test_filenames_are_sanitised(name, expected):
 def test_long_filenames_keep_their_extension():
     name = sanitise_filename("a" * 300 + ".xlsx")
     assert len(name) == 150 and name.endswith(".xlsx")
+
+
+def _odt_bomb(size: int) -> io.BytesIO:
+    """An OpenDocument file whose `mimetype` member inflates to `size` bytes (it compresses ~1000:1)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("mimetype", "w", force_zip64=True) as member:
+            member.write(b"application/vnd.oasis.opendocument.text")
+            chunk = b" " * min(size, 1024 * 1024)
+            for _ in range(size // len(chunk)):
+                member.write(chunk)
+        archive.writestr("META-INF/manifest.xml", b"<m/>")
+    out.seek(0)
+    return out
+
+
+def test_a_zip_bomb_is_refused_without_inflating_it():
+    import tracemalloc
+
+    bomb = _odt_bomb(64 * 1024 * 1024)
+    assert len(bomb.getvalue()) < 200 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(RejectedFile, match="zip bomb"):
+            detect(bomb, "minutes.odt")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024
+    assert bomb.tell() == 0
+
+
+def test_a_mimetype_member_that_claims_a_small_size_is_still_read_only_so_far():
+    # Under the ratio floor (1 MiB) the ratio check does not apply; the bounded read still refuses it.
+    bomb = _odt_bomb(512 * 1024)
+    with pytest.raises(RejectedFile, match="damaged"):
+        detect(bomb, "minutes.odt")
+
+
+def test_any_member_that_inflates_too_far_is_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("word/document.xml", b"<x/>" + b"\0" * (8 * 1024 * 1024))
+    with pytest.raises(RejectedFile, match="zip bomb"):
+        detect(out, "report.docx")
+
+
+def test_an_ordinary_compressed_document_is_still_accepted():
+    import random
+
+    words = [f"clause{n}" for n in range(500)]
+    rng = random.Random(1)
+    text = " ".join(rng.choice(words) for _ in range(400_000)).encode()  # ~3.6 MB, about 7:1
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("word/document.xml", text)
+    assert "wordprocessingml" in detect(out, "report.docx")
