@@ -209,12 +209,14 @@ def _end_sessions(user: User, *, keep: str | None = None) -> int:
 
 
 def _revoke_standing_credentials(user: User) -> dict[str, int]:
-    """End what lets a person in without typing a password: sessions, the API token, the calendar feed."""
+    """End what lets a person in without typing a password: sessions, the API token, and the credentials other
+    apps issue and registered in portal.accounts.credentials (the calendar feed)."""
     removed = {"sessions": _end_sessions(user)}
-    for name, model in (("api_tokens", Token), ("calendar_feeds", CalendarFeed)):
-        rows = model.objects.filter(user=user)
-        removed[name] = rows.count()
-        rows.delete()
+    rows = Token.objects.filter(user=user)
+    removed["api_tokens"] = rows.count()
+    rows.delete()
+    for name, revoke in credential_revokers():
+        removed[name] = revoke(user)
     return removed
 
 
