@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -81,6 +81,29 @@ def applicable_controls_q(customer: Customer) -> Q:
     excluded = overrides.filter(mode=CustomerControlOverride.Mode.EXCLUDE).values("control_id")
     applies = Q(applies_to_all_services=True) | Q(pk__in=by_service)
     return ((applies & ~Q(status=Control.Status.RETIRED)) | Q(pk__in=included)) & ~Q(pk__in=excluded)
+
+
+# SQLite refuses a compound SELECT of more than 500 terms.
+_UNION_CHUNK = 400
+
+
+def applicable_control_ids(customers: list[Customer]) -> dict[int, set[int]]:
+    """The ids of the controls that apply to each customer, by the one rule of applicable_controls_q.
+
+    One query per 400 customers (a UNION ALL of the rule for each), so a list of every customer's annex runs
+    a fixed number of queries.
+    """
+    result: dict[int, set[int]] = {customer.pk: set() for customer in customers}
+    per_customer = [
+        Control.objects.filter(applicable_controls_q(customer)).order_by()
+        .annotate(for_customer=Value(customer.pk)).values_list("for_customer", "pk")
+        for customer in customers
+    ]
+    for start in range(0, len(per_customer), _UNION_CHUNK):
+        first, *rest = per_customer[start:start + _UNION_CHUNK]
+        for customer_id, control_id in first.union(*rest, all=True):
+            result[customer_id].add(control_id)
+    return result
 
 
 def control_list(

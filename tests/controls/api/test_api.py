@@ -58,8 +58,7 @@ def test_the_list_runs_the_same_few_queries_for_10_and_1000_controls():
     Service.objects.all().delete()
     _make_controls(1000, owner=owner)
     large = _queries(client, url)
-    assert small == large
-    assert large < 10
+    assert small == large <= 5, f"{large} queries"
     data = client.get(url).json()
     assert data["count"] == 1000 and len(data["results"]) == 1000
     assert data["results"][0]["services"] == ["hosting"] and data["results"][0]["owner"] == owner.email
@@ -164,7 +163,7 @@ def test_the_evidence_list_runs_a_constant_number_of_queries():
     small = _queries(client, url)
     for _ in range(30):
         EvidenceFactory(uploaded_by=uploader)
-    assert _queries(client, url) == small
+    assert _queries(client, url) == small <= 4, f"{small} queries"
 
 
 def test_the_openapi_schema_describes_the_endpoints():
