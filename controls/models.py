@@ -300,3 +300,7 @@ class Evidence(models.Model):
     def is_expired(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.valid_until is not None and self.valid_until < today
+
+
+# Sub-processors and records of processing live in their own module; importing it registers the models.
+from controls.models_subprocessors import *  # noqa: E402,F403

@@ -8,6 +8,9 @@ urlpatterns = [
     path("notifications/", include("portal.notifications.urls")),
     path("controls/", include("controls.urls")),
     path("customers/", include("controls.urls_customers")),
+    path("subprocessors/", include("controls.urls_subprocessors")),
+    # Public: a customer's notice contact answers a sub-processor change through the secret link in the notice.
+    path("respond/", include("controls.urls_respond")),
     path("exports/", include("portal.exports.urls")),
     path("api/", include("controls.api.urls")),
     # Public: anyone holding a printed annex may check it, without an account.

@@ -20,6 +20,7 @@ MFA_EXEMPT_PREFIXES = (
     "/static/",
     "/healthz",
     "/verify/",
+    "/respond/",  # token-only reply pages of notices: the secret URL is the credential
     "/notifications/calendar/",  # token-only iCalendar feed: the secret URL is the credential
 )
 

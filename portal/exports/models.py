@@ -86,7 +86,7 @@ class AnnexVersion(models.Model):
     snapshot_sha256 = models.CharField(max_length=64, unique=True)
     file_name = models.CharField(max_length=200)
     file_path = models.CharField(max_length=300)
-    file_sha256 = models.CharField(max_length=64)
+    file_sha256 = models.CharField(max_length=64, db_index=True)  # of the PDF file: /verify/ accepts it too
     file_size = models.PositiveBigIntegerField()
     file_key_id = models.CharField(max_length=64, blank=True)
     changes = models.JSONField(default=dict, blank=True)  # the diff against version N-1

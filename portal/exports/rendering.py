@@ -88,11 +88,18 @@ def document_context(kind: ExportKind, content: dict, *, version: AnnexVersion |
     }
 
 
+# Contracts are archived for years and read with screen readers: every document is PDF/A-3a, which is
+# PDF/A with a tagged structure (PDF/UA's requirement too), its language taken from the <html lang>.
+PDF_VARIANT = "pdf/a-3a"
+
+
 def write_pdf(html: str, target: BinaryIO) -> None:
     from weasyprint import HTML
 
     # Relative URLs in PDF templates (fonts, images) resolve against static/, so fonts are embedded from the repo.
-    HTML(string=html, base_url=str(settings.BASE_DIR / "static") + "/").write_pdf(target=target)
+    HTML(string=html, base_url=str(settings.BASE_DIR / "static") + "/").write_pdf(
+        target=target, pdf_variant=PDF_VARIANT,
+    )
 
 
 def render_pdf(kind: ExportKind, content: dict, target: BinaryIO, *, template: str = "",

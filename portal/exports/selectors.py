@@ -1,6 +1,6 @@
 """Reads of export jobs and published versions, scoped to the user."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from portal.exports.models import AnnexVersion, ExportJob
 from portal.exports.registry import ALL_SUBJECTS, ALL_SUBJECTS_URL_KEY, ExportKind, kinds
@@ -72,12 +72,17 @@ def annex_status(kind: ExportKind, subject_key: str) -> dict:
 
 
 def version_verify(sha256: str) -> dict:
-    """What the public verification page may say about a fingerprint, and nothing more."""
-    version = AnnexVersion.objects.filter(snapshot_sha256=sha256.lower()).first()
+    """What the public verification page may say about a fingerprint, and nothing more.
+
+    Either hash identifies a published version: the content fingerprint printed in the document, or the
+    SHA-256 of the PDF file itself, which a recipient gets from `sha256sum` without reading the document.
+    """
+    sha256 = sha256.lower()
+    version = AnnexVersion.objects.filter(Q(snapshot_sha256=sha256) | Q(file_sha256=sha256)).first()
     if version is None:
         return {"genuine": False}
     newest = latest_version(version.kind, version.subject_key)
     return {
-        "genuine": True, "version": version,
+        "genuine": True, "version": version, "matched_file": version.file_sha256 == sha256,
         "superseded_by": newest if newest and newest.number > version.number else None,
     }

@@ -43,7 +43,9 @@ def browser():
 def page(browser, live_server, request):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    # Generous: an export rendered eagerly inside a request takes seconds on an idle machine, far more on a busy one.
+    page.set_default_timeout(60_000)
+    page.set_default_navigation_timeout(60_000)
     yield page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
