@@ -13,10 +13,11 @@ from django.db import connection, transaction
 
 SCALES = {
     "default": {"users": 50_000, "controls": 5_000, "customers": 50, "reminder_items": 250_000,
-                "audit_events": 1_000_000},
+                "audit_events": 1_000_000, "notifications": 250_000},
     "small": {"users": 5_000, "controls": 500, "customers": 5, "reminder_items": 25_000,
-              "audit_events": 100_000},
-    "tiny": {"users": 200, "controls": 60, "customers": 3, "reminder_items": 500, "audit_events": 2_000},
+              "audit_events": 100_000, "notifications": 25_000},
+    "tiny": {"users": 200, "controls": 60, "customers": 3, "reminder_items": 500, "audit_events": 2_000,
+             "notifications": 1_000},
 }
 
 
@@ -117,6 +118,29 @@ def make_audit_events(ctx: Context) -> None:
         head.last_seq, head.last_hash = state["seq"], state["prev"]
         head.save(update_fields=["last_seq", "last_hash"])
     ctx.log(f"audit events: {n} appended (chain head #{state['seq']})")
+
+
+def make_notifications(ctx: Context, *, count: int, old_share: float = 0.5, old_days: int = 400) -> int:
+    """`count` in-app notices to the bench users: the first `old_share` of them `old_days` old, the rest new."""
+    from portal.accounts.models import User
+    from portal.notifications.models import Notification
+
+    recipients = list(User.objects.filter(email__endswith="@bench.annex.test").values_list("pk", flat=True)[:5000])
+    now = datetime.now(UTC)
+    old = int(count * old_share)
+
+    def rows():
+        for i in range(count):
+            created = now - timedelta(days=old_days if i < old else 1, seconds=i)
+            yield (f"bench-notice-{i:08d}", recipients[i % len(recipients)], "in_app", "bench.retention", "", "",
+                   f"Bench notice {i}", "", "", False, False, "sent", 0, "", created)
+
+    with transaction.atomic():
+        _copy_rows(Notification._meta.db_table,
+                   ["key", "recipient_id", "channel", "reason", "subject_type", "subject_id", "title", "body", "link",
+                    "critical", "escalation", "status", "attempts", "last_error", "created_at"], rows())
+    ctx.log(f"notifications: {count} added, {old} of them {old_days} days old")
+    return count
 
 
 BENCH_SERVICES = 10  # controls are spread over these, so each bench customer has controls/10 applicable

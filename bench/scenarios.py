@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
-from bench.dataset import Context, make_controls
+from bench.dataset import Context, make_controls, make_notifications
 
 
 def _url(name: str, **kwargs) -> str | None:
@@ -156,6 +156,35 @@ def offline(measure_command: Callable, scale: dict, log: Callable) -> Iterator[t
         "reminder_sweep_peak_rss_mb": round(sweep["peak_rss_mb"], 1),
     }
 
+    yield "apply_retention", retention(ctx, measure_command)
+
+
+def retention(ctx, measure_command: Callable) -> dict:
+    """apply_retention with half of the notices and about half of the audit trail past a 6-month period."""
+    from portal.audit.models import AuditEvent
+    from portal.audit.verification import verify_chain
+    from portal.notifications.models import Notification
+    from portal.retention.models import RetentionPolicy
+
+    for key in ("notifications", "audit-trail"):
+        RetentionPolicy.objects.update_or_create(key=key, defaults={
+            "data_category": key, "system": "Annex database", "purpose": "Benchmark",
+            "legal_basis": "Art. 6(1)(f) GDPR", "period_months": 6, "counts_from": "creation", "action": "delete"})
+    make_notifications(ctx, count=ctx.scale["notifications"])
+    before = {"notifications": Notification.objects.count(), "audit_events": AuditEvent.objects.count()}
+    run = measure_command("apply_retention")
+    after = {"notifications": Notification.objects.count(), "audit_events": AuditEvent.objects.count()}
+    intact = verify_chain().intact
+    return {
+        "retention_run": {**run, "before": before, "after": after, "audit_trail_intact": intact},
+        "retention_run_s": round(run["seconds"], 1),
+        "retention_run_peak_rss_mb": round(run["peak_rss_mb"], 1),
+        "retention_run_queries": run["queries"],
+        "retention_notifications_deleted": before["notifications"] - after["notifications"],
+        "retention_audit_events_sealed": before["audit_events"] - after["audit_events"],
+        "retention_audit_trail_intact": intact,
+    }
+
 
 ROWS = [
     ("floor: /about/ median", "floor_ms", "ms", None),
@@ -176,6 +205,11 @@ ROWS = [
     ("reminder sweep queries", "reminder_sweep_queries", "", None),
     ("reminder sweep peak RSS", "reminder_sweep_peak_rss_mb", "MB", None),
     ("verify_audit_trail", "audit_verify_events_per_s", "ev/s", None),
+    ("apply_retention (250k notices, 1M events, half due)", "retention_run_s", "s", None),
+    ("apply_retention peak RSS", "retention_run_peak_rss_mb", "MB", None),
+    ("apply_retention queries", "retention_run_queries", "", None),
+    ("  notifications deleted", "retention_notifications_deleted", "", None),
+    ("  audit events sealed and removed", "retention_audit_events_sealed", "", None),
     ("verify_audit_trail peak RSS", "audit_verify_peak_rss_mb", "MB", None),
     ("load: requests/s", "load_rps", "", None),
     ("load: p50", "load_p50_ms", "ms", None),

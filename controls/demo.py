@@ -110,12 +110,13 @@ def seed(stdout=None) -> None:
                         defaults={"mode": mode, "reason": reason, "created_by": dpo},
                     )
     evidence_added = _seed_evidence(dpo, today)
+    offboarding = _seed_offboarding(dpo, today)
     sweep = controls_refresh_status()
     if stdout is not None:
         stdout.write(
             f"controls: catalogue {len(report.created)} created, {len(report.updated)} updated; "
             f"{Control.objects.count()} controls; {created} customers added; {evidence_added} evidence added; "
-            f"{len(sweep.changes)} status changes"
+            f"{len(sweep.changes)} status changes{offboarding}"
         )
 
 
@@ -135,3 +136,30 @@ def _seed_evidence(actor, today) -> int:
                      valid_from=min(today, valid_until) if valid_until else today, **extra)
         added += 1
     return added
+
+
+# Contoso's contract ends in three weeks; they asked for their data back. One step is already done.
+OFFBOARDING_CUSTOMER = "contoso-retail"
+OFFBOARDING_EVIDENCE = ("Ticket OPS-2291: full export of the tenant handed over by SFTP on the agreed date; "
+                        "Contoso confirmed receipt. Tenant database dropped, volume snapshots deleted.")
+
+
+def _seed_offboarding(actor, today) -> str:
+    from portal.retention.demo import seed_register
+    from portal.retention.offboarding import offboarding_confirm_step, offboarding_for, offboarding_start
+
+    customer = Customer.objects.filter(slug=OFFBOARDING_CUSTOMER).first()
+    if actor is None or customer is None or offboarding_for(customer) is not None:
+        return ""
+    seed_register(actor)
+    if customer.contract_ends_on is None:
+        Customer.objects.filter(pk=customer.pk).update(contract_ends_on=today + timedelta(days=21),
+                                                        end_of_contract_choice="return")
+        customer.refresh_from_db()
+    offboarding = offboarding_start(
+        subject=customer, subject_key=customer.slug, contract_reference=customer.contract_reference,
+        contact_name=customer.notice_contact_name, contact_email=customer.notice_contact_email,
+        contract_ends_on=customer.contract_ends_on, choice=customer.end_of_contract_choice, actor=actor)
+    offboarding_confirm_step(step=offboarding.steps.order_by("position").first(), evidence=OFFBOARDING_EVIDENCE,
+                             actor=actor)
+    return f"; offboarding of {customer.name} started"

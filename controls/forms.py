@@ -187,9 +187,10 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = [
             "name", "slug", "contract_reference", "notice_contact_name", "notice_contact_email",
-            "breach_notice_hours", "services", "is_active",
+            "breach_notice_hours", "services", "is_active", "contract_ends_on", "end_of_contract_choice",
         ]
-        widgets = {"services": forms.CheckboxSelectMultiple}
+        widgets = {"services": forms.CheckboxSelectMultiple,
+                   "contract_ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

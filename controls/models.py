@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from controls.categories import category_by_id, category_choices, category_ids
 
@@ -171,6 +172,13 @@ class Customer(models.Model):
     )
     services = models.ManyToManyField(Service, blank=True, related_name="customers")
     is_active = models.BooleanField(default=True)
+    # The end of the services (Art. 28(3)(g) GDPR): when, and whether the controller wants its data back first.
+    contract_ends_on = models.DateField(_("contract ends on"), null=True, blank=True)
+    end_of_contract_choice = models.CharField(
+        _("at the end of the contract"), max_length=8, blank=True,
+        choices=[("delete", _("Delete the data")), ("return", _("Return the data, then delete it"))],
+        help_text=_("The controller's choice under Art. 28(3)(g) GDPR."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     version = models.PositiveIntegerField(default=1)
 

@@ -3,9 +3,10 @@
 Evidence about to expire: the control's owner is reminded 30, 7 and 1 days before its validity ends."""
 
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext
 
-from controls.models import Control, Evidence
-from portal.accounts.roles import Role
+from controls.models import Control, Customer, Evidence
+from portal.accounts.roles import Role, user_has_role
 from portal.core.links import cached_reverse
 from portal.notifications.registry import ReminderRule, Row, register
 
@@ -68,4 +69,32 @@ EVIDENCE_EXPIRING = register(ReminderRule(
     link=lambda evidence: cached_reverse("controls:detail", args=[evidence.control_id]),
     calendar_filter=lambda user: Q(control__owner=user),
     calendar_title=lambda evidence: f"Evidence expires: {evidence.control__reference} {evidence.title}",
+))
+
+
+def _ending_contracts():
+    return Customer.objects.filter(is_active=True, contract_ends_on__isnull=False)
+
+
+def _contract_title(customer: Row, offset: int) -> str:
+    days = abs(offset)
+    if offset < 0:
+        return ngettext("The contract with %(customer)s ends in %(days)s day: prepare the return or deletion "
+                        "of its data", "The contract with %(customer)s ends in %(days)s days: prepare the return "
+                        "or deletion of its data", days) % {"customer": customer.name, "days": days}
+    return gettext("The contract with %(customer)s has ended: complete its offboarding") % {"customer": customer.name}
+
+
+CONTRACT_ENDING = register(ReminderRule(
+    name="controls.contract_ending",
+    description="A customer's contract ends soon: its data must be returned or deleted (Art. 28(3)(g) GDPR).",
+    queryset=_ending_contracts,
+    date_field="contract_ends_on",
+    offsets=(-90, -30, -7, 1),
+    fields=("name", "slug"),
+    recipients=lambda customer: [Role.DPO],
+    title=_contract_title,
+    link=lambda customer: cached_reverse("customers:detail", kwargs={"slug": customer.slug}),
+    calendar_filter=lambda user: Q() if user_has_role(user, Role.DPO) else Q(pk__in=[]),
+    calendar_title=lambda customer: gettext("Contract ends: %(customer)s") % {"customer": customer.name},
 ))

@@ -28,7 +28,7 @@ CONTROL_FIELDS = (
 CONTROL_M2M = ("services", "related")
 CUSTOMER_FIELDS = (
     "name", "slug", "contract_reference", "notice_contact_name", "notice_contact_email", "breach_notice_hours",
-    "is_active",
+    "is_active", "contract_ends_on", "end_of_contract_choice",
 )
 
 
@@ -260,6 +260,8 @@ def customer_create(
     breach_notice_hours: int = 24,
     services: Iterable[Service] = (),
     is_active: bool = True,
+    contract_ends_on=None,
+    end_of_contract_choice: str = "",
 ) -> Customer:
     """Record a customer (a controller the processor serves) and the terms of its DPA."""
     if not actor.has_perm("controls.add_customer"):
@@ -267,6 +269,7 @@ def customer_create(
     customer = Customer(
         name=name, slug=slug, contract_reference=contract_reference, notice_contact_name=notice_contact_name,
         notice_contact_email=notice_contact_email, breach_notice_hours=breach_notice_hours, is_active=is_active,
+        contract_ends_on=contract_ends_on, end_of_contract_choice=end_of_contract_choice,
     )
     customer.full_clean()
     customer.save()

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<slug:slug>/edit/", views.customer_edit, name="edit"),
     path("<slug:slug>/overrides/", views.customer_override_set, name="override_set"),
     path("<slug:slug>/overrides/<int:pk>/remove/", views.customer_override_remove, name="override_remove"),
+    path("<slug:slug>/offboarding/", views.customer_offboarding_start, name="offboarding_start"),
 ]

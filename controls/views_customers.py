@@ -5,12 +5,21 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from controls import selectors, services
 from controls.forms import CustomerForm, OverrideForm
 from controls.models import CustomerControlOverride
 from controls.views import add_service_errors
+from portal.accounts.mfa import require_recent_mfa
+from portal.retention.offboarding import offboarding_for, offboarding_start
+
+
+def _end_of_contract(request, customer) -> dict:
+    """The customer's offboarding (Art. 28(3)(g) GDPR), if it has started, and whether this user may start it."""
+    return {"offboarding": offboarding_for(customer),
+            "can_offboard": request.user.has_perm("retention.change_offboarding")}
 
 
 @login_required
@@ -44,6 +53,7 @@ def customer_detail(request, slug: str):
         "can_change": can_change,
         "can_view_controls": request.user.has_perm("controls.view_control"),
         "override_form": OverrideForm() if can_change else None,
+        **_end_of_contract(request, customer),
     })
 
 
@@ -105,6 +115,7 @@ def customer_override_set(request, slug: str):
         "can_change": True,
         "can_view_controls": request.user.has_perm("controls.view_control"),
         "override_form": form,
+        **_end_of_contract(request, customer),
     }, status=400)
 
 
@@ -117,3 +128,24 @@ def customer_override_remove(request, slug: str, pk: int):
     services.customer_remove_override(override=override, actor=request.user)
     messages.success(request, f"Override for {override.control.reference} removed.")
     return redirect("customers:detail", slug=customer.slug)
+
+
+@login_required
+@permission_required("retention.change_offboarding", raise_exception=True)
+@require_POST
+@require_recent_mfa
+def customer_offboarding_start(request, slug: str):
+    """Start the end-of-contract checklist with the contract end and the choice recorded on the customer."""
+    customer = get_object_or_404(selectors.customers_visible_to(request.user), slug=slug)
+    try:
+        offboarding = offboarding_start(
+            subject=customer, subject_key=customer.slug, contract_reference=customer.contract_reference,
+            contact_name=customer.notice_contact_name, contact_email=customer.notice_contact_email,
+            contract_ends_on=customer.contract_ends_on, choice=customer.end_of_contract_choice, actor=request.user,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("customers:detail", slug=customer.slug)
+    messages.success(request, gettext("Offboarding of %(customer)s started.") % {"customer": customer.name})
+    return redirect("retention:offboarding_detail", pk=offboarding.pk)

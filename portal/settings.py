@@ -37,6 +37,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ORGANISATION_NAME = env_str("ANNEX_ORGANISATION", "Annex demo processor")
+# How long backups keep a record after it was deleted from the live system: stated on deletion certificates.
+BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 35, minimum=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -282,6 +284,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-daily-digests": {
         "task": "notifications.digests_queue",
         "schedule": crontab(hour=env_int("REMINDER_DIGEST_HOUR", 7, minimum=0), minute=0),
+    },
+    "retention-nightly-run": {
+        "task": "retention.nightly_run",
+        "schedule": crontab(hour=env_int("RETENTION_RUN_HOUR", 3, minimum=0), minute=30),
     },
     "controls-status-sweep": {
         "task": "controls.status_sweep",

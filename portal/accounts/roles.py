@@ -43,6 +43,15 @@ _DPO = [
     "exports.view_annexversion",
     "exports.publish_annexversion",
     "exports.request_evidence_pack",
+    "retention.view_retentionpolicy",
+    "retention.add_retentionpolicy",
+    "retention.change_retentionpolicy",
+    "retention.run_retention",
+    "retention.view_retentionrun",
+    "retention.view_legalhold",
+    "retention.set_legal_hold",
+    "retention.view_offboarding",
+    "retention.change_offboarding",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -82,6 +91,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "exports.download_any_exportjob",
         "exports.view_annexversion",
         "exports.request_evidence_pack",
+        "retention.view_retentionpolicy",
+        "retention.view_retentionrun",
+        "retention.view_legalhold",
+        "retention.view_offboarding",
     ],
 }
 

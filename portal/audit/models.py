@@ -39,6 +39,7 @@ class AuditAction(models.TextChoices):
     USER_REACTIVATED = "user.reactivated", "User reactivated"
     ROLES_CHANGED = "user.roles_changed", "Roles changed"
     AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
+    AUDIT_SEALED = "audit.sealed", "Old audit events sealed and removed under the retention policy"
     EXPORT_REQUESTED = "export.requested", "Export requested"
     EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"
     EXPORT_COMPLETED = "export.completed", "Export rendered and stored"

@@ -12,6 +12,7 @@ from django.db import connection, connections, models
 from django.db.models import CharField, F, Func, QuerySet
 
 from portal.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditChainHead, AuditEvent, canonical_bytes, chain_hash
+from portal.audit.sealing import latest_seal_for
 
 DEFAULT_CHUNK_SIZE = 5000
 
@@ -94,10 +95,21 @@ def _stream(rows: QuerySet, chunk_size: int) -> Iterator[tuple]:
 def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> ChainReport:
     """Check every event from `from_seq` on; stops at the first problem.
 
-    With from_seq > 1 the first event's stored prev_hash is taken as the anchor. Events appended
+    With from_seq > 1 the first event's stored prev_hash is taken as the anchor. From the start, a trail
+    whose oldest events were sealed (portal.audit.sealing) is anchored at the seal's recorded hash. Events appended
     while the check runs (after the chain head was read) are left for the next run.
     """
     head = AuditChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
+    anchor = GENESIS_HASH
+    if from_seq <= 1:
+        # A trail whose oldest events were sealed away starts later: a seal checkpoint in the chain
+        # vouches for the hash of the last removed event, and the first kept event must link to it.
+        first_seq = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
+        seal = latest_seal_for(first_seq) if first_seq is not None and first_seq > 1 else None
+        if seal is not None:
+            from_seq, anchor = first_seq, seal.get("last_hash")
+    else:
+        anchor = None
     rows = AuditEvent.objects.filter(seq__gte=from_seq)
     if head is not None:
         rows = rows.filter(seq__lte=head[0])
@@ -115,7 +127,7 @@ def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> 
     rows = rows.values_list("id", "prev_hash", "hash", *fields)
 
     expected_seq = from_seq
-    expected_prev = GENESIS_HASH if from_seq <= 1 else None
+    expected_prev = anchor
     last_id = 0
     checked = 0
     for event_id, prev_hash, stored_hash, *fields in _stream(rows, chunk_size):

@@ -157,8 +157,33 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
         raise ExportError(f"Nothing has changed since version {previous.number}; there is nothing to publish.")
     if expected_content_sha256 and expected_content_sha256 != digest:
         raise ExportError("The measures changed while you were reviewing them. Review the changes again, then publish.")
-    now = timezone.now()
     number = previous.number + 1 if previous else 1
+    return _version_publish(
+        kind=kind, subject_key=subject_key, subject_label=subject_label, content=content, digest=digest,
+        number=number, previous=previous, actor=actor, action=AuditAction.ANNEX_PUBLISHED,
+    )
+
+
+def certificate_publish(*, kind_name: str, subject_key: str, actor, action: str) -> AnnexVersion:
+    """Publish a one-off verifiable document (a certificate) for a subject; a second call returns the first.
+
+    The caller has checked its own rule (the certificate's kind names the permission); the document gets a
+    published version, so its fingerprint is verifiable at /verify/, and the kind's contacts get it by email.
+    """
+    kind = get_kind(kind_name)
+    existing = latest_version(kind, subject_key)
+    if existing is not None:
+        return existing
+    content = kind.snapshot(subject_key)
+    return _version_publish(
+        kind=kind, subject_key=subject_key, subject_label=content.get("subject_label", subject_key),
+        content=content, digest=content_sha256(content), number=1, previous=None, actor=actor, action=action,
+    )
+
+
+def _version_publish(*, kind, subject_key, subject_label, content, digest, number, previous, actor,
+                     action) -> AnnexVersion:
+    now = timezone.now()
     version = AnnexVersion(
         kind=kind.name, subject_key=subject_key, subject_label=subject_label, number=number,
         title=content.get("title", kind.label), snapshot=content, content_sha256=digest,
@@ -179,7 +204,7 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
         with transaction.atomic():
             version.save(force_insert=True)
             audit_record(
-                action=AuditAction.ANNEX_PUBLISHED, actor=actor, target=version, target_label=str(version),
+                action=action, actor=actor, target=version, target_label=str(version),
                 changes={"number": number, "snapshot_sha256": version.snapshot_sha256,
                          "summary": change_summary(version)},
             )
@@ -222,8 +247,9 @@ def annex_notice_send(*, version_id: int) -> list[str]:
             "organisation": settings.ORGANISATION_NAME, "recipients": recipients,
         }
         message = EmailMessage(
-            subject=f"{version.title}: version {version.number} published",
-            body=render_to_string("exports/email/annex_published.txt", context),
+            subject=(kind.notice_subject(version) if kind.notice_subject
+                     else f"{version.title}: version {version.number} published"),
+            body=render_to_string(kind.notice_template, context),
             to=[email for _, email in recipients],
         )
         pdf = storage.read_document(version.file_path, purpose=storage.version_purpose(version))

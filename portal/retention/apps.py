@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class RetentionConfig(AppConfig):
     name = "portal.retention"
     label = "retention"
+    verbose_name = "Retention"
+
+    def ready(self):
+        from django.utils.module_loading import autodiscover_modules
+
+        # Each app declares the records its retention policies cover in <app>/retention.py.
+        autodiscover_modules("retention")
