@@ -53,6 +53,16 @@ def _normalised_changes(changes: Mapping[str, Any] | None, *, masked: Iterable[s
     return _jsonable(result)
 
 
+def diff_fields(instance: models.Model, before: Mapping[str, Any], fields: Iterable[str]) -> dict[str, tuple]:
+    """Compare a snapshot taken before an edit with the instance now; only changed fields."""
+    out = {}
+    for name in fields:
+        now = getattr(instance, name)
+        if before.get(name) != now:
+            out[name] = (before.get(name), now)
+    return out
+
+
 @transaction.atomic
 def audit_record(
     *,
