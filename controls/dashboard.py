@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Case, Count, Value, When
 from django.utils import timezone
 
 from controls.models import Control, Evidence
@@ -32,17 +32,12 @@ def _counts(today, soon) -> dict[str, int]:
 def _programme(user) -> dict:
     today = timezone.localdate()
     soon = today + timedelta(days=SOON_DAYS)
-    live = ~Q(status=Control.Status.RETIRED)
     counts = _counts(today, soon)
     expiring = Evidence.objects.filter(
         removed_at__isnull=True, valid_until__gte=today, valid_until__lte=soon
     ).exclude(control__status=Control.Status.RETIRED).count()
-    mine = list(
-        Control.objects.filter(live, owner=user, next_review_due__lte=soon)
-        .order_by("next_review_due", "reference")
-        .only("id", "reference", "title", "status", "next_review_due")[:8]
-    )
-    return {"counts": counts, "evidence_expiring": expiring, "my_due": mine, "today": today, "soon_days": SOON_DAYS}
+    # The user's own reviews and evidence due are in the task inbox (controls/inbox.py).
+    return {"counts": counts, "evidence_expiring": expiring, "today": today, "soon_days": SOON_DAYS}
 
 
 register(Panel(

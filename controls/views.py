@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from controls import selectors, services
 from controls.catalogue_loader import control_is_locally_edited
 from controls.forms import BulkOwnerForm, ControlFilterForm, ControlForm, ReviewForm
+from controls.live_facts import facts_for
 from controls.models import Control
 
 PAGE_SIZE = 50
@@ -112,6 +113,7 @@ def control_detail(request, pk: int):
         # A control for every service had no service query; its services (normally none) are read only here.
         "locally_edited": control_is_locally_edited(
             control, services=None if control.applies_to_all_services else page.services, related=page.related),
+        "live_facts": facts_for(control),
         "today": timezone.localdate(),
     })
 

@@ -277,6 +277,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # reviewed and versioned with the code, and a database scheduler would add admin-editable state (one more
 # thing to secure and audit) for no gain. Run exactly one beat; a duplicate only repeats idempotent sweeps.
 CELERY_BEAT_SCHEDULE: dict = {
+    "core-metrics-snapshot": {  # the trend charts' daily figures; idempotent per day
+        "task": "core.metrics_snapshot",
+        "schedule": env_int("METRICS_SNAPSHOT_SECONDS", 6 * 3600, minimum=60),
+    },
     "notifications-reminders-sweep": {
         "task": "notifications.reminders_sweep",
         "schedule": env_int("REMINDER_SWEEP_SECONDS", 3600, minimum=1),
@@ -292,6 +296,19 @@ CELERY_BEAT_SCHEDULE: dict = {
     "controls-status-sweep": {
         "task": "controls.status_sweep",
         "schedule": crontab(hour=env_int("CONTROL_STATUS_SWEEP_HOUR", 2, minimum=0), minute=15),
+    },
+    "training-assignments-sweep": {
+        "task": "training.assignments_sweep",
+        "schedule": crontab(hour=env_int("TRAINING_SWEEP_HOUR", 1, minimum=0), minute=30),
+    },
+    # Daily, but it writes one snapshot per month: a missed first of the month is caught up the next day.
+    "training-evidence-snapshot": {
+        "task": "training.evidence_snapshot",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "training-dpo-digest": {
+        "task": "training.dpo_digest",
+        "schedule": crontab(hour=env_int("REMINDER_DIGEST_HOUR", 7, minimum=0), minute=5, day_of_week="mon"),
     },
 }
 # Reminders: moments missed by more than this many days (e.g. after an outage) are not sent late.

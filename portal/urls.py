@@ -12,6 +12,7 @@ urlpatterns = [
     # Public: a customer's notice contact answers a sub-processor change through the secret link in the notice.
     path("respond/", include("controls.urls_respond")),
     path("exports/", include("portal.exports.urls")),
+    path("training/", include("training.urls")),
     path("retention/", include("portal.retention.urls")),
     path("api/", include("controls.api.urls")),
     # Public: anyone holding a printed annex may check it, without an account.

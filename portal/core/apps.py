@@ -9,3 +9,5 @@ class CoreConfig(AppConfig):
     def ready(self):
         autodiscover_modules("dashboard")
         autodiscover_modules("navigation")
+        autodiscover_modules("metrics")  # daily key figures: portal.core.metrics
+        autodiscover_modules("inbox")  # the task inbox: portal.core.inbox

@@ -5,12 +5,16 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from portal.audit.models import AuditAction, AuditEvent
+from portal.core.charts import trend_charts
 from portal.core.dashboard import panels_for
+from portal.core.inbox import inbox_for
+from portal.core.selectors import trends_for
 
 logger = logging.getLogger(__name__)
 
@@ -84,5 +88,7 @@ def dashboard(request):
         request,
         "portal/dashboard.html",
         {"roles": user.role_names, "own_events": own_events[:OWN_EVENTS],
-         "panels": panels_for(request.user)},
+         "panels": panels_for(request.user),
+         "inbox": inbox_for(user, timezone.localdate()),
+         "trends": trend_charts(trends_for(user))},
     )

@@ -45,6 +45,9 @@ class ExportKind:
     content_type: str = PDF_CONTENT_TYPE
     # keys -> {key: content}, with a fixed number of queries: lists of every subject use it when given
     snapshots: Callable[[list[str]], dict[str, dict]] | None = None
+    # A kind whose documents are verified by their content hash without a published version (a certificate):
+    # sha256 -> {"title": ..., "facts": [(label, value), ...]} for the public /verify/ page, or None if unknown.
+    verifier: Callable[[str], dict | None] | None = None
     # The email sent with a published version to notice_recipients: its template and subject line.
     notice_template: str = "exports/email/annex_published.txt"
     notice_subject: Callable[..., str] | None = None  # (version) -> subject; default: "<title>: version N published"

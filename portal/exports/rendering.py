@@ -72,7 +72,7 @@ class RenderedDocument:
 def document_context(kind: ExportKind, content: dict, *, version: AnnexVersion | None, digest: str) -> dict:
     published = version is not None
     printed = version.snapshot_sha256 if published else digest
-    url = verify_url(printed) if published else ""
+    url = verify_url(printed) if published or kind.verifier else ""
     return {
         "kind": kind,
         "doc": content,

@@ -80,6 +80,10 @@ def version_verify(sha256: str) -> dict:
     sha256 = sha256.lower()
     version = AnnexVersion.objects.filter(Q(snapshot_sha256=sha256) | Q(file_sha256=sha256)).first()
     if version is None:
+        for kind in kinds():
+            found = kind.verifier(sha256.lower()) if kind.verifier else None
+            if found is not None:
+                return {"genuine": True, "document": found}
         return {"genuine": False}
     newest = latest_version(version.kind, version.subject_key)
     return {

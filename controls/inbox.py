@@ -1,0 +1,37 @@
+"""The control owner's tasks in the inbox (portal.core.inbox): reviews due and evidence expiring."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from controls.models import Control, Evidence
+from portal.core.inbox import InboxItem, TaskSource, register
+
+HORIZON_DAYS = 30
+
+
+def _reviews(user, today, limit) -> list[InboxItem]:
+    due = (Control.objects.exclude(status=Control.Status.RETIRED)
+           .filter(owner=user, next_review_due__lte=today + timedelta(days=HORIZON_DAYS))
+           .order_by("next_review_due", "reference").only("id", "reference", "title", "next_review_due")[:limit])
+    return [InboxItem(title=_("Review %(reference)s: %(title)s") % {"reference": c.reference, "title": c.title},
+                      url=reverse("controls:detail", args=[c.pk]), due=c.next_review_due,
+                      kind=gettext_lazy("Control review")) for c in due]
+
+
+def _evidence(user, today, limit) -> list[InboxItem]:
+    expiring = (Evidence.objects.filter(control__owner=user, removed_at__isnull=True, valid_until__isnull=False,
+                                        valid_until__lte=today + timedelta(days=HORIZON_DAYS))
+                .exclude(control__status=Control.Status.RETIRED).select_related("control")
+                .order_by("valid_until")
+                .only("id", "title", "valid_until", "control__id", "control__reference")[:limit])
+    return [InboxItem(title=_("Renew evidence for %(reference)s: %(title)s")
+                      % {"reference": e.control.reference, "title": e.title},
+                      url=reverse("controls:detail", args=[e.control.pk]), due=e.valid_until,
+                      kind=gettext_lazy("Evidence")) for e in expiring]
+
+
+register(TaskSource(name="controls.reviews", items=_reviews, permission="controls.review_control"))
+register(TaskSource(name="controls.evidence", items=_evidence, permission="controls.change_control"))

@@ -1,0 +1,132 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from controls.models import Control
+from portal.accounts.roles import Role
+from portal.core import metrics
+from portal.core.models import MetricSnapshot
+from portal.core.services import metrics_snapshot_take
+from tests.controls.factories import ControlFactory, EvidenceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _figures(source: str) -> dict[str, float]:
+    return dict(MetricSnapshot.objects.filter(source=source).values_list("key", "value"))
+
+
+def test_the_status_mix_and_what_is_late_are_counted_from_the_register():
+    today = timezone.localdate()
+    ControlFactory.create_batch(2, status=Control.Status.VERIFIED)
+    late = ControlFactory(status=Control.Status.IMPLEMENTED, next_review_due=today - timedelta(days=1))
+    ControlFactory(status=Control.Status.PLANNED)
+    ControlFactory(status=Control.Status.RETIRED, next_review_due=today - timedelta(days=400))
+    EvidenceFactory(control=late, valid_until=today + timedelta(days=30))
+    EvidenceFactory(control=late, valid_until=today + timedelta(days=31))
+
+    metrics_snapshot_take(day=today)
+
+    assert _figures("controls.status") == {"verified": 2, "implemented": 1, "planned": 1, "needs_attention": 0}
+    assert _figures("controls.late") == {"reviews_overdue": 1, "evidence_expiring": 1}
+
+
+def test_the_snapshot_run_twice_on_one_day_keeps_one_row_per_figure_with_the_latest_value():
+    ControlFactory(status=Control.Status.PLANNED)
+    with time_machine.travel("2026-11-28 08:00 +01:00"):
+        call_command("snapshot_metrics")
+        ControlFactory(status=Control.Status.PLANNED)
+        call_command("snapshot_metrics")
+    rows = MetricSnapshot.objects.filter(source="controls.status", key="planned")
+    assert rows.count() == 1 and rows.get().value == 2
+    assert MetricSnapshot.objects.filter(source="controls.status").count() == 4
+
+
+def test_a_dry_run_stores_nothing():
+    ControlFactory()
+    call_command("snapshot_metrics", "--dry-run")
+    assert not MetricSnapshot.objects.exists()
+
+
+def test_a_source_that_computes_an_undeclared_figure_is_refused(monkeypatch):
+    monkeypatch.setattr(metrics, "_SOURCES", {})
+    metrics.register(metrics.MetricSource(name="demo.x", title=_("X"), series=(("a", _("A")),),
+                                          compute=lambda day: {"a": 1, "b": 2}))
+    with pytest.raises(ValueError, match="does not declare"):
+        metrics_snapshot_take(day=timezone.localdate())
+    assert not MetricSnapshot.objects.exists()
+
+
+def test_the_dpo_sees_each_trend_as_a_chart_with_its_figures_as_a_table(signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    today = timezone.localdate()
+    for back, planned in ((2, 5), (1, 4), (0, 3)):
+        MetricSnapshot.objects.create(day=today - timedelta(days=back), source="controls.status", key="planned",
+                                      value=planned)
+    MetricSnapshot.objects.create(day=today - timedelta(days=120), source="controls.status", key="planned", value=9)
+
+    html = client.get(reverse("portal:dashboard")).content.decode()
+
+    assert "Trends over the last 90 days" in html
+    chart = html[html.index('id="trend-controlsstatus"'):]
+    chart = chart[:chart.index("</figure>")]
+    assert 'src="data:image/svg+xml;base64,' in chart and "Controls by status over the last 3 days" in chart
+    assert chart.count("<tr><td>") == 3  # the 120-day-old figure is outside the window
+    assert "<td class=\"num\">5</td>" in chart and "<td class=\"num\">9</td>" not in chart
+
+
+def test_an_employee_sees_no_programme_trends(signed_in):
+    client, _employee = signed_in(Role.EMPLOYEE)
+    MetricSnapshot.objects.create(day=timezone.localdate(), source="controls.status", key="planned", value=3)
+    html = client.get(reverse("portal:dashboard")).content.decode()
+    assert "Controls by status" not in html and "Trends over the last 90 days" not in html
+
+
+def test_the_inbox_lists_the_owners_reviews_and_expiring_evidence_overdue_first(signed_in):
+    client, officer = signed_in(Role.SECURITY_OFFICER)
+    today = timezone.localdate()
+    ControlFactory(owner=officer, reference="TOM-LATE-01", next_review_due=today - timedelta(days=3))
+    soon = ControlFactory(owner=officer, reference="TOM-SOON-01", next_review_due=today + timedelta(days=10))
+    ControlFactory(owner=officer, reference="TOM-LATER-01", next_review_due=today + timedelta(days=90))
+    ControlFactory(reference="TOM-OTHER-01", next_review_due=today - timedelta(days=5))
+    EvidenceFactory(control=soon, title="Pen test report", valid_until=today + timedelta(days=1))
+
+    inbox = client.get(reverse("portal:dashboard")).context["inbox"]
+
+    assert [task["title"].split(":")[0] for task in inbox] == [
+        "Review TOM-LATE-01", "Renew evidence for TOM-SOON-01", "Review TOM-SOON-01",
+    ]
+    assert inbox[0]["overdue_by"] == 3
+
+
+def test_an_employee_without_tasks_is_told_so(signed_in):
+    client, _employee = signed_in(Role.EMPLOYEE)
+    html = client.get(reverse("portal:dashboard")).content.decode()
+    assert "Nothing is assigned to you and due." in html
+
+
+def test_the_dashboard_with_trends_runs_the_same_queries_for_30_and_90_days_of_figures(signed_in):
+    client, dpo = signed_in(Role.DPO)
+    today = timezone.localdate()
+
+    def figures(days):
+        for back in range(days):
+            metrics_snapshot_take(day=today - timedelta(days=back))
+
+    ControlFactory.create_batch(3, owner=dpo, next_review_due=today)
+    figures(30)
+    client.get(reverse("portal:dashboard"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("portal:dashboard"))
+    ControlFactory.create_batch(20, owner=dpo, next_review_due=today)
+    figures(90)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("portal:dashboard"))
+    assert len(few) == len(many) <= 14

@@ -1,0 +1,75 @@
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from controls.models import Evidence
+from portal.accounts.roles import Role
+from portal.notifications.models import Notification
+from portal.notifications.services import reminders_sweep
+from tests.controls.factories import ControlFactory
+from tests.factories import UserFactory
+from tests.training.factories import AssignmentFactory, ProfileFactory, full_course
+from training.digest import dpo_digest_send
+from training.evidence import evidence_snapshot_monthly
+from training.models import Assignment, EvidenceSnapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_monthly_evidence_snapshot_is_written_once_per_month():
+    control = ControlFactory(reference="TOM-AWR-01")
+    course = full_course()
+    AssignmentFactory(user=ProfileFactory().user, course=course, status=Assignment.Status.COMPLETED,
+                      completed_at="2026-03-01T10:00Z")
+    AssignmentFactory(user=ProfileFactory().user, course=course)
+    first = evidence_snapshot_monthly(today=date(2026, 3, 2))
+    assert first is not None and float(first.completion_percent) == 50.0
+    assert evidence_snapshot_monthly(today=date(2026, 3, 20)) is None
+    assert evidence_snapshot_monthly(today=date(2026, 3, 31)) is None
+    assert EvidenceSnapshot.objects.count() == 1
+    evidence = Evidence.objects.get(control=control)
+    assert "50.0 %" in evidence.text
+    assert evidence_snapshot_monthly(today=date(2026, 4, 1)) is not None
+    assert Evidence.objects.filter(control=control).count() == 2
+
+
+def test_the_awareness_control_shows_the_live_completion_rate(signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    control = ControlFactory(reference="TOM-AWR-01")
+    course = full_course()
+    AssignmentFactory(user=ProfileFactory().user, course=course, status=Assignment.Status.COMPLETED,
+                      completed_at="2026-03-01T10:00Z")
+    response = client.get(reverse("controls:detail", args=[control.pk]))
+    assert b"Training completion" in response.content and b"100.0 %" in response.content
+    other = ControlFactory(reference="TOM-ENC-01")
+    assert b"Training completion" not in client.get(reverse("controls:detail", args=[other.pk])).content
+
+
+def test_employees_are_reminded_and_the_manager_at_seven_days_overdue():
+    manager = UserFactory()
+    profile = ProfileFactory(manager=manager)
+    course = full_course(title="Incident response")
+    with time_machine.travel("2026-03-01 08:00Z"):
+        AssignmentFactory(user=profile.user, course=course, due_date=date(2026, 3, 1) + timedelta(days=14))
+        AssignmentFactory(user=profile.user, course=full_course(), due_date=date(2026, 3, 1) - timedelta(days=7))
+        reminders_sweep()
+    mine = Notification.objects.filter(recipient=profile.user, reason="training.assignment_due")
+    titles = set(mine.values_list("title", flat=True))
+    assert any("due in 14 days" in t for t in titles)
+    assert any("7 days overdue" in t for t in titles)
+    assert Notification.objects.filter(recipient=manager, reason="training.assignment_due").exists()
+    with time_machine.travel("2026-03-01 09:00Z"):
+        reminders_sweep()
+    assert Notification.objects.filter(recipient=profile.user, reason="training.assignment_due").count() == mine.count()
+
+
+def test_the_dpo_digest_goes_out_once_a_week():
+    dpo = UserFactory(roles=[Role.DPO])
+    AssignmentFactory(user=ProfileFactory().user, course=full_course(), due_date=date(2026, 2, 1))
+    assert dpo_digest_send(today=date(2026, 3, 2)) == 1
+    assert dpo_digest_send(today=date(2026, 3, 4)) == 0
+    notice = Notification.objects.filter(recipient=dpo, reason="training.dpo_digest").first()
+    assert "1 overdue" in notice.title
+    assert dpo_digest_send(today=date(2026, 3, 9)) == 1

@@ -1,0 +1,132 @@
+import pytest
+from django.urls import reverse
+
+from portal.accounts.roles import Role
+from portal.audit.models import AuditEvent
+from tests.factories import UserFactory
+from tests.training.factories import AssignmentFactory, ProfileFactory, full_course
+from training import services
+from training.models import Assignment, Course
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_employee_reads_the_pages_passes_the_quiz_and_downloads_the_certificate(signed_in):
+    client, user = signed_in(Role.EMPLOYEE)
+    course = full_course()
+    assignment = AssignmentFactory(user=user, course=course)
+    assert course.title.encode() in client.get(reverse("training:my_training")).content
+    for index in range(2):
+        assert client.get(reverse("training:page", args=[assignment.pk, index])).status_code == 200
+        client.post(reverse("training:page_done", args=[assignment.pk, index]))
+    response = client.post(reverse("training:quiz_start", args=[assignment.pk]))
+    attempt_url = response["Location"]
+    page = client.get(attempt_url)
+    data = {}
+    for question in page.context["questions"]:
+        data[f"q{question.pk}"] = [c.pk for c in question.choices.all() if c.is_correct]
+    client.post(attempt_url, data)
+    result = client.get(attempt_url)
+    assert b"quiz-result" in result.content and result.context["attempt"].passed
+    assert b"Because it is." in result.content  # the explanation
+    pdf = client.get(reverse("training:certificate", args=[assignment.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="training.certificate_downloaded").count() == 1
+
+
+def test_the_certificate_hash_is_confirmed_by_the_public_verify_page(client):
+    user = UserFactory()
+    course = full_course()
+    assignment = AssignmentFactory(user=user, course=course)
+    attempt = services.quiz_attempt_start(actor=user, assignment=assignment)
+    services.quiz_attempt_submit(actor=user, attempt=attempt, answers={
+        q.pk: [c.pk for c in q.choices.all() if c.is_correct] for q in course.questions.all()})
+    assignment.refresh_from_db()
+    response = client.get(reverse("verify:document", args=[assignment.certificate_sha256]))
+    assert response.status_code == 200 and course.title.encode() in response.content
+    assert client.get(reverse("verify:document", args=["0" * 64])).status_code == 404
+
+
+def test_an_employee_never_sees_another_employees_results(signed_in):
+    client, _user = signed_in(Role.EMPLOYEE)
+    other = AssignmentFactory(course=full_course(), status=Assignment.Status.COMPLETED,
+                              completed_at="2026-01-01T10:00Z", score_percent=91)
+    response = client.get(reverse("training:my_training"))
+    assert other.course.title.encode() not in response.content
+    assert client.get(reverse("training:assignment", args=[other.pk])).status_code == 404
+    assert client.get(reverse("training:certificate", args=[other.pk])).status_code == 404
+    assert client.get(reverse("training:report")).status_code == 403
+
+
+def test_the_dpo_sees_completion_in_the_report_with_a_constant_number_of_queries(
+        signed_in, django_assert_max_num_queries):
+    client, _dpo = signed_in(Role.DPO)
+    course = full_course(title="Data protection principles")
+    for _ in range(2):
+        AssignmentFactory(user=ProfileFactory().user, course=course, status=Assignment.Status.COMPLETED,
+                          completed_at="2026-01-01T10:00Z")
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("training:report"))
+    assert b"Data protection principles" in response.content
+    for _ in range(10):
+        AssignmentFactory(user=ProfileFactory().user, course=course, due_date="2020-01-01")
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("training:report"))
+    assert len(response.context["overdue"]) == 10
+    assert response.context["overall"]["rate"] == round(100 * 2 / 12, 1)
+
+
+def test_a_bad_course_form_keeps_what_was_typed(signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    response = client.post(reverse("training:course_create"), {
+        "title": "Phishing awareness", "description": "Typed with care", "estimated_minutes": 15,
+        "validity_months": 12, "pass_mark_percent": 250, "pool_size": 0, "due_days": 30, "new_hire_days": 14})
+    assert response.status_code == 400
+    assert b"Typed with care" in response.content and b"Phishing awareness" in response.content
+    assert not Course.objects.exists()
+
+
+def test_a_stale_course_edit_is_refused_and_keeps_the_text(signed_in):
+    client, dpo = signed_in(Role.DPO)
+    course = full_course()
+    services.course_update(actor=dpo, course=course, data={"description": "Newer"}, expected_revision=1)
+    response = client.post(reverse("training:course_edit", args=[course.pk]), {
+        "title": course.title, "description": "My older edit", "estimated_minutes": 15, "validity_months": 12,
+        "pass_mark_percent": 80, "pool_size": 0, "due_days": 30, "new_hire_days": 14, "is_published": "on",
+        "revision": 1})
+    assert response.status_code == 400 and b"My older edit" in response.content
+    course.refresh_from_db()
+    assert course.description == "Newer"
+
+
+def test_a_material_change_bumps_the_version_and_requires_a_retake(signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    course = full_course()
+    response = client.post(reverse("training:course_edit", args=[course.pk]), {
+        "title": course.title, "description": "Changed", "estimated_minutes": 15, "validity_months": 12,
+        "pass_mark_percent": 80, "pool_size": 0, "due_days": 30, "new_hire_days": 14, "is_published": "on",
+        "revision": course.revision, "require_retake": "on"})
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert course.version == 2 and course.retake_from_version == 2
+
+
+def test_a_question_with_no_right_answer_is_refused_and_kept(signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    course = full_course()
+    response = client.post(reverse("training:question_create", args=[course.pk]), {
+        "text": "Who reports a breach?", "kind": "single", "choices": "Anyone\nNobody", "explanation": ""})
+    assert response.status_code == 400 and b"Who reports a breach?" in response.content
+    assert course.questions.count() == 2
+
+
+def test_a_course_page_is_shown_sanitised(signed_in):
+    client, user = signed_in(Role.EMPLOYEE)
+    course = full_course()
+    page = course.pages.first()
+    page.body = "Hello <script>alert(1)</script> **there**"
+    page.save()
+    assignment = AssignmentFactory(user=user, course=course)
+    response = client.get(reverse("training:page", args=[assignment.pk, 0]))
+    assert b"<strong>there</strong>" in response.content and b"alert(1)</script>" not in response.content

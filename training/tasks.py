@@ -1,0 +1,26 @@
+"""Celery tasks of employee training: thin, idempotent, and each also a management command."""
+
+from celery import shared_task
+
+
+@shared_task(name="training.assignments_sweep", acks_late=True)
+def assignments_sweep_task() -> int:
+    from training.services_directory import leavers_process
+    from training.sweep import assignments_sweep
+
+    leavers_process()
+    return assignments_sweep().created
+
+
+@shared_task(name="training.evidence_snapshot", acks_late=True)
+def evidence_snapshot_task() -> bool:
+    from training.evidence import evidence_snapshot_monthly
+
+    return evidence_snapshot_monthly() is not None
+
+
+@shared_task(name="training.dpo_digest", acks_late=True)
+def dpo_digest_task() -> int:
+    from training.digest import dpo_digest_send
+
+    return dpo_digest_send()
