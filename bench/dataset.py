@@ -13,11 +13,11 @@ from django.db import connection, transaction
 
 SCALES = {
     "default": {"users": 50_000, "controls": 5_000, "customers": 50, "reminder_items": 250_000,
-                "audit_events": 1_000_000, "notifications": 250_000},
+                "audit_events": 1_000_000, "notifications": 250_000, "incidents": 2_000, "obligations": 5_000},
     "small": {"users": 5_000, "controls": 500, "customers": 5, "reminder_items": 25_000,
-              "audit_events": 100_000, "notifications": 25_000},
+              "audit_events": 100_000, "notifications": 25_000, "incidents": 200, "obligations": 500},
     "tiny": {"users": 200, "controls": 60, "customers": 3, "reminder_items": 500, "audit_events": 2_000,
-             "notifications": 1_000},
+             "notifications": 1_000, "incidents": 20, "obligations": 50},
 }
 
 
@@ -230,10 +230,78 @@ def make_customers(ctx: Context) -> None:
     ctx.log(f"customers: {ctx.scale['customers']} (each with {ctx.scale['controls'] // BENCH_SERVICES} controls)")
 
 
+ON_CALL = 20  # incident responders: each case is assigned to two of them
+
+
+def make_incidents(ctx: Context) -> None:
+    """Cases, a quarter of them open, with their obligations: open ones with running clocks at every stage
+    (some at 50-90 % of their time, some overdue), the closed ones filed. Two responders per case."""
+    from django.contrib.auth.models import Group, Permission
+
+    from controls.models import Customer
+    from incidents.models import Incident, IncidentUserObjectPermission, Obligation, ObligationTemplate, Phase
+    from incidents.obligation_templates import templates_sync
+    from portal.accounts.models import User
+    from portal.accounts.roles import Role
+
+    templates_sync()
+    template = ObligationTemplate.objects.get(code="customer-notice")
+    customers = list(Customer.objects.filter(slug__startswith="bench-customer-").order_by("slug"))
+    responders = list(User.objects.filter(email__endswith="@bench.annex.test").order_by("-pk")
+                      .values_list("pk", flat=True)[:ON_CALL])
+    group = Group.objects.get(name=Role.INCIDENT_RESPONDER)
+    User.groups.through.objects.bulk_create([User.groups.through(user_id=pk, group_id=group.pk) for pk in responders],
+                                            ignore_conflicts=True)
+    now = datetime.now(UTC)
+    count, per_case = ctx.scale["incidents"], ctx.scale["obligations"] / ctx.scale["incidents"]
+    cases = []
+    for i in range(count):
+        is_open = i % 4 == 0
+        ago = timedelta(hours=ctx.rng.uniform(1, 30)) if is_open else timedelta(days=ctx.rng.uniform(5, 700))
+        aware = now - ago
+        assigned = [responders[i % len(responders)], responders[(i + 7) % len(responders)]]
+        cases.append(Incident(
+            reference=f"INC-2025-{i + 1:05d}", title=f"Bench incident {i + 1}", detected_at=aware, aware_at=aware,
+            phase=Phase.TRIAGE if is_open else Phase.CLOSED, closed_at=None if is_open else aware + timedelta(days=3),
+            severity=ctx.rng.choice(["low", "medium", "high", "critical"]), assignee_ids=sorted(set(assigned)),
+            breach_types=["confidentiality"], approx_subjects=ctx.rng.randint(1, 5000),
+        ))
+    Incident.objects.bulk_create(cases, batch_size=500)
+    cases = list(Incident.objects.filter(reference__startswith="INC-2025-").order_by("pk"))
+    view = Permission.objects.get(content_type__app_label="incidents", codename="view_incident")
+    IncidentUserObjectPermission.objects.bulk_create([
+        IncidentUserObjectPermission(content_object=case, user_id=pk, permission=view)
+        for case in cases for pk in case.assignee_ids], batch_size=2000)
+    Incident.assignees.through.objects.bulk_create([
+        Incident.assignees.through(incident_id=case.pk, user_id=pk) for case in cases for pk in case.assignee_ids],
+        batch_size=2000)
+    obligations, made = [], 0
+    for n, case in enumerate(cases):
+        wanted = int((n + 1) * per_case) - made
+        for k in range(wanted):
+            customer = customers[(n + k) % len(customers)]
+            is_open = case.phase == Phase.TRIAGE
+            deadline = case.aware_at + timedelta(hours=customer.breach_notice_hours)
+            obligations.append(Obligation(
+                incident=case, template=template, customer=customer, key=f"customer-notice:{customer.pk}:{k}",
+                regime=template.regime, recipient=template.recipient, title=template.title,
+                recipient_label=customer.name, legal_reference=template.legal_reference,
+                checklist=template.checklist, clock_start_kind=template.clock_start, hours=customer.breach_notice_hours,
+                clock_start=case.aware_at, deadline_at=deadline,
+                status=Obligation.Status.OPEN if is_open else Obligation.Status.FILED,
+                filed_at=None if is_open else case.aware_at + timedelta(hours=6),
+                deadline_at_filing=None if is_open else deadline, filed_late=None if is_open else False,
+            ))
+        made += wanted
+    Obligation.objects.bulk_create(obligations, batch_size=2000)
+    ctx.log(f"incidents: {len(cases)} cases ({len(cases) // 4} open), {len(obligations)} obligations, "
+            f"{len(responders)} responders on call")
+
+
 # Domain generators run in this order. The reminder-sweep items are added by the benchmark itself
 # (bench/scenarios.py), after the page measurements, so pages are measured at the register's size.
 GENERATORS: list[Callable[[Context], None]] = [
-    make_users, make_roles, make_control_register, make_customers, make_audit_events,
+    make_users, make_roles, make_control_register, make_customers, make_incidents, make_audit_events,
 ]
 
 

@@ -83,6 +83,43 @@ def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms
         }
 
 
+def _incident_queries_with_only(n_cases: int, path: str, user, queries_for: Callable) -> int:
+    """Query count of a page while only the first n cases exist (rolled back after)."""
+    from incidents.models import Incident
+
+    result = {}
+    try:
+        with transaction.atomic():
+            keep = Incident.objects.order_by("pk").values_list("pk", flat=True)[n_cases - 1]
+            Incident.objects.filter(pk__gt=keep).delete()
+            result["queries"] = queries_for(path, user)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return result["queries"]
+
+
+def incident_pages(user, session: str, latency: Callable, queries_for: Callable,
+                   floor_ms: float) -> Iterator[tuple[str, dict]]:
+    """The responders' board with every case (open and closed), sorted by the nearest open deadline."""
+    from incidents.models import Incident, Obligation
+
+    cases, obligations = Incident.objects.count(), Obligation.objects.count()
+    if not cases:
+        return
+    path = "/incidents/?show=all"
+    board = latency(path, session, floor=FLOOR)
+    yield "incident board", {
+        "incident_board": {**board, "incidents": cases, "obligations": obligations},
+        "incident_board_ms": board["median_ms"],
+        "incident_board_floor_ms": board["floor_median_ms"],
+        "incident_board_ratio": board["ratio"],
+        "incident_board_ratio_to_run_floor": round(board["median_ms"] / floor_ms, 2),
+        "incident_board_queries_large": queries_for(path, user),
+        "incident_board_queries_small": _incident_queries_with_only(max(cases // 10, 1), path, user, queries_for),
+    }
+
+
 def load_paths(user) -> list[str]:
     from controls.models import Control
 
@@ -134,6 +171,14 @@ def annex(user, rounds: int = 5) -> dict:
 def offline(measure_command: Callable, scale: dict, log: Callable) -> Iterator[tuple[str, dict]]:
     from controls.models import Control
     from portal.audit.models import AuditEvent
+
+    # Breach deadline escalations (50/75/90 %, overdue) inside the reminder sweep, on the bench cases' clocks.
+    escalations = measure_command("run_reminders", "--verbosity", "0", "--rule", "incidents.obligation_deadline")
+    yield "incident deadline escalations in the reminder sweep", {
+        "incident_escalations": escalations,
+        "incident_escalations_s": round(escalations["seconds"], 2),
+        "incident_escalations_queries": escalations["queries"],
+    }
 
     events = AuditEvent.objects.count()
     verify = measure_command("verify_audit_trail")
@@ -199,6 +244,15 @@ ROWS = [
     ("control list page queries, whole register", "control_list_page_queries_large", "", None),
     ("control API 1,000 per request, median", "control_api_1000_ms", "ms", None),
     ("control API 1,000 queries", "control_api_1000_queries", "", None),
+    ("incident board (all cases) median", "incident_board_ms", "ms", "incident_board_ratio"),
+    ("  floor measured alongside it, median", "incident_board_floor_ms", "ms", None),
+    ("incident board queries, 1/10 of the cases", "incident_board_queries_small", "", None),
+    ("incident board queries, all cases", "incident_board_queries_large", "", None),
+    ("incident intake API under load: p99", "intake_p99_ms", "ms", None),
+    ("incident intake API: requests/s", "intake_rps", "", None),
+    ("incident intake API: errors", "intake_errors", "", None),
+    ("incident deadline escalations sweep", "incident_escalations_s", "s", None),
+    ("incident deadline escalations queries", "incident_escalations_queries", "", None),
     ("TOM annex through the export job", "annex_500_ms", "ms", "annex_ratio"),
     ("TOM annex, WeasyPrint alone", "annex_weasyprint_only_ms", "ms", None),
     ("reminder sweep", "reminder_sweep_s", "s", None),

@@ -171,6 +171,11 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 MFA_STEP_UP_SECONDS = env_int("MFA_STEP_UP_SECONDS", 15 * 60, minimum=60)
 INVITATION_VALID_HOURS = env_int("INVITATION_VALID_HOURS", 72, minimum=1)
 ANNEX_DEMO_MODE = env_bool("ANNEX_DEMO_MODE", DEBUG)
+# The organisation is an essential or important entity under NIS2 (cloud and managed service providers usually
+# are): significant incidents then carry the NIS2 Art. 23(4) reporting obligations.
+ANNEX_NIS2_ENTITY = env_bool("ANNEX_NIS2_ENTITY", False)
+# Intake API for detection tools: requests per token (DRF rate syntax, e.g. "120/min").
+INCIDENT_INTAKE_RATE = env_str("INCIDENT_INTAKE_RATE", "120/min")
 
 # A shared cache (Redis) when CACHE_URL names one. Sessions are then read from it and written
 # through to the database (cached_db): one query less on every request. A per-process cache is
@@ -288,6 +293,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-daily-digests": {
         "task": "notifications.digests_queue",
         "schedule": crontab(hour=env_int("REMINDER_DIGEST_HOUR", 7, minimum=0), minute=0),
+    },
+    # Breach notification deadlines run in hours: their reminder steps are checked every few minutes.
+    "incidents-deadline-sweep": {
+        "task": "incidents.deadline_sweep",
+        "schedule": env_int("INCIDENT_DEADLINE_SWEEP_SECONDS", 300, minimum=1),
     },
     "retention-nightly-run": {
         "task": "retention.nightly_run",

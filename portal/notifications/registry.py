@@ -13,6 +13,7 @@ The people to tell are named by user id, so a rule never loads a user.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -41,6 +42,10 @@ class ReminderRule:
     link: Callable[[Row], str] | None = None
     still_open: Callable[[Row], bool] | None = None  # a last check in Python, after the queryset filter
     # Calendar: how to find the objects a user is reminded about, as a filter on queryset().
+    # A rule whose moments are hours apart (deadlines counted in hours) names them itself: given a row and the
+    # sweep's time, the latest step due now (an int, e.g. a percentage of the time allowed), or None. Such a
+    # rule's queryset holds only what can be due; the sweep then runs it every time, whatever the date.
+    due_step: Callable[[Row, datetime], int | None] | None = None
     calendar_filter: Callable[[Any], Q] | None = None
     calendar_title: Callable[[Row], str] | None = None
     description: str = ""

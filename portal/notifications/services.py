@@ -303,6 +303,7 @@ class _DueOffsets(dict):
 def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, subject_type: str,
                  recipients: list[Person], escalated: list[Person]) -> list[Notice]:
     due = getattr(row, rule.date_field)
+    due_date = timezone.localdate(due) if isinstance(due, datetime) else due
     title = rule.title(row, offset)
     moment = f"{due.isoformat()}{offset:+d}"
     subject_id = str(row.pk)
@@ -315,20 +316,23 @@ def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, su
                 seen.add(person.pk)
                 notices.append(Notice(
                     recipient=person, reason=rule.name, title=title, moment=moment, subject_type=subject_type,
-                    subject_id=subject_id, link=link, due_date=due, offset_days=offset, critical=rule.critical,
+                    subject_id=subject_id, link=link, due_date=due_date, offset_days=offset, critical=rule.critical,
                     escalation=escalation,
                 ))
     return notices
 
 
 def _due_notices(rule: registry.ReminderRule, rows: list[registry.Row], *, due_offsets: _DueOffsets,
-                 subject_type: str, people: _People) -> list[Notice]:
+                 subject_type: str, people: _People, now: datetime | None = None) -> list[Notice]:
     """The notices due now about a batch of rows; the people the rule names are looked up once per batch."""
     due = []  # (row, offset, recipients, escalated to), the people as the rule names them
     for row in rows:
         if rule.still_open is not None and not rule.still_open(row):
             continue
-        offset = due_offsets[getattr(row, rule.date_field)]
+        if rule.due_step is not None:
+            offset = rule.due_step(row, now or timezone.now())
+        else:
+            offset = due_offsets[getattr(row, rule.date_field)]
         if offset is None:
             continue
         escalated = rule.escalate_to(row) if rule.escalate_to is not None and offset >= rule.escalate_from else None
@@ -341,13 +345,14 @@ def _due_notices(rule: registry.ReminderRule, rows: list[registry.Row], *, due_o
     return notices
 
 
-def _sweep_rule(rule, *, today, window_start, chunk_size, dry_run, people, report, on_notice) -> None:
-    lowest = window_start - timedelta(days=max(rule.offsets))
-    highest = today - timedelta(days=min(rule.offsets))
+def _sweep_rule(rule, *, today, window_start, chunk_size, dry_run, people, report, on_notice, now=None) -> None:
     queryset = rule.queryset()
     subject_type = queryset.model._meta.label_lower
-    base = rule.rows(
-        queryset.filter(**{f"{rule.date_field}__gte": lowest, f"{rule.date_field}__lte": highest}).order_by("pk"))
+    if rule.due_step is None:
+        lowest = window_start - timedelta(days=max(rule.offsets))
+        highest = today - timedelta(days=min(rule.offsets))
+        queryset = queryset.filter(**{f"{rule.date_field}__gte": lowest, f"{rule.date_field}__lte": highest})
+    base = rule.rows(queryset.order_by("pk"))
     due_offsets = _DueOffsets(rule.offsets, today, window_start)
     last_pk = None
     while True:
@@ -359,7 +364,8 @@ def _sweep_rule(rule, *, today, window_start, chunk_size, dry_run, people, repor
         if not chunk:
             return
         last_pk, is_last = chunk[-1].pk, len(chunk) < chunk_size
-        notices = _due_notices(rule, chunk, due_offsets=due_offsets, subject_type=subject_type, people=people)
+        notices = _due_notices(rule, chunk, due_offsets=due_offsets, subject_type=subject_type, people=people,
+                               now=now)
         report.due += len(notices)
         if dry_run:
             if on_notice is not None:
@@ -398,7 +404,8 @@ def reminders_sweep(
     on_notice: Callable[[Notice, bool], None] | None = None,
 ) -> SweepReport:
     """Evaluate every registered rule and create the notices due now; safe to run twice or concurrently."""
-    today = today or timezone.localdate()
+    now = timezone.now()
+    today = today or timezone.localdate(now)
     window_start = today - timedelta(days=settings.REMINDER_CATCH_UP_DAYS)
     report = SweepReport(today=today, dry_run=dry_run)
     people = _People()
@@ -406,7 +413,7 @@ def reminders_sweep(
         if rule_names is not None and rule.name not in rule_names:
             continue
         _sweep_rule(rule, today=today, window_start=window_start, chunk_size=settings.REMINDER_BATCH_SIZE,
-                    dry_run=dry_run, people=people, report=report, on_notice=on_notice)
+                    dry_run=dry_run, people=people, report=report, on_notice=on_notice, now=now)
     if report.created and not dry_run:
         audit_record(action=AuditAction.REMINDERS_SWEPT, target_type="notifications.sweep",
                      target_id=today.isoformat(), target_label=f"Reminder sweep of {today.isoformat()}",
