@@ -132,7 +132,7 @@ class ControlFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Control.Status.choices])
     # A select of plain (id, name) pairs: one values() query, no model instances, however many owners there
     # are. Any id is accepted: an id that owns nothing simply filters to an empty register.
-    owner = forms.IntegerField(required=False, min_value=1, widget=PlainSelect)
+    owner = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=PlainSelect)
     customer = forms.ModelChoiceField(required=False, queryset=Customer.objects.none(), empty_label="Any customer",
                                       widget=PlainSelect)
     overdue = forms.BooleanField(label="Review overdue", required=False)

@@ -207,6 +207,18 @@ def parse_register_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowErr
     except UnicodeDecodeError:
         return [], [RowError(0, "", "The file is not UTF-8 text; save it as CSV UTF-8 and try again.")]
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _parse_rows(reader)
+    except csv.Error as exc:
+        # The csv module refuses a field over its size limit (128 KB) and some broken quoting; say where.
+        too_long = "field larger than field limit" in str(exc)
+        reason = (f"a value is longer than {csv.field_size_limit() // 1024} KB; no column of the register "
+                  "holds that much" if too_long else "the quoting is broken (a quote mark is not closed)")
+        line = reader.line_num + 1  # the line being read when the reader gave up
+        return [], [RowError(line, "", f"The file cannot be read at line {line}: {reason}.")]
+
+
+def _parse_rows(reader: csv.DictReader) -> tuple[list[tuple[int, dict]], list[RowError]]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c not in EXPORT_COLUMNS]

@@ -60,7 +60,8 @@ def control_list(request):
         "can_import": can_manage and request.user.has_perm("controls.add_control"),
     }
     template = "controls/partials/_control_table.html" if request.htmx else "controls/control_list.html"
-    return render(request, template, context)
+    # A filter that is not valid is shown with its message (and left out of the filtering): a 400, not a 200.
+    return render(request, template, context, status=400 if form.is_bound and form.errors else 200)
 
 
 @login_required

@@ -157,19 +157,18 @@ def incident_edit(request, pk: int):
 
 def _post_form(request, pk, form, action, success: str, form_key: str):
     """Validate `form`, call `action(cleaned_data)`; on refusal show the case again with the form as typed."""
+    status = 400
     if form.is_valid():
         try:
             action(form.cleaned_data)
         except ValidationError as exc:
+            # A stale version is told by its type, not by its (translated) message.
+            status = 409 if isinstance(exc, services.StaleVersionError) else 400
             add_service_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect("incidents:detail", pk=pk)
-    return _render_case(request, pk, status=409 if _is_conflict(form) else 400, **{form_key: form})
-
-
-def _is_conflict(form) -> bool:
-    return any("Someone else changed this case" in str(e) for e in form.non_field_errors())
+    return _render_case(request, pk, status=status, **{form_key: form})
 
 
 @login_required

@@ -170,6 +170,7 @@ OTP_TOTP_ISSUER = "Annex"
 OTP_TOTP_THROTTLE_FACTOR = 1
 MFA_STEP_UP_SECONDS = env_int("MFA_STEP_UP_SECONDS", 15 * 60, minimum=60)
 INVITATION_VALID_HOURS = env_int("INVITATION_VALID_HOURS", 72, minimum=1)
+PASSWORD_RESET_VALID_MINUTES = env_int("PASSWORD_RESET_VALID_MINUTES", 60, minimum=5)
 ANNEX_DEMO_MODE = env_bool("ANNEX_DEMO_MODE", DEBUG)
 # The organisation is an essential or important entity under NIS2 (cloud and managed service providers usually
 # are): significant incidents then carry the NIS2 Art. 23(4) reporting obligations.
@@ -329,7 +330,7 @@ NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60,
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.accounts.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

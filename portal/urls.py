@@ -21,3 +21,9 @@ urlpatterns = [
     path("verify/", include("portal.exports.verify_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Styled error pages that say why; JSON under /api/ (portal/core/errors.py).
+handler400 = "portal.core.errors.bad_request"
+handler403 = "portal.core.errors.permission_denied"
+handler404 = "portal.core.errors.page_not_found"
+handler500 = "portal.core.errors.server_error"

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from controls.categories import category_by_id
@@ -94,6 +95,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
     expired = serializers.SerializerMethodField()
     removed = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
+    # A file has no link: null, not "" (which is no URI).
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = Evidence
@@ -103,6 +106,10 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "created_at", "removed", "removed_at", "download_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_url(self, evidence: Evidence) -> str | None:
+        return evidence.url or None
 
     def get_expired(self, evidence: Evidence) -> bool:
         return evidence.is_expired(self.context.get("today"))

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from controls.models import Customer
 from incidents import services
 from incidents.models import Severity
+from portal.accounts.authentication import HashedTokenAuthentication
 
 
 class IntakeThrottle(UserRateThrottle):
@@ -62,7 +63,7 @@ class IntakeResultSerializer(serializers.Serializer):
 class IncidentIntakeView(APIView):
     """Open a triage case from a detection tool; notifies the on-call responders. Idempotent on external_id."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [HashedTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated, CanLogIncidents]
     throttle_classes = [IntakeThrottle]
 

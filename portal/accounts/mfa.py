@@ -17,6 +17,7 @@ MFA_EXEMPT_PREFIXES = (
     "/account/mfa/",
     "/account/logout/",
     "/account/invitation/",
+    "/account/password/reset/",  # a forgotten password: reached before (or instead of) signing in
     "/static/",
     "/healthz",
     "/verify/",

@@ -185,3 +185,36 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"backup code #{self.pk} ({'used' if self.used_at else 'unused'})"
+
+
+class ApiToken(models.Model):
+    """A person's API token. Only its SHA-256 is stored: the key is shown once, when it is made.
+
+    A token is 256 random bits, so a plain SHA-256 (not a slow password hash) is enough: nobody can guess
+    a key from its hash, and every API request can afford the lookup.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token")
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The first characters of the key, to tell tokens apart on the page; too short to help a guess.
+    prefix = models.CharField(max_length=8)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}… of {self.user_id}"
+
+
+class PasswordResetToken(models.Model):
+    """A single-use, expiring link to choose a new password. Only the token's SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"password reset for {self.user_id}"
+
+    def is_usable(self, now=None) -> bool:
+        return self.used_at is None and self.expires_at > (now or timezone.now())

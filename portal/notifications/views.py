@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.accounts.mfa import require_recent_mfa
 from portal.notifications import ical, selectors, services, services_preferences
 from portal.notifications.forms import PreferenceForm
 from portal.notifications.models import CalendarFeed, NotificationPreference
@@ -75,6 +76,7 @@ def preferences(request):
 @never_cache  # the feed secret is shown in this response only
 @login_required
 @require_POST
+@require_recent_mfa  # the link is a standing credential, like an API token
 def calendar_issue(request):
     token = services_preferences.calendar_feed_issue(user=request.user, actor=request.user)
     url = request.build_absolute_uri(reverse("notifications:calendar_feed", kwargs={"token": token}))

@@ -181,3 +181,20 @@ def test_security_officers_and_auditors_may_not_import(signed_in):
     with pytest.raises(Exception, match="Only the DPO"):
         control_register_import(actor=officer, data=_csv(_good_row()))
     assert not Control.objects.exists()
+
+
+def test_a_value_over_128_kb_is_a_clear_import_error_not_a_server_error(signed_in):
+    client, _ = signed_in(Role.ADMIN)
+    UserFactory(email="owner@annex.test")
+    long_description = "x" * (130 * 1024)
+    data = _csv(_good_row("TOM-IMP-01"), _good_row("TOM-IMP-02").replace(
+        '"All public endpoints negotiate TLS 1.3 only."', f'"{long_description}"'))
+    response = _import(client, data)
+    assert response.status_code == 200
+    assert "line 3: a value is longer than 128 KB" in response.content.decode()
+    assert not Control.objects.exists()
+
+
+def test_an_unclosed_quote_in_a_strict_field_is_reported_with_its_line():
+    _rows, errors = services_register.parse_register_csv(_csv(_good_row(), '"TOM-IMP-02' + "x" * (140 * 1024)))
+    assert len(errors) == 1 and errors[0].line >= 2 and "cannot be read" in errors[0].message

@@ -188,3 +188,23 @@ def test_quick_intake_opens_a_triage_case_with_its_clocks(client):
     page = client.get(response["Location"]).content.decode()
     assert "due in" in page
     assert AuditEvent.objects.filter(action="incident.opened").count() == 1
+
+
+def test_a_stale_phase_change_is_a_conflict_whatever_language_the_message_is_in(client, monkeypatch):
+    first = responder()
+    incident = open_case(first)
+    stale = Incident.objects.get(pk=incident.pk).version
+    services.incident_set_phase(incident=incident, actor=first, phase="contained", reason="Mailbox locked",
+                                expected_version=stale)
+
+    def refuse_in_german(locked, expected_version):
+        if expected_version is not None and locked.version != expected_version:
+            raise services.StaleVersionError("Jemand anderes hat diesen Fall zwischenzeitlich geändert.")
+
+    monkeypatch.setattr(services, "_check_version", refuse_in_german)
+    sign_in(client, first)
+    response = client.post(reverse("incidents:phase", args=[incident.pk]),
+                           {"phase": "eradicated", "reason": "Malware removed", "expected_version": stale})
+
+    assert response.status_code == 409
+    assert Incident.objects.get(pk=incident.pk).phase == "contained"

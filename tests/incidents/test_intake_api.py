@@ -1,10 +1,10 @@
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from incidents.models import Incident
+from portal.accounts.tokens import api_token_create
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.controls.factories import CustomerFactory
@@ -22,7 +22,7 @@ def _fresh_throttle():
 
 def _client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)}")
     return client
 
 

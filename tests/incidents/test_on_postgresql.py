@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from incidents import services
 from incidents.models import Incident
 from incidents.reminders import DEADLINE
+from portal.accounts.tokens import api_token_create
 from portal.notifications.models import Channel, Notification
 from portal.notifications.services import reminders_sweep
 from tests.controls.factories import CustomerFactory
@@ -52,7 +52,7 @@ def test_two_simultaneous_saves_of_the_same_version_let_exactly_one_through():
 
 def test_simultaneous_retries_of_one_alert_open_one_case():
     tool = responder()
-    key = Token.objects.create(user=tool).key
+    key = api_token_create(user=tool)
     codes = []
 
     def post():

@@ -13,25 +13,19 @@ def test_every_program_called_by_the_code_is_in_the_install_list():
     assert check_programs.unlisted_calls() == []
 
 
-def test_a_python_call_to_an_unlisted_program_is_named():
-    # python_calls names places relative to the checkout, so the probe file lives inside it.
-    inside = ROOT / "tests" / "portal" / "_unlisted_probe.py"
-    inside.write_text("import shutil, subprocess\nshutil.which('qpdf')\nsubprocess.run(['vnu', '--errors-only'])\n")
-    try:
-        calls = check_programs.python_calls(inside)
-    finally:
-        inside.unlink()
+def test_a_python_call_to_an_unlisted_program_is_named(tmp_path):
+    # The probe lives outside the checkout, so a parallel run of the whole scan never sees it.
+    probe = tmp_path / "probe.py"
+    probe.write_text("import shutil, subprocess\nshutil.which('qpdf')\nsubprocess.run(['vnu', '--errors-only'])\n")
+    calls = check_programs.python_calls(probe)
     assert {program for program, _ in calls} == {"qpdf", "vnu"}
     assert [line.split(" ")[0] for line in check_programs.unlisted_calls(calls)] == ["qpdf", "vnu"]
 
 
-def test_a_shell_command_is_found_after_environment_assignments_and_not_taken_for_an_assignment():
-    script = ROOT / "scripts" / "_probe.sh"
+def test_a_shell_command_is_found_after_environment_assignments_and_not_taken_for_an_assignment(tmp_path):
+    script = tmp_path / "probe.sh"
     script.write_text('LANG=C pg_dump -Fc annex | gzip\nstatus=1\npids+=($!)\nhelper() { :; }\nhelper\n')
-    try:
-        found = {program for program, _ in check_programs.shell_calls(script, check_programs.shell_functions([script]))}
-    finally:
-        script.unlink()
+    found = {program for program, _ in check_programs.shell_calls(script, check_programs.shell_functions([script]))}
     assert found == {"pg_dump", "gzip"}
 
 

@@ -129,7 +129,7 @@ def test_the_dashboard_with_trends_runs_the_same_queries_for_30_and_90_days_of_f
     figures(90)
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("portal:dashboard"))
-    assert len(few) == len(many) <= 18
+    assert len(few) == len(many) <= 19
 
 
 def test_the_training_completion_rate_is_snapshotted_from_the_assignments():
@@ -172,3 +172,17 @@ def test_the_dpo_inbox_has_a_sub_processor_assessment_and_an_owned_retention_pol
     titles = [task["title"] for task in client.get(reverse("portal:dashboard")).context["inbox"]]
 
     assert titles == ["Assess the sub-processor Hosting GmbH", "Review the retention policy “Invoices”"]
+
+
+def test_open_incidents_are_counted_without_exercises():
+    from incidents.models import Incident, Phase
+
+    now = timezone.now()
+    for reference, phase, exercise in (("INC-T-1", Phase.TRIAGE, False), ("INC-T-2", Phase.TRIAGE, True),
+                                       ("INC-T-3", Phase.CLOSED, False)):
+        Incident.objects.create(reference=reference, title=reference, phase=phase, detected_at=now, aware_at=now,
+                                is_exercise=exercise)
+
+    metrics_snapshot_take(day=timezone.localdate())
+
+    assert _figures("incidents.open") == {"open_incidents": 1, "obligations_overdue": 0}
