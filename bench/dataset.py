@@ -1,7 +1,7 @@
 """Deterministic benchmark data, written with bulk inserts (COPY on PostgreSQL).
 
 Counts per scale are in SCALES; `--scale small` is a tenth of the default. Each generator is
-idempotent in the sense that it refuses to run twice on the same database (make_dataset checks).
+idempotent in the sense that it refuses to run twice on the same database (bench/make_dataset.py checks).
 """
 
 import random
@@ -166,6 +166,7 @@ def make_roles(ctx: Context) -> None:
 
 def make_controls(ctx: Context, *, count: int | None = None, prefix: str = "BENCH", due_in_days=None) -> int:
     """Controls spread over categories, services, owners and review dates; returns how many were made."""
+    from controls.catalogue_loader import MANAGED_FIELDS, fingerprint
     from controls.categories import category_ids
     from controls.models import Control, Service
 
@@ -184,7 +185,7 @@ def make_controls(ctx: Context, *, count: int | None = None, prefix: str = "BENC
         rows = []
         for i in range(start, min(start + batch, count)):
             due = today + timedelta(days=due_in_days if due_in_days is not None else rng.randint(-60, 300))
-            rows.append(Control(
+            rows.append(control := Control(
                 reference=f"{prefix}-{i:06d}", title=f"Measure {i}: encrypted transport for service {i % 97}",
                 description=("TLS 1.3 with AES-256-GCM on every external endpoint; certificates from the "
                              "internal CA rotate every 90 days; HSTS preloaded. ") * 2,
@@ -195,6 +196,12 @@ def make_controls(ctx: Context, *, count: int | None = None, prefix: str = "BENC
                 last_reviewed_on=due - timedelta(days=365), next_review_due=due, applies_to_all_services=False,
                 tags=["bench"],
             ))
+            # As the catalogue loader leaves a control it loaded (every real control is one): the fingerprint
+            # of its managed fields, its service and no related controls, so its page checks for local edits.
+            control.catalogue_hash = fingerprint({
+                **{name: getattr(control, name) for name in MANAGED_FIELDS},
+                "services": [services[i % BENCH_SERVICES].slug], "related": [],
+            })
         created = Control.objects.bulk_create(rows, batch_size=1_000)
         through = Control.services.through
         through.objects.bulk_create(

@@ -5,7 +5,6 @@ Evidence about to expire: the control's owner is reminded 30, 7 and 1 days befor
 from django.db.models import Q
 from django.utils.translation import gettext, ngettext
 
-from controls.links import control_url
 from controls.models import Control, Customer, Evidence
 from portal.accounts.roles import Role, user_has_role
 from portal.core.links import cached_reverse
@@ -17,7 +16,7 @@ def _open_controls():
 
 
 def _link(control: Row) -> str:
-    return control_url(control.pk)
+    return cached_reverse("controls:detail", args=[control.pk])
 
 
 def _title(control: Row, days: int) -> str:
@@ -71,7 +70,7 @@ EVIDENCE_EXPIRING = register(ReminderRule(
     fields=("title", "control_id", "control__reference", "control__owner_id"),
     recipients=lambda evidence: [evidence.control__owner_id],
     title=_evidence_title,
-    link=lambda evidence: control_url(evidence.control_id),
+    link=lambda evidence: cached_reverse("controls:detail", args=[evidence.control_id]),
     calendar_filter=lambda user: Q(control__owner=user),
     calendar_title=lambda evidence: f"Evidence expires: {evidence.control__reference} {evidence.title}",
 ))

@@ -17,12 +17,12 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from controls.audit_actions import ControlAction
 from controls.categories import category_by_id, category_ids
 from controls.forms import parse_parameters
 from controls.models import ART32_POINTS, Control
 from controls.services import control_create
 from portal.accounts.models import User
-from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.core.spreadsheet import safe_cell, unquote_cell
 
@@ -64,7 +64,7 @@ def control_register_export(*, actor, fmt: str, filters: dict, count: int) -> No
     if not actor.has_perm("controls.view_control"):
         raise PermissionDenied("You may not export the control register.")
     audit_record(
-        action=AuditAction.CONTROL_REGISTER_EXPORTED, actor=actor, target_type=Control._meta.label_lower,
+        action=ControlAction.CONTROL_REGISTER_EXPORTED, actor=actor, target_type=Control._meta.label_lower,
         target_label="control register",
         changes={"format": {"before": None, "after": fmt}, "rows": {"before": None, "after": count},
                  "filters": {"before": None, "after": {k: str(v) for k, v in filters.items() if v}}},
@@ -288,7 +288,7 @@ def control_register_import(*, actor, data: bytes, check_only: bool = False) -> 
     for _line, kwargs in rows:
         result.created.append(control_create(actor=actor, **kwargs))
     audit_record(
-        action=AuditAction.CONTROL_REGISTER_IMPORTED, actor=actor, target_type=Control._meta.label_lower,
+        action=ControlAction.CONTROL_REGISTER_IMPORTED, actor=actor, target_type=Control._meta.label_lower,
         target_label="control register",
         changes={"created": {"before": None, "after": [c.reference for c in result.created]}},
     )

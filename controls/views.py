@@ -111,7 +111,9 @@ def control_detail(request, pk: int):
         "history": selectors.control_history(control),
         "can_change": services.can_change_control(request.user, control),
         "can_review": services.can_review_control(request.user, control),
-        "locally_edited": control_is_locally_edited(control),
+        # A control for every service had no service query; its services (normally none) are read only here.
+        "locally_edited": control_is_locally_edited(
+            control, services=None if control.applies_to_all_services else page.services, related=page.related),
         "live_facts": facts_for(control),
         "today": timezone.localdate(),
     })

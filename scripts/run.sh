@@ -13,7 +13,7 @@ case "$HOST" in (0.0.0.0|"::"|"[::]") LINK_HOST=127.0.0.1;; (*) LINK_HOST=$HOST;
 
 # All state lives under var/ (or ANNEX_VAR_DIR, which settings.py reads too).
 VAR="${ANNEX_VAR_DIR:-var}"
-mkdir -p "$VAR"/broker/queue "$VAR"/broker/processed "$VAR"/media "$VAR"/celery-results
+mkdir -p "$VAR"/broker/queue "$VAR"/broker/processed "$VAR"/broker/control "$VAR"/media "$VAR"/celery-results
 if [ ! -s "$VAR"/secret_key ]; then
   (umask 077; $BIN/python -c 'import secrets; print(secrets.token_urlsafe(64))' > "$VAR"/secret_key)
 fi

@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from controls.categories import category_by_id
-from controls.links import control_url
 from controls.models import Control, Evidence
+from portal.core.links import cached_reverse
 
 # The columns a control document is built from (control_document); owner__email follows the foreign key.
 DOCUMENT_COLUMNS = (
@@ -75,7 +75,7 @@ class ControlSerializer(serializers.ModelSerializer):
             "tags": row["tags"],
             "version": row["version"],
             "updated_at": datetime_field.to_representation(row["updated_at"]),
-            "web_url": control_url(row["id"]),
+            "web_url": cached_reverse("controls:detail", args=[row["id"]]),
         }
 
     def get_scc_category_name(self, control: Control) -> str:
@@ -86,7 +86,7 @@ class ControlSerializer(serializers.ModelSerializer):
         return control.is_overdue(self.context.get("today") or timezone.localdate())
 
     def get_web_url(self, control: Control) -> str:
-        return control_url(control.pk)
+        return cached_reverse("controls:detail", args=[control.pk])
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

@@ -3,9 +3,9 @@ Each change is audited."""
 
 from django.db import transaction
 
+from controls.audit_actions import ControlAction
 from portal.accounts.models import ApiToken
 from portal.accounts.tokens import api_token_create, revoke_api_tokens
-from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 
 
@@ -19,7 +19,7 @@ def api_token_issue(*, user) -> str:
     replaced = user_has_api_token(user=user)
     key = api_token_create(user=user)
     audit_record(
-        action=AuditAction.API_TOKEN_CREATED, actor=user, target=user,
+        action=ControlAction.API_TOKEN_CREATED, actor=user, target=user,
         changes={"replaced_previous": {"before": None, "after": replaced}},
     )
     return key
@@ -30,5 +30,5 @@ def api_token_revoke(*, user) -> bool:
     """Delete the user's token; False when there was none."""
     deleted = revoke_api_tokens(user=user) > 0
     if deleted:
-        audit_record(action=AuditAction.API_TOKEN_REVOKED, actor=user, target=user)
+        audit_record(action=ControlAction.API_TOKEN_REVOKED, actor=user, target=user)
     return deleted

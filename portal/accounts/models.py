@@ -4,16 +4,11 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import Group, PermissionsMixin
+from django.contrib.auth.models import PermissionsMixin
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin
-
-from portal.core.prepared import PreparedQuery
-
-# A prepared read (portal.core.prepared): the landing page shows every user their roles.
-_role_names = PreparedQuery(lambda pk: Group.objects.filter(user__pk=pk).values_list("name", flat=True), int)
 
 
 class UserManager(BaseUserManager):
@@ -92,7 +87,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_names(self) -> list[str]:
-        return sorted(_role_names(self.pk))
+        return sorted(self.groups.values_list("name", flat=True))
 
 
 class Invitation(models.Model):

@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.accounts.credentials import credential_revokers
 from portal.accounts.models import BackupCodeDevice, Invitation, User, hash_secret
 from portal.accounts.roles import Role, user_has_role
 from portal.accounts.tokens import revoke_api_tokens
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
-from portal.notifications.models import CalendarFeed
 
 logger = logging.getLogger(__name__)
 
@@ -218,11 +218,11 @@ def _end_sessions(user: User, *, keep: str | None = None) -> int:
 
 
 def _revoke_standing_credentials(user: User) -> dict[str, int]:
-    """End what lets a person in without typing a password: sessions, the API token, the calendar feed."""
+    """End what lets a person in without typing a password: sessions, the API token, and the credentials other
+    apps issue and registered in portal.accounts.credentials (the calendar feed)."""
     removed = {"sessions": _end_sessions(user), "api_tokens": revoke_api_tokens(user=user)}
-    rows = CalendarFeed.objects.filter(user=user)
-    removed["calendar_feeds"] = rows.count()
-    rows.delete()
+    for name, revoke in credential_revokers():
+        removed[name] = revoke(user)
     return removed
 
 
@@ -261,14 +261,16 @@ def user_reactivate(*, actor, user: User) -> None:
 
 
 def _revoke_credentials(user: User) -> dict[str, int]:
-    """Remove every second factor and every standing credential (API token, calendar feed) of a user."""
+    """Remove every second factor and every standing credential (API token, and those other apps registered
+    in portal.accounts.credentials, such as calendar feed links) of a user."""
     removed = {}
-    for name, model in (("authenticator_apps", TOTPDevice), ("backup_code_sets", BackupCodeDevice),
-                        ("calendar_feeds", CalendarFeed)):
+    for name, model in (("authenticator_apps", TOTPDevice), ("backup_code_sets", BackupCodeDevice)):
         rows = model.objects.filter(user=user)
         removed[name] = rows.count()  # delete() would also count cascaded rows (the codes of a set)
         rows.delete()
     removed["api_tokens"] = revoke_api_tokens(user=user)
+    for name, revoke in credential_revokers():
+        removed[name] = revoke(user)
     return removed
 
 

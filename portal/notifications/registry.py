@@ -82,7 +82,3 @@ def unregister(name: str) -> None:
 
 def rules() -> list[ReminderRule]:
     return [_RULES[name] for name in sorted(_RULES)]
-
-
-def get_rule(name: str) -> ReminderRule:
-    return _RULES[name]

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.mfa import require_recent_mfa
-from portal.notifications import ical, selectors, services
+from portal.notifications import ical, selectors, services, services_preferences
 from portal.notifications.forms import PreferenceForm
 from portal.notifications.models import CalendarFeed, NotificationPreference
 
@@ -36,7 +36,7 @@ def notification_list(request):
 @require_POST
 def notification_read(request, pk: int):
     notification = get_object_or_404(selectors.notifications_for(request.user), pk=pk)
-    services.notification_mark_read(notification=notification, actor=request.user)
+    services_preferences.notification_mark_read(notification=notification, actor=request.user)
     if request.htmx:
         notification.read_at = notification.read_at or timezone.now()
         return render(request, "notifications/partials/_notification.html", {"notification": notification})
@@ -46,7 +46,7 @@ def notification_read(request, pk: int):
 @login_required
 @require_POST
 def notification_read_all(request):
-    count = services.notifications_mark_all_read(user=request.user, actor=request.user)
+    count = services_preferences.notifications_mark_all_read(user=request.user, actor=request.user)
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
     return _back(request)
 
@@ -68,7 +68,7 @@ def preferences(request):
     form = PreferenceForm(request.POST)
     if not form.is_valid():
         return _preferences_page(request, form=form, status=400)
-    services.preferences_update(user=request.user, actor=request.user, **form.cleaned_data)
+    services_preferences.preferences_update(user=request.user, actor=request.user, **form.cleaned_data)
     messages.success(request, "Your notification preferences are saved.")
     return redirect("notifications:preferences")
 
@@ -78,7 +78,7 @@ def preferences(request):
 @require_POST
 @require_recent_mfa  # the link is a standing credential, like an API token
 def calendar_issue(request):
-    token = services.calendar_feed_issue(user=request.user, actor=request.user)
+    token = services_preferences.calendar_feed_issue(user=request.user, actor=request.user)
     url = request.build_absolute_uri(reverse("notifications:calendar_feed", kwargs={"token": token}))
     # The token is stored hashed, so this response is the only time it is shown.
     return _preferences_page(request, calendar_url=url)
@@ -87,7 +87,7 @@ def calendar_issue(request):
 @login_required
 @require_POST
 def calendar_revoke(request):
-    if services.calendar_feed_revoke(user=request.user, actor=request.user):
+    if services_preferences.calendar_feed_revoke(user=request.user, actor=request.user):
         messages.success(request, "The calendar link no longer works. Remove the calendar from your apps.")
     return redirect("notifications:preferences")
 

@@ -219,7 +219,7 @@ def test_an_mfa_reset_also_revokes_the_api_token_and_calendar_feed(signed_in):
     from portal.accounts.tokens import api_token_create
     from portal.audit.models import AuditEvent
     from portal.notifications.models import CalendarFeed
-    from portal.notifications.services import calendar_feed_issue
+    from portal.notifications.services_preferences import calendar_feed_issue
 
     client, _admin = signed_in(Role.ADMIN)
     user = UserFactory(roles=[Role.SECURITY_OFFICER])

@@ -9,11 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from controls.audit_actions import ControlAction
 from controls.models import Control, Service
 from portal.accounts.models import ApiToken, hash_secret
 from portal.accounts.roles import Role
 from portal.accounts.tokens import api_token_create
-from portal.audit.models import AuditAction, AuditEvent
+from portal.audit.models import AuditEvent
 from tests.controls.factories import ControlFactory, CustomerFactory, EvidenceFactory
 from tests.factories import UserFactory
 
@@ -58,8 +59,7 @@ def test_the_list_runs_the_same_few_queries_for_10_and_1000_controls():
     Service.objects.all().delete()
     _make_controls(1000, owner=owner)
     large = _queries(client, url)
-    assert small == large
-    assert large < 10
+    assert small == large <= 5, f"{large} queries"
     data = client.get(url).json()
     assert data["count"] == 1000 and len(data["results"]) == 1000
     assert data["results"][0]["services"] == ["hosting"] and data["results"][0]["owner"] == owner.email
@@ -164,7 +164,7 @@ def test_the_evidence_list_runs_a_constant_number_of_queries():
     small = _queries(client, url)
     for _ in range(30):
         EvidenceFactory(uploaded_by=uploader)
-    assert _queries(client, url) == small
+    assert _queries(client, url) == small <= 4, f"{small} queries"
 
 
 def test_the_openapi_schema_describes_the_endpoints():
@@ -189,7 +189,7 @@ def test_a_user_creates_a_token_after_a_fresh_mfa_check_and_sees_it_once(signed_
     assert stored.key_hash == hash_secret(key) and key not in {stored.key_hash, stored.prefix}
     assert "no-store" in response["Cache-Control"]
     assert key not in client.get(reverse("api:tokens")).content.decode()
-    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_CREATED, actor=user).count() == 1
+    assert AuditEvent.objects.filter(action=ControlAction.API_TOKEN_CREATED, actor=user).count() == 1
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get(reverse("api:control-list")).status_code == 200
@@ -209,8 +209,7 @@ def test_replacing_and_revoking_a_token_invalidates_the_old_one(signed_in):
     assert first != second
     response = client.post(reverse("api:token_revoke"))
     assert response.status_code == 302
-    assert not ApiToken.objects.filter(user=user).exists()
-    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKED, actor=user).count() == 1
+    assert AuditEvent.objects.filter(action=ControlAction.API_TOKEN_REVOKED, actor=user).count() == 1
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {second}")
     assert api.get(reverse("api:control-list")).status_code == 401

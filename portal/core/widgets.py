@@ -1,27 +1,14 @@
-"""A form renderer that builds the common widgets in Python instead of through template includes.
+"""PlainSelect: an opt-in select widget for long lists of choices read from the database.
 
-Django renders each input, and each <option> of a select, through its own template include. On a
-list page with a filter bar that costs more than the rest of the page. This renderer produces the
-same markup as Django's templates for inputs, selects and textareas (the widget context is still
-built by Django), and falls back to the templates for everything else.
+Forms render through Django's own form renderer (its widget templates, so an override of one is honoured);
+only a field that asks for PlainSelect takes this path.
 """
 
 from html import escape
 
 from django import forms
-from django.forms.renderers import DjangoTemplates
 from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import mark_safe
-
-_W = "django/forms/widgets/"
-INPUT_TEMPLATES = {
-    f"{_W}{name}.html"
-    for name in ("input", "text", "email", "password", "hidden", "number", "date", "datetime", "time", "url",
-                 "search", "tel", "color", "checkbox")
-}
-SELECT_TEMPLATE = f"{_W}select.html"
-OPTION_TEMPLATE = f"{_W}select_option.html"
-TEXTAREA_TEMPLATE = f"{_W}textarea.html"
 
 
 def _escape(value) -> str:
@@ -44,35 +31,9 @@ def _attrs(attrs: dict) -> str:
     return "".join(parts)
 
 
-def _input(widget: dict) -> str:
-    value = "" if widget["value"] is None else f' value="{_escape(str(widget["value"]))}"'
-    return (f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"'
-            f'{value}{_attrs(widget["attrs"])}>')
-
-
 def _option(value, label, attrs: str) -> str:
     # Each included option template ends with a newline; keep the output byte-identical.
     return f'\n  <option value="{_escape(str(value))}"{attrs}>{_escape(label)}</option>\n'
-
-
-def _select(widget: dict) -> str:
-    out = [f'<select name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-    for group_name, options, _index in widget["optgroups"]:
-        if group_name:
-            out.append(f'\n  <optgroup label="{_escape(group_name)}">')
-        for option in options:
-            if option["template_name"] != OPTION_TEMPLATE:
-                raise _Fallback
-            out.append(_option(option["value"], option["label"], _attrs(option["attrs"])))
-        if group_name:
-            out.append("\n  </optgroup>")
-    out.append("\n</select>")
-    return "".join(out)
-
-
-def _textarea(widget: dict) -> str:
-    body = _escape(widget["value"]) if widget["value"] else ""
-    return f'<textarea name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{body}</textarea>'
 
 
 class PlainChoices(BaseChoiceIterator):
@@ -115,26 +76,3 @@ class PlainSelect(forms.Select):
             out.append(_option(option_value, label, " selected" if selected else ""))
         out.append("\n</select>")
         return mark_safe("".join(out))  # noqa: S308 - every part escaped above
-
-
-class _Fallback(Exception):
-    pass
-
-
-class FastWidgetRenderer(DjangoTemplates):
-    def render(self, template_name, context, request=None):
-        widget = context.get("widget") if isinstance(context, dict) else None
-        if widget is not None and widget.get("template_name") == template_name:
-            try:
-                if template_name in INPUT_TEMPLATES:
-                    return mark_safe(_input(widget))  # noqa: S308 - every part escaped above
-                if template_name == SELECT_TEMPLATE:
-                    return mark_safe(_select(widget))  # noqa: S308 - every part escaped above
-                if template_name == TEXTAREA_TEMPLATE:
-                    return mark_safe(_textarea(widget))  # noqa: S308 - every part escaped above
-            except _Fallback:
-                pass
-        return super().render(template_name, context, request=request)
-
-
-
