@@ -1,7 +1,7 @@
 """Deterministic benchmark data, written with bulk inserts (COPY on PostgreSQL).
 
 Counts per scale are in SCALES; `--scale small` is a tenth of the default. Each generator is
-idempotent in the sense that it refuses to run twice on the same database (make_dataset checks).
+idempotent in the sense that it refuses to run twice on the same database (bench/make_dataset.py checks).
 """
 
 import random
@@ -13,11 +13,11 @@ from django.db import connection, transaction
 
 SCALES = {
     "default": {"users": 50_000, "controls": 5_000, "customers": 50, "reminder_items": 250_000,
-                "audit_events": 1_000_000, "notifications": 250_000},
+                "audit_events": 1_000_000, "notifications": 250_000, "incidents": 2_000, "obligations": 5_000},
     "small": {"users": 5_000, "controls": 500, "customers": 5, "reminder_items": 25_000,
-              "audit_events": 100_000, "notifications": 25_000},
+              "audit_events": 100_000, "notifications": 25_000, "incidents": 200, "obligations": 500},
     "tiny": {"users": 200, "controls": 60, "customers": 3, "reminder_items": 500, "audit_events": 2_000,
-             "notifications": 1_000},
+             "notifications": 1_000, "incidents": 20, "obligations": 50},
 }
 
 
@@ -166,6 +166,7 @@ def make_roles(ctx: Context) -> None:
 
 def make_controls(ctx: Context, *, count: int | None = None, prefix: str = "BENCH", due_in_days=None) -> int:
     """Controls spread over categories, services, owners and review dates; returns how many were made."""
+    from controls.catalogue_loader import MANAGED_FIELDS, fingerprint
     from controls.categories import category_ids
     from controls.models import Control, Service
 
@@ -184,7 +185,7 @@ def make_controls(ctx: Context, *, count: int | None = None, prefix: str = "BENC
         rows = []
         for i in range(start, min(start + batch, count)):
             due = today + timedelta(days=due_in_days if due_in_days is not None else rng.randint(-60, 300))
-            rows.append(Control(
+            rows.append(control := Control(
                 reference=f"{prefix}-{i:06d}", title=f"Measure {i}: encrypted transport for service {i % 97}",
                 description=("TLS 1.3 with AES-256-GCM on every external endpoint; certificates from the "
                              "internal CA rotate every 90 days; HSTS preloaded. ") * 2,
@@ -195,6 +196,12 @@ def make_controls(ctx: Context, *, count: int | None = None, prefix: str = "BENC
                 last_reviewed_on=due - timedelta(days=365), next_review_due=due, applies_to_all_services=False,
                 tags=["bench"],
             ))
+            # As the catalogue loader leaves a control it loaded (every real control is one): the fingerprint
+            # of its managed fields, its service and no related controls, so its page checks for local edits.
+            control.catalogue_hash = fingerprint({
+                **{name: getattr(control, name) for name in MANAGED_FIELDS},
+                "services": [services[i % BENCH_SERVICES].slug], "related": [],
+            })
         created = Control.objects.bulk_create(rows, batch_size=1_000)
         through = Control.services.through
         through.objects.bulk_create(
@@ -223,10 +230,102 @@ def make_customers(ctx: Context) -> None:
     ctx.log(f"customers: {ctx.scale['customers']} (each with {ctx.scale['controls'] // BENCH_SERVICES} controls)")
 
 
+TRAINING_COURSES = 5
+
+
+def make_training(ctx: Context) -> None:
+    """Five published courses for everyone, the sweep's assignments for every bench user, 60 % completed."""
+    from django.utils import timezone
+
+    from training.models import OPEN_STATUSES, Assignment, AudienceRule, Course
+    from training.sweep import assignments_sweep
+
+    for i in range(TRAINING_COURSES):
+        course, _ = Course.objects.get_or_create(title=f"Bench course {i + 1}", defaults={"is_published": True})
+        AudienceRule.objects.get_or_create(course=course, kind=AudienceRule.Kind.EVERYONE)
+    created = assignments_sweep(today=timezone.localdate() - timedelta(days=60)).created
+    done = timezone.now() - timedelta(days=30)
+    open_ids = Assignment.objects.filter(status__in=OPEN_STATUSES).order_by("pk").values_list("pk", flat=True)
+    completed = [pk for pk in open_ids if ctx.rng.random() < 0.6]
+    for start in range(0, len(completed), 20_000):
+        Assignment.objects.filter(pk__in=completed[start:start + 20_000]).update(
+            status=Assignment.Status.COMPLETED, completed_at=done, score_percent=100)
+    ctx.log(f"training: {TRAINING_COURSES} courses, {created} assignments, {len(completed)} completed")
+
+
+ON_CALL = 20  # incident responders: each case is assigned to two of them
+
+
+def make_incidents(ctx: Context) -> None:
+    """Cases, a quarter of them open, with their obligations: open ones with running clocks at every stage
+    (some at 50-90 % of their time, some overdue), the closed ones filed. Two responders per case."""
+    from django.contrib.auth.models import Group, Permission
+
+    from controls.models import Customer
+    from incidents.models import Incident, IncidentUserObjectPermission, Obligation, ObligationTemplate, Phase
+    from incidents.obligation_templates import templates_sync
+    from portal.accounts.models import User
+    from portal.accounts.roles import Role
+
+    templates_sync()
+    template = ObligationTemplate.objects.get(code="customer-notice")
+    customers = list(Customer.objects.filter(slug__startswith="bench-customer-").order_by("slug"))
+    responders = list(User.objects.filter(email__endswith="@bench.annex.test").order_by("-pk")
+                      .values_list("pk", flat=True)[:ON_CALL])
+    group = Group.objects.get(name=Role.INCIDENT_RESPONDER)
+    User.groups.through.objects.bulk_create([User.groups.through(user_id=pk, group_id=group.pk) for pk in responders],
+                                            ignore_conflicts=True)
+    now = datetime.now(UTC)
+    count, per_case = ctx.scale["incidents"], ctx.scale["obligations"] / ctx.scale["incidents"]
+    cases = []
+    for i in range(count):
+        is_open = i % 4 == 0
+        ago = timedelta(hours=ctx.rng.uniform(1, 30)) if is_open else timedelta(days=ctx.rng.uniform(5, 700))
+        aware = now - ago
+        assigned = [responders[i % len(responders)], responders[(i + 7) % len(responders)]]
+        cases.append(Incident(
+            reference=f"INC-2025-{i + 1:05d}", title=f"Bench incident {i + 1}", detected_at=aware, aware_at=aware,
+            phase=Phase.TRIAGE if is_open else Phase.CLOSED, closed_at=None if is_open else aware + timedelta(days=3),
+            severity=ctx.rng.choice(["low", "medium", "high", "critical"]), assignee_ids=sorted(set(assigned)),
+            breach_types=["confidentiality"], approx_subjects=ctx.rng.randint(1, 5000),
+        ))
+    Incident.objects.bulk_create(cases, batch_size=500)
+    cases = list(Incident.objects.filter(reference__startswith="INC-2025-").order_by("pk"))
+    view = Permission.objects.get(content_type__app_label="incidents", codename="view_incident")
+    IncidentUserObjectPermission.objects.bulk_create([
+        IncidentUserObjectPermission(content_object=case, user_id=pk, permission=view)
+        for case in cases for pk in case.assignee_ids], batch_size=2000)
+    Incident.assignees.through.objects.bulk_create([
+        Incident.assignees.through(incident_id=case.pk, user_id=pk) for case in cases for pk in case.assignee_ids],
+        batch_size=2000)
+    obligations, made = [], 0
+    for n, case in enumerate(cases):
+        wanted = int((n + 1) * per_case) - made
+        for k in range(wanted):
+            customer = customers[(n + k) % len(customers)]
+            is_open = case.phase == Phase.TRIAGE
+            deadline = case.aware_at + timedelta(hours=customer.breach_notice_hours)
+            obligations.append(Obligation(
+                incident=case, template=template, customer=customer, key=f"customer-notice:{customer.pk}:{k}",
+                regime=template.regime, recipient=template.recipient, title=template.title,
+                recipient_label=customer.name, legal_reference=template.legal_reference,
+                checklist=template.checklist, clock_start_kind=template.clock_start, hours=customer.breach_notice_hours,
+                clock_start=case.aware_at, deadline_at=deadline,
+                status=Obligation.Status.OPEN if is_open else Obligation.Status.FILED,
+                filed_at=None if is_open else case.aware_at + timedelta(hours=6),
+                deadline_at_filing=None if is_open else deadline, filed_late=None if is_open else False,
+            ))
+        made += wanted
+    Obligation.objects.bulk_create(obligations, batch_size=2000)
+    ctx.log(f"incidents: {len(cases)} cases ({len(cases) // 4} open), {len(obligations)} obligations, "
+            f"{len(responders)} responders on call")
+
+
 # Domain generators run in this order. The reminder-sweep items are added by the benchmark itself
 # (bench/scenarios.py), after the page measurements, so pages are measured at the register's size.
 GENERATORS: list[Callable[[Context], None]] = [
-    make_users, make_roles, make_control_register, make_customers, make_audit_events,
+    make_users, make_roles, make_control_register, make_customers, make_incidents, make_audit_events,
+    make_training,
 ]
 
 

@@ -230,6 +230,47 @@ def load(paths: list[str], sessions: list[str], seconds: int = LOAD_SECONDS) -> 
             "connections": LOAD_CONNECTIONS, "seconds": seconds}
 
 
+INTAKE_SCRIPT = """
+local n = 0
+local run = "%s"
+request = function()
+  n = n + 1
+  local body = string.format('{"source": "bench-ids", "external_id": "%%s-%%d-%%d", "title": "Bench alert %%d"}',
+    run, math.random(1, 1000000000), n, n)
+  return wrk.format("POST", "/api/incidents/", {["Authorization"] = "Token %s", ["Content-Type"] = "application/json",
+    ["Host"] = "127.0.0.1"}, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH p50=%%f p99=%%f requests=%%d non2xx=%%d errors=%%d duration=%%d\\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration))
+end
+"""
+INTAKE_SECONDS = 10
+INTAKE_CONNECTIONS = 4
+
+
+def load_intake(token: str, seconds: int = INTAKE_SECONDS) -> dict:
+    """Detection tools posting alerts, each a new case (with its audit event, obligations and on-call notices)."""
+    script = ROOT / "var" / "bench-intake.lua"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text(INTAKE_SCRIPT % (f"run{int(time.time())}", token))
+    result = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(INTAKE_CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s",
+         "-s", str(script), f"http://127.0.0.1:{PORT}"],
+        capture_output=True, text=True, check=True, timeout=seconds + 60,
+    )
+    match = re.search(r"BENCH p50=([\d.]+) p99=([\d.]+) requests=(\d+) non2xx=(\d+) errors=(\d+) duration=(\d+)",
+                      result.stdout)
+    if not match:
+        raise SystemExit(f"could not read wrk output:\n{result.stdout}\n{result.stderr}")
+    p50, p99, requests, non2xx, errors, duration_us = match.groups()
+    return {"rps": round(int(requests) / (int(duration_us) / 1e6), 1), "p50_ms": round(float(p50), 1),
+            "p99_ms": round(float(p99), 1), "requests": int(requests), "errors": int(non2xx) + int(errors),
+            "connections": INTAKE_CONNECTIONS, "seconds": seconds}
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -239,6 +280,8 @@ def main() -> None:
     results: dict = {"scale": scale, "machine": {"cores": os.cpu_count()},
                      "gunicorn": {"workers": GUNICORN_WORKERS, "threads": GUNICORN_THREADS}}
     dpo = bench_user("bench-dpo@bench.annex.test", Role.DPO)
+    # The intake load measures the API itself, not its per-token rate limit.
+    os.environ["INCIDENT_INTAKE_RATE"] = "100000000/min"
     server = start_gunicorn()
     try:
         session = verified_session(dpo)
@@ -247,6 +290,9 @@ def main() -> None:
         results["floor_ms"] = floor["median_ms"]
         log(f"floor {scenarios.FLOOR}: {floor}")
         for name, figure in scenarios.pages(dpo, session, latency, queries_for, floor["median_ms"]):
+            results.update(figure)
+            log(f"{name}: {figure}")
+        for name, figure in scenarios.incident_pages(dpo, session, latency, queries_for, floor["median_ms"]):
             results.update(figure)
             log(f"{name}: {figure}")
         sessions = [verified_session(dpo) for _ in range(LOAD_CONNECTIONS)]
@@ -259,6 +305,15 @@ def main() -> None:
         results.update(load_rps=figure["rps"], load_p50_ms=figure["p50_ms"], load_p99_ms=figure["p99_ms"],
                        load_errors=figure["errors"])
         log(f"load: {figure}")
+        from rest_framework.authtoken.models import Token
+
+        tool = bench_user("bench-ids@bench.annex.test", Role.INCIDENT_RESPONDER)
+        token, _ = Token.objects.get_or_create(user=tool)
+        figure = load_intake(token.key)
+        results["intake"] = figure
+        results.update(intake_rps=figure["rps"], intake_p50_ms=figure["p50_ms"], intake_p99_ms=figure["p99_ms"],
+                       intake_errors=figure["errors"])
+        log(f"intake API: {figure}")
     finally:
         stop(server)
     figure = scenarios.annex(dpo)

@@ -70,6 +70,15 @@ def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms
         "control_list_page_queries_small": _queries_with_only(small, "/controls/", user, queries_for),
     }
 
+    report = latency("/training/report/", session, floor=FLOOR)
+    yield "training report page", {
+        "training_report": report,
+        "training_report_ms": report["median_ms"],
+        "training_report_floor_ms": report["floor_median_ms"],
+        "training_report_ratio": report["ratio"],
+        "training_report_queries": queries_for("/training/report/", user),
+    }
+
     api = _url("api:control-list") or _url("api:controls-list")
     if api:
         path = f"{api}?page_size=1000"
@@ -81,6 +90,43 @@ def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms
             "control_api_1000_queries_small": _queries_with_only(1000, path, user, queries_for)
             if total > 1000 else None,
         }
+
+
+def _incident_queries_with_only(n_cases: int, path: str, user, queries_for: Callable) -> int:
+    """Query count of a page while only the first n cases exist (rolled back after)."""
+    from incidents.models import Incident
+
+    result = {}
+    try:
+        with transaction.atomic():
+            keep = Incident.objects.order_by("pk").values_list("pk", flat=True)[n_cases - 1]
+            Incident.objects.filter(pk__gt=keep).delete()
+            result["queries"] = queries_for(path, user)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return result["queries"]
+
+
+def incident_pages(user, session: str, latency: Callable, queries_for: Callable,
+                   floor_ms: float) -> Iterator[tuple[str, dict]]:
+    """The responders' board with every case (open and closed), sorted by the nearest open deadline."""
+    from incidents.models import Incident, Obligation
+
+    cases, obligations = Incident.objects.count(), Obligation.objects.count()
+    if not cases:
+        return
+    path = "/incidents/?show=all"
+    board = latency(path, session, floor=FLOOR)
+    yield "incident board", {
+        "incident_board": {**board, "incidents": cases, "obligations": obligations},
+        "incident_board_ms": board["median_ms"],
+        "incident_board_floor_ms": board["floor_median_ms"],
+        "incident_board_ratio": board["ratio"],
+        "incident_board_ratio_to_run_floor": round(board["median_ms"] / floor_ms, 2),
+        "incident_board_queries_large": queries_for(path, user),
+        "incident_board_queries_small": _incident_queries_with_only(max(cases // 10, 1), path, user, queries_for),
+    }
 
 
 def load_paths(user) -> list[str]:
@@ -135,6 +181,14 @@ def offline(measure_command: Callable, scale: dict, log: Callable) -> Iterator[t
     from controls.models import Control
     from portal.audit.models import AuditEvent
 
+    # Breach deadline escalations (50/75/90 %, overdue) inside the reminder sweep, on the bench cases' clocks.
+    escalations = measure_command("run_reminders", "--verbosity", "0", "--rule", "incidents.obligation_deadline")
+    yield "incident deadline escalations in the reminder sweep", {
+        "incident_escalations": escalations,
+        "incident_escalations_s": round(escalations["seconds"], 2),
+        "incident_escalations_queries": escalations["queries"],
+    }
+
     events = AuditEvent.objects.count()
     verify = measure_command("verify_audit_trail")
     yield "verify_audit_trail", {
@@ -156,7 +210,27 @@ def offline(measure_command: Callable, scale: dict, log: Callable) -> Iterator[t
         "reminder_sweep_peak_rss_mb": round(sweep["peak_rss_mb"], 1),
     }
 
+    yield "training sweep", training_sweep(measure_command)
     yield "apply_retention", retention(ctx, measure_command)
+
+
+def training_sweep(measure_command: Callable) -> dict:
+    """The nightly training sweep for every bench user x 5 courses: first with every open assignment missing
+    (the completions become refreshers, the rest new assignments), then the steady state that creates nothing."""
+    from training.models import OPEN_STATUSES, Assignment
+
+    Assignment.objects.filter(status__in=OPEN_STATUSES).delete()
+    full = measure_command("assign_training")
+    created = Assignment.objects.filter(status__in=OPEN_STATUSES).count()
+    steady = measure_command("assign_training")
+    return {
+        "training_sweep": {**full, "assignments_created": created},
+        "training_sweep_s": round(full["seconds"], 1),
+        "training_sweep_peak_rss_mb": round(full["peak_rss_mb"], 1),
+        "training_sweep_queries": full["queries"],
+        "training_sweep_steady_s": round(steady["seconds"], 1),
+        "training_sweep_steady_peak_rss_mb": round(steady["peak_rss_mb"], 1),
+    }
 
 
 def retention(ctx, measure_command: Callable) -> dict:
@@ -199,12 +273,26 @@ ROWS = [
     ("control list page queries, whole register", "control_list_page_queries_large", "", None),
     ("control API 1,000 per request, median", "control_api_1000_ms", "ms", None),
     ("control API 1,000 queries", "control_api_1000_queries", "", None),
+    ("incident board (all cases) median", "incident_board_ms", "ms", "incident_board_ratio"),
+    ("  floor measured alongside it, median", "incident_board_floor_ms", "ms", None),
+    ("incident board queries, 1/10 of the cases", "incident_board_queries_small", "", None),
+    ("incident board queries, all cases", "incident_board_queries_large", "", None),
+    ("incident intake API under load: p99", "intake_p99_ms", "ms", None),
+    ("incident intake API: requests/s", "intake_rps", "", None),
+    ("incident intake API: errors", "intake_errors", "", None),
+    ("incident deadline escalations sweep", "incident_escalations_s", "s", None),
+    ("incident deadline escalations queries", "incident_escalations_queries", "", None),
     ("TOM annex through the export job", "annex_500_ms", "ms", "annex_ratio"),
     ("TOM annex, WeasyPrint alone", "annex_weasyprint_only_ms", "ms", None),
     ("reminder sweep", "reminder_sweep_s", "s", None),
     ("reminder sweep queries", "reminder_sweep_queries", "", None),
     ("reminder sweep peak RSS", "reminder_sweep_peak_rss_mb", "MB", None),
     ("verify_audit_trail", "audit_verify_events_per_s", "ev/s", None),
+    ("training report page median", "training_report_ms", "ms", "training_report_ratio"),
+    ("training report page queries", "training_report_queries", "", None),
+    ("training sweep (users x 5 courses, from empty)", "training_sweep_s", "s", None),
+    ("training sweep peak RSS", "training_sweep_peak_rss_mb", "MB", None),
+    ("training sweep, steady state (nothing to create)", "training_sweep_steady_s", "s", None),
     ("apply_retention (250k notices, 1M events, half due)", "retention_run_s", "s", None),
     ("apply_retention peak RSS", "retention_run_peak_rss_mb", "MB", None),
     ("apply_retention queries", "retention_run_queries", "", None),

@@ -1,9 +1,32 @@
-"""Audit actions of the controls app that live outside portal.audit.models (sub-processors, records)."""
+"""The controls app's audit actions and their labels (codes "<area>.<verb>"), registered with the audit trail:
+controls, customers, evidence and API tokens, sub-processors, records of processing."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.registry import register_actions
+
+
+@register_actions
+class ControlAction(models.TextChoices):
+    CONTROL_CREATED = "control.created", _("Control created")
+    CONTROL_UPDATED = "control.updated", _("Control updated")
+    CONTROL_REVIEWED = "control.reviewed", _("Control reviewed")
+    CONTROL_OWNER_CHANGED = "control.owner_changed", _("Control owner changed")
+    CONTROL_CATALOGUE_LOADED = "control.catalogue_loaded", _("TOM catalogue loaded")
+    CUSTOMER_CREATED = "customer.created", _("Customer created")
+    CUSTOMER_UPDATED = "customer.updated", _("Customer updated")
+    CUSTOMER_OVERRIDE_SET = "customer.override_set", _("Customer control override set")
+    CUSTOMER_OVERRIDE_REMOVED = "customer.override_removed", _("Customer control override removed")
+    CONTROL_STATUS_CHANGED = "control.status_changed", _("Control status changed automatically")
+    CONTROL_REGISTER_EXPORTED = "control.register_exported", _("Control register exported")
+    CONTROL_REGISTER_IMPORTED = "control.register_imported", _("Controls imported from CSV")
+    EVIDENCE_ADDED = "evidence.added", _("Evidence added")
+    EVIDENCE_REMOVED = "evidence.removed", _("Evidence removed")
+    EVIDENCE_RESTORED = "evidence.restored", _("Evidence restored")
+    EVIDENCE_DOWNLOADED = "evidence.downloaded", _("Evidence downloaded")
+    API_TOKEN_CREATED = "api.token_created", _("API token created")
+    API_TOKEN_REVOKED = "api.token_revoked", _("API token revoked")
 
 
 @register_actions

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from controls.audit_actions import ControlAction
 from controls.categories import category_ids
 from controls.models import (
     ART32_POINTS,
@@ -28,7 +29,6 @@ from controls.models import (
     reference_validator,
     validate_parameters,
 )
-from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, masked_changes
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue" / "tom_catalogue.yaml"
@@ -133,11 +133,12 @@ def _entry_values(entry: dict, related: set[str]) -> dict:
     return values
 
 
-def _current_values(control: Control) -> dict:
+def _current_values(control: Control, *, services=None, related=None) -> dict:
+    """The managed fields as the catalogue states them; `services` and `related` when already read."""
     values = {name: getattr(control, name) for name in MANAGED_FIELDS}
     values["art32_points"] = sorted(values["art32_points"])
-    values["services"] = sorted(s.slug for s in control.services.all())
-    values["related"] = sorted(r.reference for r in control.related.all())
+    values["services"] = sorted(s.slug for s in (control.services.all() if services is None else services))
+    values["related"] = sorted(r.reference for r in (control.related.all() if related is None else related))
     return values
 
 
@@ -151,9 +152,14 @@ def _related_closure(controls: list[dict]) -> dict[str, set[str]]:
     return closure
 
 
-def control_is_locally_edited(control: Control) -> bool:
-    """A catalogue control whose managed fields differ from what was last loaded."""
-    return bool(control.catalogue_hash) and fingerprint(_current_values(control)) != control.catalogue_hash
+def control_is_locally_edited(control: Control, *, services=None, related=None) -> bool:
+    """A catalogue control whose managed fields differ from what was last loaded.
+
+    A page that has read the control's services and related controls passes them, so they are not read again.
+    """
+    if not control.catalogue_hash:
+        return False
+    return fingerprint(_current_values(control, services=services, related=related)) != control.catalogue_hash
 
 
 @transaction.atomic
@@ -211,7 +217,7 @@ def load_catalogue(*, actor=None, dry_run: bool = False, path: Path = CATALOGUE_
             existing[ref] = control
             report.created.append(ref)
             audit_record(
-                action=AuditAction.CONTROL_CREATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
+                action=ControlAction.CONTROL_CREATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
                 changes=masked_changes({n: (None, wanted[n]) for n in wanted}),
             )
             continue
@@ -241,7 +247,7 @@ def load_catalogue(*, actor=None, dry_run: bool = False, path: Path = CATALOGUE_
         report.updated.append(ref)
         if diff:
             audit_record(
-                action=AuditAction.CONTROL_UPDATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
+                action=ControlAction.CONTROL_UPDATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
                 changes=masked_changes(diff),
             )
     for ref, related in pending_related.items():
@@ -249,7 +255,7 @@ def load_catalogue(*, actor=None, dry_run: bool = False, path: Path = CATALOGUE_
 
     if report.changed:
         audit_record(
-            action=AuditAction.CONTROL_CATALOGUE_LOADED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL,
+            action=ControlAction.CONTROL_CATALOGUE_LOADED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL,
             target_type="controls.catalogue", target_id=str(data.get("version", "")),
             target_label=f"TOM catalogue {data.get('version', '')}",
             changes={"created": report.created, "updated": report.updated,

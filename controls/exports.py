@@ -23,9 +23,16 @@ from django.utils.translation import gettext_lazy as _
 
 from controls.catalogue_i18n import catalogue_text
 from controls.categories import category_by_id, scc_categories
-from controls.models import ART32_POINTS, CategoryStatement, Control, Customer, CustomerControlOverride, Evidence
+from controls.exports_subprocessors import add_subprocessor_measures
+from controls.models import ART32_POINTS, CategoryStatement, Control, Customer, Evidence
 from controls.scc_headings import ANNEX_TEXT, heading
-from controls.selectors import applicable_controls_q, control_list, customers_visible_to, evidence_visible_to
+from controls.selectors import (
+    applicable_control_ids,
+    applicable_controls_q,
+    control_list,
+    customers_visible_to,
+    evidence_visible_to,
+)
 from controls.services_register import EXPORT_COLUMNS, export_row
 from portal.accounts.language import language_of
 from portal.core.spreadsheet import safe_cell, typed_cell, typed_cells
@@ -119,16 +126,17 @@ def tom_annex_snapshot(subject_key: str, language: str = "") -> dict:
     items = list(_items_in(list(controls.order_by("reference").only(*ANNEX_FIELDS)),
                            contract_languages(contract_language)).values())
     statements = {s.scc_category: s for s in CategoryStatement.objects.all()}
-    return _snapshot(subject_key, customer, items, statements, contract_language=contract_language)
+    snapshot = _snapshot(subject_key, customer, items, statements, contract_language=contract_language)
+    return add_subprocessor_measures({subject_key: snapshot})[subject_key]
 
 
 def tom_annex_snapshots(subject_keys: list[str]) -> dict[str, dict]:
-    """tom_annex_snapshot for many subjects with six queries, whatever the number of customers.
+    """tom_annex_snapshot for many subjects with four queries, whatever the number of customers.
 
-    Applicability is decided in Python with the same rule as selectors.applicable_controls_q
+    Which controls apply to a customer is selectors.applicable_control_ids, the rule of applicable_controls_q
     (tests/exports compare both for every subject).
     """
-    controls = list(Control.objects.order_by("reference").only(*ANNEX_FIELDS, "status", "applies_to_all_services"))
+    controls = list(Control.objects.order_by("reference").only(*ANNEX_FIELDS, "status"))
     items_by_languages: dict[tuple[str, ...], dict] = {}
 
     def items_for(customer) -> dict:
@@ -137,20 +145,8 @@ def tom_annex_snapshots(subject_keys: list[str]) -> dict[str, dict]:
             items_by_languages[languages] = _items_in(controls, list(languages))
         return items_by_languages[languages]
 
-    services_of: dict[int, set[int]] = {}
-    for control_id, service_id in Control.services.through.objects.values_list("control_id", "service_id"):
-        services_of.setdefault(control_id, set()).add(service_id)
     customers = {c.slug: c for c in Customer.objects.filter(slug__in=subject_keys)}
-    customer_services: dict[int, set[int]] = {}
-    for customer_id, service_id in Customer.services.through.objects.filter(
-        customer__slug__in=subject_keys
-    ).values_list("customer_id", "service_id"):
-        customer_services.setdefault(customer_id, set()).add(service_id)
-    overrides: dict[int, dict[int, str]] = {}
-    for customer_id, control_id, mode in CustomerControlOverride.objects.filter(
-        customer__slug__in=subject_keys
-    ).values_list("customer_id", "control_id", "mode"):
-        overrides.setdefault(customer_id, {})[control_id] = mode
+    applicable = applicable_control_ids(list(customers.values()))
     statements = {s.scc_category: s for s in CategoryStatement.objects.all()}
     live = [c for c in controls if c.status != Control.Status.RETIRED]
     result = {}
@@ -163,18 +159,9 @@ def tom_annex_snapshots(subject_keys: list[str]) -> dict[str, dict]:
         if customer is None:
             raise LookupError(f"no customer with the slug {key!r}")
         items = items_for(customer)
-        used = customer_services.get(customer.pk, set())
-        chosen = overrides.get(customer.pk, {})
-        applicable = [
-            items[c.pk] for c in controls
-            if chosen.get(c.pk) != CustomerControlOverride.Mode.EXCLUDE and (
-                chosen.get(c.pk) == CustomerControlOverride.Mode.INCLUDE
-                or (c.status != Control.Status.RETIRED
-                    and (c.applies_to_all_services or services_of.get(c.pk, set()) & used))
-            )
-        ]
-        result[key] = _snapshot(key, customer, applicable, statements)
-    return result
+        chosen = applicable[customer.pk]
+        result[key] = _snapshot(key, customer, [items[c.pk] for c in controls if c.pk in chosen], statements)
+    return add_subprocessor_measures(result)
 
 
 def _statement_text(language: str, text: str) -> str:

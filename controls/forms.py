@@ -9,8 +9,7 @@ from controls.categories import category_choices
 from controls.models import ART32_POINTS, Control, Customer, CustomerControlOverride, Evidence, Review, Service
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.core.prepared import PreparedQuery
-from portal.core.renderers import PlainChoices, PlainSelect
+from portal.core.widgets import PlainChoices, PlainSelect
 
 RESERVED_SLUGS = {"new"}
 OWNER_ROLES = [Role.SECURITY_OFFICER.value, Role.DPO.value, Role.ADMIN.value]
@@ -29,12 +28,10 @@ def _person_choices(rows) -> list[tuple[int, str]]:
     return [(pk, name or email) for pk, name, email in rows]
 
 
-# The people who own a control (choosing anyone else would list nothing): the register's filter bar shows
-# them on every list request, so the query is prepared. PostgreSQL reads the owner ids from their index and
-# looks the few owners up by primary key.
-_control_owners = PreparedQuery(
-    lambda: _person_rows(User.objects.filter(pk__in=Control.objects.order_by().values("owner_id")))
-)
+def _control_owners():
+    """The people who own a control (choosing anyone else would list nothing). PostgreSQL reads the owner ids
+    from their index and looks the few owners up by primary key."""
+    return _person_rows(User.objects.filter(pk__in=Control.objects.order_by().values("owner_id")))
 
 
 def parameters_to_text(parameters: dict) -> str:
@@ -147,7 +144,7 @@ class ControlFilterForm(forms.Form):
                                choices=[("", _("Any status")), *Control.Status.choices])
     # A select of plain (id, name) pairs: one values() query, no model instances, however many owners there
     # are. Any id is accepted: an id that owns nothing simply filters to an empty register.
-    owner = forms.IntegerField(label=_("Owner"), required=False, min_value=1, widget=PlainSelect)
+    owner = forms.IntegerField(label=_("Owner"), required=False, min_value=1, max_value=2**63 - 1, widget=PlainSelect)
     customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=Customer.objects.none(),
                                       empty_label=_("Any customer"), widget=PlainSelect)
     overdue = forms.BooleanField(label=_("Review overdue"), required=False)

@@ -38,6 +38,10 @@ def parse_locations(text: str) -> list[dict]:
     return result
 
 
+# A date input sends and shows ISO dates (YYYY-MM-DD), whatever the language's display format.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class SubProcessorForm(forms.ModelForm):
     locations_text = forms.CharField(
         label=_("Processing locations"), widget=forms.Textarea(attrs={"rows": 3}),
@@ -58,8 +62,8 @@ class SubProcessorForm(forms.ModelForm):
             "service_performed": forms.Textarea(attrs={"rows": 3}),
             "transfer_details": forms.Textarea(attrs={"rows": 2}),
             "measures": forms.Textarea(attrs={"rows": 5}),
-            "last_assessed_on": forms.DateInput(attrs={"type": "date"}),
-            "next_assessment_due": forms.DateInput(attrs={"type": "date"}),
+            "last_assessed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "next_assessment_due": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -103,7 +107,7 @@ class SubProcessorForm(forms.ModelForm):
 
 
 class AssessmentForm(forms.Form):
-    assessed_on = forms.DateField(label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"}),
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=DATE_INPUT,
                                   initial=timezone.localdate)
     notes = forms.CharField(label=_("What was assessed, and the result"), widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -121,7 +125,7 @@ class ChangeForm(forms.Form):
     replaces = forms.ModelChoiceField(label=_("Replaces"), queryset=SubProcessor.objects.none(), required=False)
     reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("Told to every customer concerned."))
-    planned_from = forms.DateField(label=_("Planned from"), widget=forms.DateInput(attrs={"type": "date"}),
+    planned_from = forms.DateField(label=_("Planned from"), widget=DATE_INPUT,
                                    required=False, help_text=_("For each customer, not before its notice period ends."))
 
     def __init__(self, *args, subprocessor: SubProcessor, **kwargs):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from controls.models import Control, Evidence
+from controls.models_subprocessors import SubProcessor
 from portal.core.inbox import InboxItem, TaskSource, register
 
 HORIZON_DAYS = 30
@@ -33,5 +34,16 @@ def _evidence(user, today, limit) -> list[InboxItem]:
                       kind=gettext_lazy("Evidence")) for e in expiring]
 
 
+def _assessments(user, today, limit) -> list[InboxItem]:
+    due = (SubProcessor.objects.filter(status=SubProcessor.Status.ACTIVE, next_assessment_due__isnull=False,
+                                       next_assessment_due__lte=today + timedelta(days=HORIZON_DAYS))
+           .order_by("next_assessment_due").only("id", "legal_name", "next_assessment_due")[:limit])
+    return [InboxItem(title=_("Assess the sub-processor %(name)s") % {"name": s.legal_name},
+                      url=reverse("subprocessors:list"), due=s.next_assessment_due,
+                      kind=gettext_lazy("Sub-processor assessment")) for s in due]
+
+
 register(TaskSource(name="controls.reviews", items=_reviews, permission="controls.review_control"))
 register(TaskSource(name="controls.evidence", items=_evidence, permission="controls.change_control"))
+register(TaskSource(name="controls.subprocessor_assessments", items=_assessments,
+                    permission="controls.change_subprocessor"))

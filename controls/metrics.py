@@ -9,6 +9,8 @@ from controls.models import Control, Evidence
 from portal.core.metrics import MetricSource, register
 
 EXPIRY_WINDOW_DAYS = 30
+STATUS_KEYS = (Control.Status.VERIFIED, Control.Status.IMPLEMENTED, Control.Status.PLANNED,
+               Control.Status.NEEDS_ATTENTION)
 
 
 def _status_mix(day) -> dict[str, float]:
@@ -26,9 +28,6 @@ def _late(day) -> dict[str, float]:
         ).exclude(control__status=Control.Status.RETIRED).count(),
     }
 
-
-STATUS_KEYS = (Control.Status.VERIFIED, Control.Status.IMPLEMENTED, Control.Status.PLANNED,
-               Control.Status.NEEDS_ATTENTION)
 
 register(MetricSource(
     name="controls.status",

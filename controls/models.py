@@ -347,10 +347,6 @@ class Evidence(models.Model):
     def purpose(self) -> str:
         return f"evidence:{self.public_id}"
 
-    @property
-    def is_removed(self) -> bool:
-        return self.removed_at is not None
-
     def is_expired(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.valid_until is not None and self.valid_until < today

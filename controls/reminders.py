@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from controls.links import control_url
 from controls.models import Control, Customer, Evidence
 from portal.accounts.roles import Role, user_has_role
 from portal.core.links import cached_reverse
@@ -18,22 +17,22 @@ def _open_controls():
 
 
 def _link(control: Row) -> str:
-    return control_url(control.pk)
+    return cached_reverse("controls:detail", args=[control.pk])
 
 
-def _title(control: Row, offset: int) -> str:
-    """Written in the active language: the sweep calls it once per recipient language."""
-    days = abs(offset)
-    values = {"reference": control.reference, "title": control.title, "days": days}
-    if offset < 0:
-        return ngettext("Review of %(reference)s %(title)s is due in %(days)d day",
-                        "Review of %(reference)s %(title)s is due in %(days)d days", days) % values
-    return ngettext("Review of %(reference)s %(title)s is %(days)d day overdue",
-                    "Review of %(reference)s %(title)s is %(days)d days overdue", days) % values
+def _title(control: Row, days: int) -> str:
+    name = f"{control.reference} {control.title}"
+    if days < 0:
+        return ngettext("Review of %(control)s is due in %(days)d day",
+                        "Review of %(control)s is due in %(days)d days", -days) % {"control": name, "days": -days}
+    if days == 0:
+        return gettext("Review of %(control)s is due today") % {"control": name}
+    return ngettext("Review of %(control)s is overdue by %(days)d day",
+                    "Review of %(control)s is overdue by %(days)d days", days) % {"control": name, "days": days}
 
 
 # One rule for before and after the date, so a sweep that catches up after an outage sends only the
-# latest moment ("3 days overdue"), never a stale "due tomorrow" alongside it.
+# latest moment ("overdue by 3 days"), never a stale "due tomorrow" alongside it.
 REVIEW_DUE = register(ReminderRule(
     name="controls.review_due",
     description=_("A control review is due."),
@@ -74,7 +73,7 @@ EVIDENCE_EXPIRING = register(ReminderRule(
     fields=("title", "control_id", "control__reference", "control__owner_id"),
     recipients=lambda evidence: [evidence.control__owner_id],
     title=_evidence_title,
-    link=lambda evidence: control_url(evidence.control_id),
+    link=lambda evidence: cached_reverse("controls:detail", args=[evidence.control_id]),
     calendar_filter=lambda user: Q(control__owner=user),
     calendar_title=lambda evidence: gettext("Evidence expires: %(reference)s %(title)s")
     % {"reference": evidence.control__reference, "title": evidence.title},
@@ -107,3 +106,7 @@ CONTRACT_ENDING = register(ReminderRule(
     calendar_filter=lambda user: Q() if user_has_role(user, Role.DPO) else Q(pk__in=[]),
     calendar_title=lambda customer: gettext("Contract ends: %(customer)s") % {"customer": customer.name},
 ))
+
+
+# The notifications backbone discovers `reminders` modules only; the sub-processor rule lives beside this one.
+from controls.reminders_subprocessors import SUBPROCESSOR_ASSESSMENT_DUE  # noqa: E402,F401

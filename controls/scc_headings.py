@@ -120,6 +120,14 @@ ANNEX_TEXT = {
         "into account the nature, scope, context and purpose of the processing, and the risks for "
         "the rights and freedoms of natural persons.",
     ),
+    # Translators: Closing sentence of Annex II of (EU) 2021/914 in its German version (the measures of
+    # (sub-)processors); not verified against EUR-Lex here.
+    "closing_sentence": pgettext_lazy(
+        "SCC annex",
+        "For transfers to (sub-) processors, also describe the specific technical and organisational measures "
+        "to be taken by the (sub-) processor to be able to provide assistance to the controller and, for "
+        "transfers from a processor to a sub-processor, to the data exporter",
+    ),
 }
 
 

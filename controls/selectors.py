@@ -3,9 +3,8 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Value
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from controls.categories import Category, scc_categories
 from controls.models import (
@@ -18,7 +17,6 @@ from controls.models import (
     Service,
 )
 from portal.audit.models import AuditEvent
-from portal.core.prepared import PreparedQuery
 
 SORTS = {
     "reference": "reference",
@@ -63,12 +61,9 @@ def customers_visible_to(user) -> QuerySet[Customer]:
     return Customer.objects.all()
 
 
-_customer_options = PreparedQuery(lambda: Customer.objects.order_by("name").values_list("pk", "name"))
-
-
 def customer_options(user) -> list[tuple[int, str]]:
-    """(id, name) of the customers the user may see, for a filter's options (a prepared query)."""
-    return _customer_options() if sees_customers(user) else []
+    """(id, name) of the customers the user may see, for a filter's options."""
+    return list(customers_visible_to(user).order_by("name").values_list("pk", "name"))
 
 
 def overdue_q(today=None) -> Q:
@@ -166,29 +161,15 @@ class ControlPage:
     evidence: list[Evidence]
 
 
-# The control page's reads, compiled once per process (see portal.core.prepared).
-_control = PreparedQuery(lambda pk: _with_people(Control.objects.filter(pk=pk), "owner"), int)
-_services = PreparedQuery(lambda pk: Control(pk=pk).services.all(), int)
-_related = PreparedQuery(
-    lambda pk: Control(pk=pk).related.only("reference", "title", "status").order_by("reference"), int
-)
-_reviews = PreparedQuery(lambda pk: _with_people(Review.objects.filter(control_id=pk), "reviewer"), int)
-_evidence = PreparedQuery(
-    lambda pk: _with_people(Evidence.objects.filter(control_id=pk), "uploaded_by", "removed_by"), int
-)
-
-
 def control_detail(user, pk: int) -> ControlPage:
     """The control and its parts, one query each; a control for every service needs no service query."""
-    control = _control.first(pk) if sees_controls(user) else None
-    if control is None:
-        raise Http404(_("No control matches the given query."))
+    control = get_object_or_404(_with_people(controls_visible_to(user), "owner"), pk=pk)
     page = ControlPage(
         control=control,
-        services=[] if control.applies_to_all_services else _services(pk),
-        related=_related(pk),
-        reviews=_reviews(pk),
-        evidence=_evidence(pk),
+        services=[] if control.applies_to_all_services else list(control.services.all()),
+        related=list(control.related.only("reference", "title", "status").order_by("reference")),
+        reviews=list(_with_people(Review.objects.filter(control=control), "reviewer")),
+        evidence=list(_with_people(Evidence.objects.filter(control=control), "uploaded_by", "removed_by")),
     )
     for part in (*page.reviews, *page.evidence):
         part.control = control  # as control.reviews.all() would have set it
@@ -200,11 +181,11 @@ HISTORY_FIELDS = ("seq", "created_at", "actor_label", "action", "changes")
 
 
 HISTORY_LIMIT = 100
-_history = PreparedQuery(
-    lambda target_type, target_id: AuditEvent.objects.filter(target_type=target_type, target_id=target_id)
-    .only(*HISTORY_FIELDS).order_by("-seq")[:HISTORY_LIMIT],
-    str, str,
-)
+
+
+def _history(target_type: str, target_id: str) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(target_type=target_type, target_id=target_id)
+                .only(*HISTORY_FIELDS).order_by("-seq")[:HISTORY_LIMIT])
 
 
 def control_history(control: Control) -> list[AuditEvent]:

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from controls.audit_actions import ControlAction
 from controls.models import Control, Customer, CustomerControlOverride, Review, Service
 from controls.services_status import control_refresh_status
-from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, masked_changes
 
 CONTROL_FIELDS = (
@@ -94,6 +94,9 @@ def control_create(
     if not actor.has_perm("controls.add_control"):
         raise PermissionDenied(_("You may not add controls."))
     _check_owner(owner)
+    if next_review_due is None and status != Control.Status.RETIRED:
+        # A control with a review cadence is first reviewed one cadence after it is added.
+        next_review_due = add_months(timezone.localdate(), review_cadence_months)
     control = Control(
         reference=reference.strip().upper(), title=title, description=description, scc_category=scc_category,
         kind=kind, owner=owner, status=status, art32_points=sorted(set(art32_points)), parameters=parameters or {},
@@ -107,7 +110,7 @@ def control_create(
     snapshot = {name: (None, _audit_value(getattr(control, name))) for name in CONTROL_FIELDS}
     snapshot["services"] = (None, _m2m_labels(services))
     snapshot["related"] = (None, _m2m_labels(related))
-    audit_record(action=AuditAction.CONTROL_CREATED, actor=actor, target=control, changes=masked_changes(snapshot))
+    audit_record(action=ControlAction.CONTROL_CREATED, actor=actor, target=control, changes=masked_changes(snapshot))
     return control
 
 
@@ -165,7 +168,7 @@ def control_update(*, control: Control, actor, expected_version: int, **changes:
     locked.save(update_fields=[*fields, "version", "updated_at"])
     for name, values in m2m_new.items():
         getattr(locked, name).set(values)
-    audit_record(action=AuditAction.CONTROL_UPDATED, actor=actor, target=locked, changes=masked_changes(diff))
+    audit_record(action=ControlAction.CONTROL_UPDATED, actor=actor, target=locked, changes=masked_changes(diff))
     if {"status", "next_review_due"} & set(diff):
         control_refresh_status(control=locked, actor=actor)
     return locked
@@ -213,7 +216,7 @@ def control_record_review(
     ])
     diff = {n: (before[n], getattr(locked, n)) for n in before if before[n] != getattr(locked, n)}
     diff["outcome"] = (None, outcome.value)
-    audit_record(action=AuditAction.CONTROL_REVIEWED, actor=actor, target=locked, changes=masked_changes(diff))
+    audit_record(action=ControlAction.CONTROL_REVIEWED, actor=actor, target=locked, changes=masked_changes(diff))
     # The review outcome sets the status; expired evidence still puts the control on attention afterwards.
     control_refresh_status(control=locked, actor=actor)
     return review
@@ -242,7 +245,7 @@ def control_bulk_change_owner(*, control_ids: Iterable[int], owner, actor) -> li
         control.updated_at = now
         control.save(update_fields=["owner", "version", "updated_at"])
         audit_record(
-            action=AuditAction.CONTROL_OWNER_CHANGED, actor=actor, target=control,
+            action=ControlAction.CONTROL_OWNER_CHANGED, actor=actor, target=control,
             changes=masked_changes({"owner": (before, str(owner) if owner else None)}),
         )
         changed.append(control)
@@ -280,7 +283,7 @@ def customer_create(
     snapshot = {name: (None, getattr(customer, name)) for name in CUSTOMER_FIELDS}
     snapshot["services"] = (None, _m2m_labels(services))
     audit_record(
-        action=AuditAction.CUSTOMER_CREATED, actor=actor, target=customer,
+        action=ControlAction.CUSTOMER_CREATED, actor=actor, target=customer,
         changes=masked_changes(snapshot, masked=Customer.audit_masked_fields),
     )
     return customer
@@ -319,7 +322,7 @@ def customer_update(*, customer: Customer, actor, expected_version: int, **chang
     if new_services is not None:
         locked.services.set(new_services)
     audit_record(
-        action=AuditAction.CUSTOMER_UPDATED, actor=actor, target=locked,
+        action=ControlAction.CUSTOMER_UPDATED, actor=actor, target=locked,
         changes=masked_changes(diff, masked=Customer.audit_masked_fields),
     )
     return locked
@@ -351,7 +354,7 @@ def customer_set_override(
         override.mode, override.reason, override.created_by = mode, reason, actor
         override.save(update_fields=["mode", "reason", "created_by"])
     audit_record(
-        action=AuditAction.CUSTOMER_OVERRIDE_SET, actor=actor, target=customer,
+        action=ControlAction.CUSTOMER_OVERRIDE_SET, actor=actor, target=customer,
         changes=masked_changes({
             "control": (control.reference, control.reference),
             "mode": (before[0], mode.value),
@@ -370,5 +373,5 @@ def customer_remove_override(*, override: CustomerControlOverride, actor) -> Non
     changes = {"control": (reference, None), "mode": (override.mode, None), "reason": (override.reason, None)}
     override.delete()
     audit_record(
-        action=AuditAction.CUSTOMER_OVERRIDE_REMOVED, actor=actor, target=customer, changes=masked_changes(changes)
+        action=ControlAction.CUSTOMER_OVERRIDE_REMOVED, actor=actor, target=customer, changes=masked_changes(changes)
     )

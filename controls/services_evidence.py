@@ -12,11 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from controls.audit_actions import ControlAction
 from controls.filetypes import RejectedFile, detect_content_type, sanitise_filename
 from controls.models import Control, Evidence
 from controls.services import can_change_control
 from controls.services_status import control_refresh_status
-from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, masked_changes
 from portal.security.errors import FileTooLarge
 from portal.security.storage import delete_encrypted, open_decrypted, store_encrypted
@@ -85,7 +85,7 @@ def evidence_add(
     try:
         evidence.full_clean()
         evidence.save(force_insert=True)
-        _audit(AuditAction.EVIDENCE_ADDED, actor, locked, evidence, {
+        _audit(ControlAction.EVIDENCE_ADDED, actor, locked, evidence, {
             "valid_until": (None, valid_until.isoformat() if valid_until else None),
         })
         control_refresh_status(control=locked, actor=actor)
@@ -134,7 +134,7 @@ def evidence_remove(*, evidence: Evidence, actor, reason: str) -> Evidence:
         raise ValidationError({"reason": _("Say why the evidence is removed.")})
     locked.removed_at, locked.removed_by, locked.removal_reason = timezone.now(), actor, reason
     locked.save(update_fields=["removed_at", "removed_by", "removal_reason"])
-    _audit(AuditAction.EVIDENCE_REMOVED, actor, locked_control, locked, {"reason": (None, reason)})
+    _audit(ControlAction.EVIDENCE_REMOVED, actor, locked_control, locked, {"reason": (None, reason)})
     control_refresh_status(control=locked_control, actor=actor)
     return locked
 
@@ -149,7 +149,7 @@ def evidence_restore(*, evidence: Evidence, actor) -> Evidence:
     before = locked.removal_reason
     locked.removed_at, locked.removed_by, locked.removal_reason = None, None, ""
     locked.save(update_fields=["removed_at", "removed_by", "removal_reason"])
-    _audit(AuditAction.EVIDENCE_RESTORED, actor, locked_control, locked, {"removal_reason": (before, None)})
+    _audit(ControlAction.EVIDENCE_RESTORED, actor, locked_control, locked, {"removal_reason": (before, None)})
     control_refresh_status(control=locked_control, actor=actor)
     return locked
 
@@ -165,7 +165,7 @@ def evidence_open_for_download(*, evidence: Evidence, actor):
     stream = open_decrypted(evidence.file_path, purpose=evidence.purpose)
     try:
         with transaction.atomic():
-            _audit(AuditAction.EVIDENCE_DOWNLOADED, actor, evidence.control, evidence)
+            _audit(ControlAction.EVIDENCE_DOWNLOADED, actor, evidence.control, evidence)
     except BaseException:
         stream.close()
         raise

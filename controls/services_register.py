@@ -20,12 +20,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from controls.audit_actions import ControlAction
 from controls.categories import category_by_id, category_ids
 from controls.forms import parse_parameters
 from controls.models import ART32_POINTS, Control
 from controls.services import control_create
 from portal.accounts.models import User
-from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.core.spreadsheet import safe_cell, typed_cells, unquote_cell
 
@@ -67,7 +67,7 @@ def control_register_export(*, actor, fmt: str, filters: dict, count: int) -> No
     if not actor.has_perm("controls.view_control"):
         raise PermissionDenied(_("You may not export the control register."))
     audit_record(
-        action=AuditAction.CONTROL_REGISTER_EXPORTED, actor=actor, target_type=Control._meta.label_lower,
+        action=ControlAction.CONTROL_REGISTER_EXPORTED, actor=actor, target_type=Control._meta.label_lower,
         target_label="control register",
         changes={"format": {"before": None, "after": fmt}, "rows": {"before": None, "after": count},
                  "filters": {"before": None, "after": {k: str(v) for k, v in filters.items() if v}}},
@@ -279,6 +279,21 @@ def parse_register_csv_with_dialect(data: bytes) -> tuple[list[tuple[int, dict]]
 
 def _parse_text(text: str, delimiter: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _parse_rows(reader)
+    except csv.Error as exc:
+        # The csv module refuses a field over its size limit (128 KB) and some broken quoting; say where.
+        if "field larger than field limit" in str(exc):
+            reason = _("a value is longer than %(kb)d KB; no column of the register holds that much") % {
+                "kb": csv.field_size_limit() // 1024}
+        else:
+            reason = _("the quoting is broken (a quote mark is not closed)")
+        line = reader.line_num + 1  # the line being read when the reader gave up
+        return [], [RowError(line, "", _("The file cannot be read at line %(line)d: %(reason)s.")
+                             % {"line": line, "reason": reason})]
+
+
+def _parse_rows(reader: csv.DictReader) -> tuple[list[tuple[int, dict]], list[RowError]]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c not in EXPORT_COLUMNS]
@@ -350,7 +365,7 @@ def control_register_import(*, actor, data: bytes, check_only: bool = False) -> 
     for _line, kwargs in rows:
         result.created.append(control_create(actor=actor, **kwargs))
     audit_record(
-        action=AuditAction.CONTROL_REGISTER_IMPORTED, actor=actor, target_type=Control._meta.label_lower,
+        action=ControlAction.CONTROL_REGISTER_IMPORTED, actor=actor, target_type=Control._meta.label_lower,
         target_label="control register",
         changes={"created": {"before": None, "after": [c.reference for c in result.created]},
                  "read_as": {"before": None, "after": dialect.describe() if dialect else ""}},

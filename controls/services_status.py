@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from controls.audit_actions import ControlAction
 from controls.models import Control, Evidence
-from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, masked_changes
 
 
@@ -51,7 +51,7 @@ def attention_reasons(control: Control, today: date | None = None) -> list[str]:
 
 def _record(control: Control, before: str, reason: str, actor) -> StatusChange:
     audit_record(
-        action=AuditAction.CONTROL_STATUS_CHANGED, actor=actor, target=control,
+        action=ControlAction.CONTROL_STATUS_CHANGED, actor=actor, target=control,
         changes=masked_changes({"status": (before, control.status), "reason": (None, reason)}),
     )
     return StatusChange(control.pk, control.reference, before, control.status, reason)

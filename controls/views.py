@@ -63,7 +63,8 @@ def control_list(request):
         "can_import": can_manage and request.user.has_perm("controls.add_control"),
     }
     template = "controls/partials/_control_table.html" if request.htmx else "controls/control_list.html"
-    return render(request, template, context)
+    # A filter that is not valid is shown with its message (and left out of the filtering): a 400, not a 200.
+    return render(request, template, context, status=400 if form.is_bound and form.errors else 200)
 
 
 @login_required
@@ -115,7 +116,9 @@ def control_detail(request, pk: int):
         "history": selectors.control_history(control),
         "can_change": services.can_change_control(request.user, control),
         "can_review": services.can_review_control(request.user, control),
-        "locally_edited": control_is_locally_edited(control),
+        # A control for every service had no service query; its services (normally none) are read only here.
+        "locally_edited": control_is_locally_edited(
+            control, services=None if control.applies_to_all_services else page.services, related=page.related),
         "live_facts": facts_for(control),
         "today": timezone.localdate(),
     })

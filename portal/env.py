@@ -107,7 +107,7 @@ def email_from_url(url: str) -> dict:
 
     parts = urlsplit(url)
     backends = {
-        "console": "django.core.mail.backends.console.EmailBackend",
+        "console": "portal.core.mail.ConsoleSummaryBackend",
         "locmem": "django.core.mail.backends.locmem.EmailBackend",
         "dummy": "django.core.mail.backends.dummy.EmailBackend",
         "smtp": "django.core.mail.backends.smtp.EmailBackend",

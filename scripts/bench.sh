@@ -19,7 +19,7 @@ echo "==> migrate"
 $BIN/python manage.py migrate --noinput -v 0
 $BIN/python manage.py collectstatic --noinput -v 0
 echo "==> dataset (scale $BENCH_SCALE)"
-time $BIN/python manage.py make_dataset --scale "$BENCH_SCALE"
+time $BIN/python bench/make_dataset.py --scale "$BENCH_SCALE"
 echo "==> measurements"
 $BIN/python bench/run.py
 rm -rf "$ANNEX_VAR_DIR"

@@ -57,6 +57,11 @@ def packages_for(stages: list[str]) -> list[str]:
     return [name for name, entry in manifest().items() if entry["stages"] & set(stages)]
 
 
+def _where(path: Path, lineno: int) -> str:
+    """A call's place, relative to the checkout when it is inside it."""
+    return f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{lineno}"
+
+
 def _literal_program(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value.split()[0] if node.value.strip() else None
@@ -79,7 +84,7 @@ def python_calls(path: Path) -> set[tuple[str, str]]:
             if owner in {"subprocess", "shutil"} or name in {"Popen", "check_output", "check_call"}:
                 program = _literal_program(node.args[0])
                 if program:
-                    found.add((Path(program).name, f"{path.relative_to(ROOT)}:{node.lineno}"))
+                    found.add((Path(program).name, _where(path, node.lineno)))
     return found
 
 
@@ -108,7 +113,7 @@ def shell_calls(path: Path, functions: set[str] = frozenset()) -> set[tuple[str,
         for word in _COMMAND_START.findall(line):
             if word in SHELL_WORDS or word in functions:
                 continue
-            found.add((word, f"{path.relative_to(ROOT)}:{lineno}"))
+            found.add((word, _where(path, lineno)))
     return found
 
 

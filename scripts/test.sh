@@ -30,6 +30,11 @@ step "Debian packages and external programs"
 # test or script calls without a listed package, and on a listed program that is not installed.
 ensure_stage_packages unit || fail "Debian packages for the unit suite"
 $BIN/python scripts/check_programs.py --static unit || fail "external programs"
+# The Nu HTML Checker (vnu.jar, pinned in scripts/html-checker/package-lock.json) validates every page of the
+# authorization matrix in the unit stage, run by Debian's Java; the jar is fetched from the npm registry and
+# checked against the lock file's sha512, so no Node.js is installed.
+$BIN/python scripts/fetch_html_checker.py || fail "the Nu HTML Checker (scripts/fetch_html_checker.py)"
+export ANNEX_REQUIRE_HTML_CHECKER=1
 
 step "compilemessages"
 $BIN/python manage.py compilemessages --ignore=.venv --verbosity 0 || fail "compilemessages"

@@ -15,7 +15,7 @@ os.makedirs(os.path.join(os.environ["ANNEX_VAR_DIR"], "staticfiles"), exist_ok=T
 
 from portal.settings import *  # noqa: E402, F403
 
-# Fast hashing in tests; tests/accounts/test_passwords.py checks production uses Argon2.
+# Fast hashing in tests; tests/portal/test_deploy_check.py checks production uses Argon2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if CELERY_BROKER_URL == "memory://":  # noqa: F405
     CELERY_RESULT_BACKEND = "cache+memory://"

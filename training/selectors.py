@@ -84,9 +84,9 @@ def completion_by(dimension: str, today: date | None = None) -> list[dict]:
     return result
 
 
-def completion_overall(today: date | None = None) -> dict:
+def completion_overall(today: date | None = None, rows: list[dict] | None = None) -> dict:
     """The organisation's completion rate: (person, course) pairs with a completion that still counts."""
-    rows = completion_by("course", today)
+    rows = completion_by("course", today) if rows is None else rows
     people = sum(r["people"] for r in rows)
     done = sum(r["completed"] for r in rows)
     return {"people": people, "completed": done, "overdue": sum(r["overdue"] for r in rows),
@@ -121,10 +121,11 @@ def completion_trend(months: int = 12, today: date | None = None) -> list[dict]:
 
 def report(today: date | None = None) -> dict:
     today = today or timezone.localdate()
+    by_course = completion_by("course", today)
     return {
         "today": today,
-        "overall": completion_overall(today),
-        "by_course": completion_by("course", today),
+        "overall": completion_overall(today, by_course),
+        "by_course": by_course,
         "by_department": completion_by("department", today),
         "by_manager": completion_by("manager", today),
         "overdue": list(overdue_list(today)),

@@ -22,7 +22,7 @@ from portal.audit.services import audit_record
 from training.audit_actions import TrainingAction
 from training.models import OPEN_STATUSES, Assignment, AudienceRule, Course, add_months
 
-BATCH = 5000
+CHUNK = 5000  # people per chunk: about 25,000 assignments in memory at most with five courses
 
 
 @dataclass
@@ -60,31 +60,21 @@ def due_date_for(course: Course, *, hire_date: date | None, today: date) -> date
     return today + timedelta(days=course.due_days)
 
 
-def _plan(user_ids: list[int] | None, today: date) -> tuple[list[Assignment], dict[str, int]]:
-    courses, rules = _audiences()
-    courses = [c for c in courses if rules.get(c.pk)]
-    if not courses:
-        return [], {}
-    users = User.objects.filter(is_active=True).exclude(employee_profile__leaving_date__lte=today)
-    if user_ids is not None:
-        users = users.filter(pk__in=user_ids)
-    people = list(users.values_list("pk", "employee_profile__department_id", "employee_profile__hire_date"))
-    wanted_ids = [pk for pk, _d, _h in people] if user_ids is not None else None
-
-    def scoped(queryset, column="user_id"):
-        return queryset.filter(**{f"{column}__in": wanted_ids}) if wanted_ids is not None else queryset
-
+def _plan(courses: list[Course], rules: dict[int, list[AudienceRule]], people: list[tuple],
+          today: date) -> tuple[list[Assignment], dict[str, int]]:
+    """The missing assignments of one chunk of people (sorted by id): five queries, whatever the chunk holds."""
+    ids = [pk for pk, _d, _h in people]
+    scope = {"user_id__gte": ids[0], "user_id__lte": ids[-1]}
     roles: dict[int, set[str]] = defaultdict(set)
-    for user_id, name in scoped(User.groups.through.objects, "user_id").values_list("user_id", "group__name"):
+    for user_id, name in User.groups.through.objects.filter(**scope).values_list("user_id", "group__name"):
         roles[user_id].add(name)
-    course_ids = [c.pk for c in courses]
-    assignments = scoped(Assignment.objects.filter(course_id__in=course_ids))
+    by_course = {c.pk: c for c in courses}
+    assignments = Assignment.objects.filter(course_id__in=list(by_course), **scope).order_by()
     open_pairs = set(assignments.filter(status__in=OPEN_STATUSES).values_list("user_id", "course_id"))
     exempt_pairs = set(assignments.filter(status=Assignment.Status.EXEMPT).values_list("user_id", "course_id"))
     completions: dict[tuple[int, int], date] = {}
-    by_course = {c.pk: c for c in courses}
     for user_id, course_id, version, last in (
-        assignments.filter(status=Assignment.Status.COMPLETED).order_by()
+        assignments.filter(status=Assignment.Status.COMPLETED)
         .values_list("user_id", "course_id", "course_version").annotate(last=Max("completed_at"))
     ):
         if version < by_course[course_id].retake_from_version:
@@ -109,24 +99,44 @@ def _plan(user_ids: list[int] | None, today: date) -> tuple[list[Assignment], di
                 due = due_date_for(course, hire_date=hire_date, today=today)
             new.append(Assignment(user_id=user_id, course_id=course.pk, due_date=due, course_version=course.version))
             counts[course.title] += 1
-    return new, dict(counts)
+    return new, counts
 
 
 def assignments_sweep(*, today: date | None = None, dry_run: bool = False,
                       user_ids: list[int] | None = None) -> SweepResult:
-    """Create every assignment that is due and missing; a second run creates nothing."""
+    """Create every assignment that is due and missing; a second run creates nothing.
+
+    People are taken in chunks of CHUNK (by id), so memory stays flat however many there are; each chunk
+    is its own transaction, and the one-open-assignment constraint keeps a concurrent run from doubling any.
+    """
     today = today or timezone.localdate()
-    new, counts = _plan(user_ids, today)
-    result = SweepResult(created=len(new), by_course=counts, dry_run=dry_run)
-    if dry_run or not new:
+    result = SweepResult(dry_run=dry_run)
+    courses, rules = _audiences()
+    courses = [c for c in courses if rules.get(c.pk)]
+    if not courses:
         return result
-    with transaction.atomic():
-        created = 0
-        for start in range(0, len(new), BATCH):
-            created += len(Assignment.objects.bulk_create(new[start:start + BATCH], ignore_conflicts=True))
-        audit_record(action=TrainingAction.ASSIGNMENTS_SWEPT, actor=None, target_type="training.assignment",
-                     target_label="Training assignments",
-                     changes={"created": len(new), "by_course": counts, "scope": "users" if user_ids else "all"})
+    users = User.objects.filter(is_active=True).exclude(employee_profile__leaving_date__lte=today)
+    if user_ids is not None:
+        users = users.filter(pk__in=user_ids)
+    people = list(users.order_by("pk").values_list("pk", "employee_profile__department_id",
+                                                    "employee_profile__hire_date"))
+    counts: dict[str, int] = defaultdict(int)
+    for start in range(0, len(people), CHUNK):
+        new, chunk_counts = _plan(courses, rules, people[start:start + CHUNK], today)
+        for title, n in chunk_counts.items():
+            counts[title] += n
+        if dry_run or not new:
+            result.created += len(new)
+            continue
+        with transaction.atomic():
+            result.created += len(Assignment.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True))
+    result.by_course = dict(counts)
+    if result.created and not dry_run:
+        with transaction.atomic():
+            audit_record(action=TrainingAction.ASSIGNMENTS_SWEPT, actor=None, target_type="training.assignment",
+                         target_label="Training assignments",
+                         changes={"created": result.created, "by_course": result.by_course,
+                                  "scope": "users" if user_ids is not None else "all"})
     return result
 
 

@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.mfa import require_recent_mfa
+from portal.core.charts import bar_chart
 from training import selectors, services
 from training.exports import REPORT_PDF, REPORT_XLSX
 from training.forms import (
@@ -180,9 +182,10 @@ def assignment_exempt(request, pk: int):
 @require_GET
 def report(request):
     data = selectors.report()
-    trend = [{"month": t["month"].strftime("%Y-%m"), "completed": t["completed"]} for t in data["trend"]]
+    chart = bar_chart([formats.date_format(t["month"], "YEAR_MONTH_FORMAT") for t in data["trend"]],
+                      [t["completed"] for t in data["trend"]], series=_("Completions"))
     return render(request, "training/report.html", {
-        **data, "trend_data": trend, "pdf_document": f"{REPORT_PDF}|", "xlsx_document": f"{REPORT_XLSX}|",
+        **data, "trend_chart": chart, "pdf_document": f"{REPORT_PDF}|", "xlsx_document": f"{REPORT_XLSX}|",
         "can_exempt": request.user.has_perm("training.change_course"),
     })
 

@@ -2,11 +2,12 @@
 
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from controls.categories import category_by_id
-from controls.links import control_url
 from controls.models import Control, Evidence
+from portal.core.links import cached_reverse
 
 # The columns a control document is built from (control_document); owner__email follows the foreign key.
 DOCUMENT_COLUMNS = (
@@ -74,7 +75,7 @@ class ControlSerializer(serializers.ModelSerializer):
             "tags": row["tags"],
             "version": row["version"],
             "updated_at": datetime_field.to_representation(row["updated_at"]),
-            "web_url": control_url(row["id"]),
+            "web_url": cached_reverse("controls:detail", args=[row["id"]]),
         }
 
     def get_scc_category_name(self, control: Control) -> str:
@@ -85,7 +86,7 @@ class ControlSerializer(serializers.ModelSerializer):
         return control.is_overdue(self.context.get("today") or timezone.localdate())
 
     def get_web_url(self, control: Control) -> str:
-        return control_url(control.pk)
+        return cached_reverse("controls:detail", args=[control.pk])
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -94,6 +95,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
     expired = serializers.SerializerMethodField()
     removed = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
+    # A file has no link: null, not "" (which is no URI).
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = Evidence
@@ -103,6 +106,10 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "created_at", "removed", "removed_at", "download_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_url(self, evidence: Evidence) -> str | None:
+        return evidence.url or None
 
     def get_expired(self, evidence: Evidence) -> bool:
         return evidence.is_expired(self.context.get("today"))

@@ -9,17 +9,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.authtoken.models import Token
 
 from controls.api import services
 from portal.accounts.mfa import require_recent_mfa
+from portal.accounts.models import ApiToken
 
 
 @login_required
 @permission_required("controls.view_control", raise_exception=True)
 @require_GET
 def token_page(request):
-    token = Token.objects.filter(user=request.user).only("created").first()
+    token = ApiToken.objects.filter(user=request.user).only("created", "prefix").first()
     return render(request, "controls/api_tokens.html", {"token": token, "new_key": None})
 
 
@@ -30,7 +30,7 @@ def token_page(request):
 @require_recent_mfa
 def token_create(request):
     key = services.api_token_issue(user=request.user)
-    token = Token.objects.filter(user=request.user).only("created").first()
+    token = ApiToken.objects.filter(user=request.user).only("created", "prefix").first()
     # Rendered, not redirected: the key is on this one response and nowhere else in the interface.
     return render(request, "controls/api_tokens.html", {"token": token, "new_key": key})
 

@@ -15,7 +15,12 @@ def sort_link(key: str, label: str, current: str, query: str):
     elif current == f"-{key}":
         marker = " ▼"
     prefix = f"?{query}&sort=" if query else "?sort="
-    aria = "ascending" if current == key else "descending" if current == f"-{key}" else None
-    if aria:
-        return format_html('<a href="{}{}" aria-sort="{}">{}{}</a>', prefix, target, aria, label, marker)
-    return format_html('<a href="{}{}">{}</a>', prefix, target, label)
+    return format_html('<a href="{}{}">{}{}</a>', prefix, target, label, marker)
+
+
+@register.simple_tag
+def aria_sort(key: str, current: str):
+    """The aria-sort attribute of the column heading (the <th>, where ARIA allows it) sorted by `key`."""
+    if current in (key, f"-{key}"):
+        return format_html(' aria-sort="{}"', "ascending" if current == key else "descending")
+    return ""

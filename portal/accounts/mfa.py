@@ -18,6 +18,7 @@ MFA_EXEMPT_PREFIXES = (
     "/account/logout/",
     "/account/language/",
     "/account/invitation/",
+    "/account/password/reset/",  # a forgotten password: reached before (or instead of) signing in
     "/static/",
     "/healthz",
     "/verify/",

@@ -4,7 +4,9 @@ import base64
 import math
 import secrets
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +49,16 @@ def totp_pending_device(*, user) -> TOTPDevice:
 
 def totp_secret_base32(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def totp_config_url(device: TOTPDevice) -> str:
+    """The otpauth:// URI of the QR code. The label's colon is literal (`Annex:user@example.org`), as the key URI
+    format asks, so every authenticator splits issuer and account the same way (django-otp writes `%3A`)."""
+    issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
+    label = f"{quote(issuer, safe='')}:{quote(device.user.get_username(), safe='@')}"
+    params = urlencode({"secret": totp_secret_base32(device), "issuer": issuer, "algorithm": "SHA1",
+                        "digits": device.digits, "period": device.step}, quote_via=quote)
+    return f"otpauth://totp/{label}?{params}"
 
 
 def _new_backup_code() -> str:

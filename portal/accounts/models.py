@@ -4,17 +4,12 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import Group, PermissionsMixin
+from django.contrib.auth.models import PermissionsMixin
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin
-
-from portal.core.prepared import PreparedQuery
-
-# A prepared read (portal.core.prepared): the landing page shows every user their roles.
-_role_names = PreparedQuery(lambda pk: Group.objects.filter(user__pk=pk).values_list("name", flat=True), int)
 
 
 class UserManager(BaseUserManager):
@@ -97,7 +92,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_names(self) -> list[str]:
-        return sorted(_role_names(self.pk))
+        return sorted(self.groups.values_list("name", flat=True))
 
 
 class Invitation(models.Model):
@@ -197,3 +192,36 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"backup code #{self.pk} ({'used' if self.used_at else 'unused'})"
+
+
+class ApiToken(models.Model):
+    """A person's API token. Only its SHA-256 is stored: the key is shown once, when it is made.
+
+    A token is 256 random bits, so a plain SHA-256 (not a slow password hash) is enough: nobody can guess
+    a key from its hash, and every API request can afford the lookup.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token")
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The first characters of the key, to tell tokens apart on the page; too short to help a guess.
+    prefix = models.CharField(max_length=8)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}… of {self.user_id}"
+
+
+class PasswordResetToken(models.Model):
+    """A single-use, expiring link to choose a new password. Only the token's SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"password reset for {self.user_id}"
+
+    def is_usable(self, now=None) -> bool:
+        return self.used_at is None and self.expires_at > (now or timezone.now())

@@ -69,6 +69,13 @@ _DPO = [
     "retention.set_legal_hold",
     "retention.view_offboarding",
     "retention.change_offboarding",
+    # Incidents: every case, the notification decisions.
+    "incidents.view_incident",
+    "incidents.add_incident",
+    "incidents.change_incident",
+    "incidents.work_incident",
+    "incidents.view_all_incidents",
+    "incidents.decide_incident",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -94,8 +101,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "controls.view_customer",
         "controls.view_subprocessor",
     ],
+    # Responders see only the cases they are assigned to (a django-guardian grant per case).
     Role.INCIDENT_RESPONDER: [
         "controls.view_customer",
+        "incidents.view_incident",
+        "incidents.add_incident",
+        "incidents.change_incident",
+        "incidents.work_incident",
     ],
     Role.EMPLOYEE: [],
     Role.AUDITOR: [

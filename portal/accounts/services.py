@@ -20,14 +20,14 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
+from portal.accounts.credentials import credential_revokers
 from portal.accounts.language import is_known_time_zone, language_of, supported_language
 from portal.accounts.models import BackupCodeDevice, Invitation, User, hash_secret
 from portal.accounts.roles import Role, user_has_role
+from portal.accounts.tokens import revoke_api_tokens
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
-from portal.notifications.models import CalendarFeed
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,12 @@ def user_locked_out(*, username: str) -> None:
                  changes={"failures": (None, settings.AXES_FAILURE_LIMIT)})
 
 
+def _require(actor, permission: str, message: str) -> None:
+    """Defence in depth: the services check the actor's permission themselves, not only the views."""
+    if actor is None or not actor.has_perm(permission):
+        raise AccountRuleError(message)
+
+
 def _send(*, subject, template: str, to: str, context: dict, language: str) -> None:
     """Send in the recipient's `language`; `subject` is a callable, so it is written in that language too."""
     try:
@@ -104,6 +110,7 @@ def invitation_create(*, actor, email: str, full_name: str, roles, language: str
 
     `language` ("de", "en"; "" = the inviter's current one) is the email's, and the new account's.
     """
+    _require(actor, "accounts.invite_user", gettext("You may not invite people."))
     language = supported_language(language) or supported_language(get_language()) or settings.LANGUAGE_CODE
     email = User.objects.normalize_email(email).strip().lower()
     roles = _clean_roles(roles)
@@ -140,6 +147,7 @@ def invitation_create(*, actor, email: str, full_name: str, roles, language: str
 
 @transaction.atomic
 def invitation_revoke(*, actor, invitation: Invitation) -> None:
+    _require(actor, "accounts.invite_user", gettext("You may not revoke invitations."))
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending():
         raise AccountRuleError(_("Only a pending invitation can be revoked."))
@@ -195,6 +203,7 @@ def invitation_accept(*, request, invitation: Invitation, password: str) -> User
 @transaction.atomic
 def user_set_roles(*, actor, user: User, roles) -> bool:
     """Give the user exactly these roles. Returns False when nothing changed."""
+    _require(actor, "accounts.manage_roles", gettext("You may not change roles."))
     roles = _clean_roles(roles)
     before = user.role_names
     if before == roles:
@@ -224,12 +233,11 @@ def _end_sessions(user: User, *, keep: str | None = None) -> int:
 
 
 def _revoke_standing_credentials(user: User) -> dict[str, int]:
-    """End what lets a person in without typing a password: sessions, the API token, the calendar feed."""
-    removed = {"sessions": _end_sessions(user)}
-    for name, model in (("api_tokens", Token), ("calendar_feeds", CalendarFeed)):
-        rows = model.objects.filter(user=user)
-        removed[name] = rows.count()
-        rows.delete()
+    """End what lets a person in without typing a password: sessions, the API token, and the credentials other
+    apps issue and registered in portal.accounts.credentials (the calendar feed)."""
+    removed = {"sessions": _end_sessions(user), "api_tokens": revoke_api_tokens(user=user)}
+    for name, revoke in credential_revokers():
+        removed[name] = revoke(user)
     return removed
 
 
@@ -268,13 +276,16 @@ def user_reactivate(*, actor, user: User) -> None:
 
 
 def _revoke_credentials(user: User) -> dict[str, int]:
-    """Remove every second factor and every standing credential (API token, calendar feed) of a user."""
+    """Remove every second factor and every standing credential (API token, and those other apps registered
+    in portal.accounts.credentials, such as calendar feed links) of a user."""
     removed = {}
-    for name, model in (("authenticator_apps", TOTPDevice), ("backup_code_sets", BackupCodeDevice),
-                        ("api_tokens", Token), ("calendar_feeds", CalendarFeed)):
+    for name, model in (("authenticator_apps", TOTPDevice), ("backup_code_sets", BackupCodeDevice)):
         rows = model.objects.filter(user=user)
         removed[name] = rows.count()  # delete() would also count cascaded rows (the codes of a set)
         rows.delete()
+    removed["api_tokens"] = revoke_api_tokens(user=user)
+    for name, revoke in credential_revokers():
+        removed[name] = revoke(user)
     return removed
 
 
@@ -285,6 +296,7 @@ def user_reset_mfa(*, actor, user: User) -> int:
     A reset usually follows a suspected compromise, so the API token and calendar feed issued under the
     old factor go too.
     """
+    _require(actor, "accounts.reset_mfa", gettext("You may not reset another person's two-factor authentication."))
     removed = _revoke_credentials(user)
     totp_deleted = removed["authenticator_apps"]
     audit_record(action=AuditAction.MFA_RESET, actor=actor, target=user,

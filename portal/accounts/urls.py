@@ -1,6 +1,14 @@
 from django.urls import path
 
-from portal.accounts import views, views_invitations, views_language, views_lockouts, views_mfa, views_users
+from portal.accounts import (
+    views,
+    views_invitations,
+    views_language,
+    views_lockouts,
+    views_mfa,
+    views_passwords,
+    views_users,
+)
 
 app_name = "accounts"
 
@@ -25,6 +33,11 @@ urlpatterns = [
     path("users/<int:pk>/deactivate/", views_users.user_deactivate, name="user_deactivate"),
     path("users/<int:pk>/reactivate/", views_users.user_reactivate, name="user_reactivate"),
     path("users/<int:pk>/reset-mfa/", views_users.user_reset_mfa, name="user_reset_mfa"),
+    path("password/", views_passwords.password_change, name="password_change"),
+    path("password/reset/", views_passwords.password_reset_request, name="password_reset"),
+    path("password/reset/<str:token>/", views_passwords.password_reset_confirm, name="password_reset_confirm"),
+    path("users/<int:pk>/send-password-reset/", views_passwords.user_send_password_reset,
+         name="user_send_password_reset"),
     path("lockouts/", views_lockouts.lockout_list, name="lockout_list"),
     path("lockouts/<int:pk>/lift/", views_lockouts.lockout_lift, name="lockout_lift"),
 ]

@@ -50,7 +50,7 @@ def mfa_enrol(request):
             messages.success(request, _("Your authenticator app is set up."))
             return redirect(_next_url(request))
         form.add_error("code", result.message)
-    uri = device.config_url
+    uri = mfa_services.totp_config_url(device)
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, dark="#111", light="#fff")
     return render(
         request,

@@ -20,6 +20,10 @@ class AuditFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("date_from", "date_to"):
+            # The filter adds a day to the end date; the last representable day has no next one.
+            if data.get(name) and data[name].year >= 9999:
+                self.add_error(name, "Give a date before the year 9999.")
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", gettext("The end date must be on or after the start date."))
         return data

@@ -40,9 +40,10 @@ def event_list(request):
     events = audit_events_matching(**form.cleaned_data) if form.is_valid() else AuditEvent.objects.none()
     page = Paginator(audit_event_list_page_rows(events), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "query": _query_without_page(request)}
+    status = 400 if form.errors else 200
     if request.htmx and not request.htmx.boosted:
-        return render(request, "audit/partials/_event_results.html", context)
-    return render(request, "audit/event_list.html", context)
+        return render(request, "audit/partials/_event_results.html", context, status=status)
+    return render(request, "audit/event_list.html", context, status=status)
 
 
 def _change_rows(changes) -> list[dict]:

@@ -37,6 +37,18 @@ def _svg(trend: dict) -> str:
     return chart.render(is_unicode=True)
 
 
+def bar_chart(labels: list[str], values: list[int], *, series: str) -> str:
+    """One series of counts as bars (the training report's completions per month), as a data URI."""
+    chart = pygal.Bar(
+        width=720, height=260, style=STYLE, js=[], disable_xml_declaration=True, explicit_size=False,
+        show_legend=False, x_label_rotation=0, truncate_label=-1, print_values=False, include_x_axis=True,
+        min_scale=1, max_scale=6, order_min=0,
+    )
+    chart.x_labels = labels
+    chart.add(series, values)
+    return data_uri(chart.render(is_unicode=True))
+
+
 def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 

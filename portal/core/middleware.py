@@ -1,26 +1,13 @@
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+"""Response headers that neither Django nor django-csp sets."""
 
 
 NO_STORE = "no-store, private"
 
 
 class SecurityHeadersMiddleware:
-    """A strict Content-Security-Policy and a restrictive Permissions-Policy on every response; on every response
-    to a signed-in user (browser session or API token), `Cache-Control: no-store, private`, so no browser or
-    proxy keeps a copy of a page meant for one person (ASVS 8.2.1). Set here once, not view by view.
+    """A restrictive Permissions-Policy on every response (the Content-Security-Policy is django-csp's); on every
+    response to a signed-in user (browser session or API token), `Cache-Control: no-store, private`, so no browser
+    or proxy keeps a copy of a page meant for one person (ASVS 8.2.1). Set here once, not view by view.
     """
 
     def __init__(self, get_response):
@@ -28,7 +15,6 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CSP)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         user = getattr(request, "user", None)  # unset when a request never reached the authentication middleware
         if user is not None and user.is_authenticated:

@@ -8,7 +8,7 @@ class MetricSnapshot(models.Model):
     """One figure of one day (`source`.`key`), written by the daily snapshot; one row per day and figure."""
 
     day = models.DateField(_("day"))
-    source = models.CharField(_("source"), max_length=64)  # a registered MetricSource, e.g. "controls.status"
+    source = models.CharField(_("source"), max_length=64)  # a registered MetricSource, e.g. "<app>.<metric>"
     key = models.CharField(_("figure"), max_length=64)
     value = models.FloatField(_("value"))
     taken_at = models.DateTimeField(_("taken at"), auto_now=True)

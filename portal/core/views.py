@@ -14,7 +14,6 @@ from portal.audit.models import AuditAction, AuditEvent
 from portal.core.charts import trend_charts
 from portal.core.dashboard import panels_for
 from portal.core.inbox import inbox_for
-from portal.core.prepared import PreparedQuery
 from portal.core.selectors import trends_for
 
 logger = logging.getLogger(__name__)
@@ -60,17 +59,23 @@ def about(request):
     return render(request, "portal/about.html", {"django_version": django.get_version()})
 
 
-# The landing page's own events, prepared (portal.core.prepared): everyone lands here after signing in.
+# The landing page's own security events.
 OWN_EVENTS = 8
 _OWN_EVENT_FIELDS = ("seq", "created_at", "action", "ip", "user_agent")
-_signed_in_as = PreparedQuery(lambda pk: AuditEvent.objects.filter(actor_id=pk, action__in=[
-    AuditAction.LOGIN, AuditAction.MFA_VERIFIED, AuditAction.MFA_FAILED, AuditAction.MFA_ENROLLED,
-]).only(*_OWN_EVENT_FIELDS)[:OWN_EVENTS], int)
-# A failed password has no actor (nobody signed in); it names the account it was tried on. Two indexed
-# queries merged here: one OR across them makes PostgreSQL walk the whole trail for a quiet account.
-_tried_on = PreparedQuery(lambda target_id: AuditEvent.objects.filter(
-    action=AuditAction.LOGIN_FAILED, target_type="accounts.user", target_id=target_id,
-).only(*_OWN_EVENT_FIELDS)[:OWN_EVENTS], str)
+
+
+def _signed_in_as(pk: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(actor_id=pk, action__in=[
+        AuditAction.LOGIN, AuditAction.MFA_VERIFIED, AuditAction.MFA_FAILED, AuditAction.MFA_ENROLLED,
+    ]).only(*_OWN_EVENT_FIELDS)[:OWN_EVENTS])
+
+
+def _tried_on(target_id: str) -> list[AuditEvent]:
+    # A failed password has no actor (nobody signed in); it names the account it was tried on. Two indexed
+    # queries merged in the view: one OR across them makes PostgreSQL walk the whole trail for a quiet account.
+    return list(AuditEvent.objects.filter(
+        action=AuditAction.LOGIN_FAILED, target_type="accounts.user", target_id=target_id,
+    ).only(*_OWN_EVENT_FIELDS)[:OWN_EVENTS])
 
 
 @login_required

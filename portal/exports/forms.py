@@ -11,7 +11,7 @@ class ExportRequestForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = [(kind, kind.subjects()) for kind in kinds_for(user)]
+        groups = [(kind, kind.subjects_available(user)) for kind in kinds_for(user)]
         # A kind with nothing to request (certificates, issued by their own service) is not offered.
         self.fields["document"].choices = [
             (kind.label, [(f"{kind.name}|{key}", label) for key, label in subjects]) for kind, subjects in groups

@@ -55,6 +55,13 @@ class ExportKind:
     # The email sent with a published version to notice_recipients: its template and subject line.
     notice_template: str = "exports/email/annex_published.txt"
     notice_subject: Callable[..., str] | None = None  # (version) -> subject; default: "<title>: version N published"
+    # user -> the subjects that user may choose from, for kinds whose subjects are need-to-know (an incident
+    # case): used instead of subjects() wherever a user asks
+    subjects_for: Callable[..., list[tuple[str, str]]] | None = None
+
+    def subjects_available(self, user) -> list[tuple[str, str]]:
+        """The (key, label) subjects `user` may request this kind for."""
+        return self.subjects_for(user) if self.subjects_for is not None else self.subjects()
 
     def content(self, subject_key: str, user=None) -> dict:
         """The content snapshot for a subject, as the requesting user may see it."""

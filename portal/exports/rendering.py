@@ -1,6 +1,6 @@
 """Turning a kind's content snapshot into a PDF: hashes, the verification QR code, WeasyPrint.
 
-The export job, the publish service and `manage.py export_tom_annex` all call render_document(),
+The export job, the publish service and `manage.py export_document` all call render_document(),
 so a document looks the same whichever way it was made.
 """
 
@@ -204,7 +204,3 @@ def content_diff(old: dict | None, new: dict) -> dict:
         "sections": sections,
         "details": details,
     }
-
-
-def diff_is_empty(diff: dict) -> bool:
-    return not any(diff.get(k) for k in ("added", "removed", "changed", "sections", "details"))

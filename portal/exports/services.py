@@ -36,8 +36,8 @@ class ExportError(Exception):
     """A request that cannot be carried out, with a message fit to show the user."""
 
 
-def _subject_label(kind, subject_key: str) -> str:
-    labels = dict(kind.subjects())
+def _subject_label(kind, subject_key: str, user=None) -> str:
+    labels = dict(kind.subjects() if user is None else kind.subjects_available(user))
     if subject_key not in labels:
         raise ExportError(f"{kind.label} cannot be made for the subject chosen.")
     return labels[subject_key]
@@ -52,7 +52,7 @@ def export_request(*, kind_name: str, subject_key: str, actor) -> ExportJob:
         raise ExportError(_("Choose one of the exports offered.")) from None
     if not actor.has_perm(kind.permission):
         raise PermissionDenied(f"{kind.label} is not available to you.")
-    label = _subject_label(kind, subject_key)
+    label = _subject_label(kind, subject_key, actor)
     job = ExportJob.objects.create(
         kind=kind.name, parameters={"subject": subject_key}, title=f"{kind.label}: {label}", requested_by=actor
     )

@@ -11,3 +11,9 @@ class NotificationsConfig(AppConfig):
 
         # Each domain app declares its reminder rules in <app>/reminders.py.
         autodiscover_modules("reminders")
+
+        from portal.accounts.credentials import register_credential_revoker
+        from portal.notifications.services_preferences import calendar_feeds_revoke_all
+
+        # Deactivating a user or resetting their MFA also revokes their calendar feed links.
+        register_credential_revoker("calendar_feeds", calendar_feeds_revoke_all)

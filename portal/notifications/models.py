@@ -30,7 +30,9 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    reason = models.CharField(max_length=80, help_text=_("The rule or event that caused it, e.g. controls.review_due."))
+    reason = models.CharField(
+        max_length=80, help_text=_("The rule or event that caused it, e.g. a reminder rule: \"<app>.<rule>\".")
+    )
     subject_type = models.CharField(max_length=64, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)
     due_date = models.DateField(null=True, blank=True)

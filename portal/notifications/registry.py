@@ -13,6 +13,7 @@ The people to tell are named by user id, so a rule never loads a user.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -33,6 +34,8 @@ class ReminderRule:
     date_field: str
     offsets: tuple[int, ...]
     recipients: Callable[[Row], Recipients]
+    # title(row, days): days from the date to today (negative before it). On the day of a moment that is the
+    # moment's offset; a sweep catching up after an outage passes the real distance.
     title: Callable[[Row, int], str]
     fields: tuple[str, ...] = ()  # what the callbacks read of an object, besides pk and the date
     escalate_to: Callable[[Row], Recipients] | None = None
@@ -41,6 +44,10 @@ class ReminderRule:
     link: Callable[[Row], str] | None = None
     still_open: Callable[[Row], bool] | None = None  # a last check in Python, after the queryset filter
     # Calendar: how to find the objects a user is reminded about, as a filter on queryset().
+    # A rule whose moments are hours apart (deadlines counted in hours) names them itself: given a row and the
+    # sweep's time, the latest step due now (an int, e.g. a percentage of the time allowed), or None. Such a
+    # rule's queryset holds only what can be due; the sweep then runs it every time, whatever the date.
+    due_step: Callable[[Row, datetime], int | None] | None = None
     calendar_filter: Callable[[Any], Q] | None = None
     calendar_title: Callable[[Row], str] | None = None
     description: str = ""
@@ -75,7 +82,3 @@ def unregister(name: str) -> None:
 
 def rules() -> list[ReminderRule]:
     return [_RULES[name] for name in sorted(_RULES)]
-
-
-def get_rule(name: str) -> ReminderRule:
-    return _RULES[name]

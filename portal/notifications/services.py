@@ -1,8 +1,8 @@
-"""Every write of the notifications backbone: creating notices exactly once, sending them, and
-the user-facing changes (read marks, preferences, calendar links, retrying failed deliveries)."""
+"""The notifications engine: creating notices exactly once, the reminder sweep, sending them by email
+and digest, and retrying failed deliveries. A person's own changes (read marks, preferences, calendar
+feed links) are in services_preferences.py."""
 
 import logging
-import secrets
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +23,6 @@ from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.notifications import registry
 from portal.notifications.models import (
-    CalendarFeed,
     Channel,
     Notification,
     NotificationPreference,
@@ -311,15 +310,20 @@ class _DueOffsets(dict):
 
 
 def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, subject_type: str,
-                 recipients: list[Person], escalated: list[Person]) -> list[Notice]:
+                 recipients: list[Person], escalated: list[Person], *, today: date) -> list[Notice]:
     due = getattr(row, rule.date_field)
+    due_date = timezone.localdate(due) if isinstance(due, datetime) else due
+    # A rule dated in days titles the distance to the date today: after an outage the moment caught up (offset
+    # +1, "a day overdue") may be days old, and the notice must not understate how late the item is. A rule
+    # that steps through its own moments (due_step) titles the step.
+    title_offset = offset if rule.due_step is not None else (today - due_date).days
     titles: dict[str, str] = {}  # the title in each recipient's language, written once per language
 
     def title_for(person: Person) -> str:
         language = language_of(person)
         if language not in titles:
             with recipient_locale(person):
-                titles[language] = str(rule.title(row, offset))
+                titles[language] = str(rule.title(row, title_offset))
         return titles[language]
 
     moment = f"{due.isoformat()}{offset:+d}"
@@ -333,21 +337,24 @@ def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, su
                 seen.add(person.pk)
                 notices.append(Notice(
                     recipient=person, reason=rule.name, title=title_for(person), moment=moment,
-                    subject_type=subject_type,
-                    subject_id=subject_id, link=link, due_date=due, offset_days=offset, critical=rule.critical,
+                    subject_type=subject_type, subject_id=subject_id, link=link, due_date=due_date,
+                    offset_days=offset, critical=rule.critical,
                     escalation=escalation,
                 ))
     return notices
 
 
 def _due_notices(rule: registry.ReminderRule, rows: list[registry.Row], *, due_offsets: _DueOffsets,
-                 subject_type: str, people: _People) -> list[Notice]:
+                 subject_type: str, people: _People, now: datetime | None = None) -> list[Notice]:
     """The notices due now about a batch of rows; the people the rule names are looked up once per batch."""
     due = []  # (row, offset, recipients, escalated to), the people as the rule names them
     for row in rows:
         if rule.still_open is not None and not rule.still_open(row):
             continue
-        offset = due_offsets[getattr(row, rule.date_field)]
+        if rule.due_step is not None:
+            offset = rule.due_step(row, now or timezone.now())
+        else:
+            offset = due_offsets[getattr(row, rule.date_field)]
         if offset is None:
             continue
         escalated = rule.escalate_to(row) if rule.escalate_to is not None and offset >= rule.escalate_from else None
@@ -356,17 +363,18 @@ def _due_notices(rule: registry.ReminderRule, rows: list[registry.Row], *, due_o
     notices = []
     for row, offset, recipients, escalated in due:
         notices.extend(_notices_for(rule, row, offset, subject_type, people.resolve(recipients),
-                                    people.resolve(escalated)))
+                                    people.resolve(escalated), today=due_offsets.today))
     return notices
 
 
-def _sweep_rule(rule, *, today, window_start, chunk_size, dry_run, people, report, on_notice) -> None:
-    lowest = window_start - timedelta(days=max(rule.offsets))
-    highest = today - timedelta(days=min(rule.offsets))
+def _sweep_rule(rule, *, today, window_start, chunk_size, dry_run, people, report, on_notice, now=None) -> None:
     queryset = rule.queryset()
     subject_type = queryset.model._meta.label_lower
-    base = rule.rows(
-        queryset.filter(**{f"{rule.date_field}__gte": lowest, f"{rule.date_field}__lte": highest}).order_by("pk"))
+    if rule.due_step is None:
+        lowest = window_start - timedelta(days=max(rule.offsets))
+        highest = today - timedelta(days=min(rule.offsets))
+        queryset = queryset.filter(**{f"{rule.date_field}__gte": lowest, f"{rule.date_field}__lte": highest})
+    base = rule.rows(queryset.order_by("pk"))
     due_offsets = _DueOffsets(rule.offsets, today, window_start)
     last_pk = None
     while True:
@@ -378,7 +386,8 @@ def _sweep_rule(rule, *, today, window_start, chunk_size, dry_run, people, repor
         if not chunk:
             return
         last_pk, is_last = chunk[-1].pk, len(chunk) < chunk_size
-        notices = _due_notices(rule, chunk, due_offsets=due_offsets, subject_type=subject_type, people=people)
+        notices = _due_notices(rule, chunk, due_offsets=due_offsets, subject_type=subject_type, people=people,
+                               now=now)
         report.due += len(notices)
         if dry_run:
             if on_notice is not None:
@@ -417,7 +426,8 @@ def reminders_sweep(
     on_notice: Callable[[Notice, bool], None] | None = None,
 ) -> SweepReport:
     """Evaluate every registered rule and create the notices due now; safe to run twice or concurrently."""
-    today = today or timezone.localdate()
+    now = timezone.now()
+    today = today or timezone.localdate(now)
     window_start = today - timedelta(days=settings.REMINDER_CATCH_UP_DAYS)
     report = SweepReport(today=today, dry_run=dry_run)
     people = _People()
@@ -425,7 +435,7 @@ def reminders_sweep(
         if rule_names is not None and rule.name not in rule_names:
             continue
         _sweep_rule(rule, today=today, window_start=window_start, chunk_size=settings.REMINDER_BATCH_SIZE,
-                    dry_run=dry_run, people=people, report=report, on_notice=on_notice)
+                    dry_run=dry_run, people=people, report=report, on_notice=on_notice, now=now)
     if report.created and not dry_run:
         audit_record(action=AuditAction.REMINDERS_SWEPT, target_type="notifications.sweep",
                      target_id=today.isoformat(), target_label=f"Reminder sweep of {today.isoformat()}",
@@ -538,59 +548,3 @@ def digest_record_failure(*, user_id: int, error: str) -> int:
     for pk in ids:
         notification_record_failure(notification_id=pk, error=error, final=True)
     return len(ids)
-
-
-# --- user-facing changes ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def notification_mark_read(*, notification: Notification, actor) -> bool:
-    changed = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
-    if changed:
-        audit_record(action=AuditAction.NOTIFICATION_READ, actor=actor, target=notification)
-    return bool(changed)
-
-
-@transaction.atomic
-def notifications_mark_all_read(*, user, actor) -> int:
-    changed = Notification.objects.filter(
-        recipient=user, channel=Channel.IN_APP, read_at__isnull=True).update(read_at=timezone.now())
-    if changed:
-        audit_record(action=AuditAction.NOTIFICATIONS_ALL_READ, actor=actor, target=user, changes={"count": changed})
-    return changed
-
-
-PREFERENCE_FIELDS = ("in_app", "email", "daily_digest")
-
-
-@transaction.atomic
-def preferences_update(*, user, actor, in_app: bool, email: bool, daily_digest: bool) -> NotificationPreference:
-    pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
-    before = {name: getattr(pref, name) for name in PREFERENCE_FIELDS}
-    pref.in_app, pref.email, pref.daily_digest = in_app, email, daily_digest
-    changes = {name: (before[name], getattr(pref, name)) for name in PREFERENCE_FIELDS
-               if before[name] != getattr(pref, name)}
-    if changes:
-        pref.save(update_fields=[*changes, "updated_at"])
-        audit_record(action=AuditAction.NOTIFICATION_PREFERENCES_CHANGED, actor=actor, target=user,
-                     changes={name: {"before": b, "after": a} for name, (b, a) in changes.items()})
-    return pref
-
-
-@transaction.atomic
-def calendar_feed_issue(*, user, actor) -> str:
-    """Create (or replace) the person's secret calendar URL token; the plain token is returned only now."""
-    token = secrets.token_urlsafe(32)
-    replaced = CalendarFeed.objects.filter(user=user).delete()[0] > 0
-    CalendarFeed.objects.create(user=user, token_hash=CalendarFeed.hash_token(token))
-    audit_record(action=AuditAction.CALENDAR_FEED_ISSUED, actor=actor, target=user,
-                 changes={"token": {"before": "***" if replaced else None, "after": "***"}})
-    return token
-
-
-@transaction.atomic
-def calendar_feed_revoke(*, user, actor) -> bool:
-    deleted = CalendarFeed.objects.filter(user=user).delete()[0] > 0
-    if deleted:
-        audit_record(action=AuditAction.CALENDAR_FEED_REVOKED, actor=actor, target=user)
-    return deleted

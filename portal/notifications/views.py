@@ -12,7 +12,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.notifications import ical, selectors, services
+from portal.accounts.mfa import require_recent_mfa
+from portal.notifications import ical, selectors, services, services_preferences
 from portal.notifications.forms import PreferenceForm
 from portal.notifications.models import CalendarFeed, NotificationPreference
 
@@ -37,7 +38,7 @@ def notification_list(request):
 @require_POST
 def notification_read(request, pk: int):
     notification = get_object_or_404(selectors.notifications_for(request.user), pk=pk)
-    services.notification_mark_read(notification=notification, actor=request.user)
+    services_preferences.notification_mark_read(notification=notification, actor=request.user)
     if request.htmx:
         notification.read_at = notification.read_at or timezone.now()
         return render(request, "notifications/partials/_notification.html", {"notification": notification})
@@ -47,7 +48,7 @@ def notification_read(request, pk: int):
 @login_required
 @require_POST
 def notification_read_all(request):
-    count = services.notifications_mark_all_read(user=request.user, actor=request.user)
+    count = services_preferences.notifications_mark_all_read(user=request.user, actor=request.user)
     messages.success(request, ngettext("Marked %(count)d notification as read.",
                                        "Marked %(count)d notifications as read.", count) % {"count": count})
     return _back(request)
@@ -70,7 +71,7 @@ def preferences(request):
     form = PreferenceForm(request.POST)
     if not form.is_valid():
         return _preferences_page(request, form=form, status=400)
-    services.preferences_update(user=request.user, actor=request.user, **form.cleaned_data)
+    services_preferences.preferences_update(user=request.user, actor=request.user, **form.cleaned_data)
     messages.success(request, _("Your notification preferences are saved."))
     return redirect("notifications:preferences")
 
@@ -78,8 +79,9 @@ def preferences(request):
 @never_cache  # the feed secret is shown in this response only
 @login_required
 @require_POST
+@require_recent_mfa  # the link is a standing credential, like an API token
 def calendar_issue(request):
-    token = services.calendar_feed_issue(user=request.user, actor=request.user)
+    token = services_preferences.calendar_feed_issue(user=request.user, actor=request.user)
     url = request.build_absolute_uri(reverse("notifications:calendar_feed", kwargs={"token": token}))
     # The token is stored hashed, so this response is the only time it is shown.
     return _preferences_page(request, calendar_url=url)
@@ -88,7 +90,7 @@ def calendar_issue(request):
 @login_required
 @require_POST
 def calendar_revoke(request):
-    if services.calendar_feed_revoke(user=request.user, actor=request.user):
+    if services_preferences.calendar_feed_revoke(user=request.user, actor=request.user):
         messages.success(request, _("The calendar link no longer works. Remove the calendar from your apps."))
     return redirect("notifications:preferences")
 

@@ -263,9 +263,3 @@ class DecryptingStream:
     def close(self) -> None:
         self._iterator.close()
         self._source.close()
-
-
-def decrypt_stream(source: BinaryIO, target: BinaryIO, *, purpose: str, provider: KeyProvider | None = None) -> None:
-    """Decrypt a whole stream envelope into `target`. On damage it raises part-way: use a temporary target."""
-    for chunk in DecryptingStream(source, purpose=purpose, provider=provider):
-        target.write(chunk)

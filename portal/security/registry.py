@@ -4,8 +4,8 @@ Domain apps register from AppConfig.ready():
 
     register_encrypted_fields(Incident, "description", "affected_people")
     register_encrypted_files(
-        label="controls.evidence", model=Evidence, path_field="file_path",
-        purpose=lambda evidence: f"evidence:{evidence.pk}", key_id_field="key_id",
+        label="documents.attachment", model=Attachment, path_field="file_path",
+        purpose=lambda attachment: f"attachment:{attachment.pk}", key_id_field="key_id",
     )
 
 A system check (security.E002) reports any model with an encrypted field that is not registered,

@@ -7,7 +7,7 @@ from controls.api.services import api_token_issue
 from portal.accounts.roles import Role
 from portal.accounts.services import AccountRuleError, user_deactivate, user_reactivate
 from portal.audit.models import AuditAction
-from portal.notifications.services import calendar_feed_issue
+from portal.notifications.services_preferences import calendar_feed_issue
 from tests.accounts.conftest import events
 from tests.conftest import sign_in
 from tests.factories import UserFactory

@@ -9,6 +9,7 @@ def test_login_page_renders_with_strict_csp(client):
     assert b"Sign in to Annex" in response.content
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
 
 
 @pytest.mark.django_db

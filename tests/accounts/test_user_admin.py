@@ -215,22 +215,22 @@ def test_mfa_reset_requires_step_up(signed_in):
 
 
 def test_an_mfa_reset_also_revokes_the_api_token_and_calendar_feed(signed_in):
-    from rest_framework.authtoken.models import Token
-
+    from portal.accounts.models import ApiToken
+    from portal.accounts.tokens import api_token_create
     from portal.audit.models import AuditEvent
     from portal.notifications.models import CalendarFeed
-    from portal.notifications.services import calendar_feed_issue
+    from portal.notifications.services_preferences import calendar_feed_issue
 
     client, _admin = signed_in(Role.ADMIN)
     user = UserFactory(roles=[Role.SECURITY_OFFICER])
     totp_device_for(user)
-    Token.objects.create(user=user)
+    api_token_create(user=user)
     calendar_feed_issue(user=user, actor=user)
 
     response = client.post(reverse("accounts:user_reset_mfa", args=[user.pk]))
 
     assert response.status_code == 302
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
     assert not CalendarFeed.objects.filter(user=user).exists()
     event = AuditEvent.objects.filter(action=AuditAction.MFA_RESET).latest("seq")
     assert event.changes["api_tokens"] == {"before": 1, "after": 0}

@@ -42,6 +42,20 @@ def _inactive_user(owner=None) -> dict:
     return {"pk": UserFactory(roles=[Role.EMPLOYEE], is_active=False).pk}
 
 
+def _reset_token(owner) -> dict:
+    import secrets
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.accounts.models import PasswordResetToken, hash_secret
+
+    token = secrets.token_urlsafe(16)
+    PasswordResetToken.objects.create(user=owner, token_hash=hash_secret(token),
+                                      expires_at=timezone.now() + timedelta(minutes=30))
+    return {"token": token}
+
+
 def _lockout(owner=None) -> dict:
     from axes.models import AccessAttempt
 
@@ -82,6 +96,11 @@ ENTRIES = [
     Access("accounts:user_deactivate", ADMINS, method="post", ok=302, kwargs=_some_user),
     Access("accounts:user_reactivate", ADMINS, method="post", ok=302, kwargs=_inactive_user),
     Access("accounts:user_reset_mfa", ADMINS, method="post", ok=302, kwargs=_some_user, note="step-up"),
+    # Passwords: one's own change (step-up), a reset by emailed link (public), a reset sent by an administrator.
+    Access("accounts:password_change", EVERY_VERIFIED_USER, note="step-up"),
+    Access("accounts:password_reset", PUBLIC, anonymous=200, mfa_exempt=True),
+    Access("accounts:password_reset_confirm", PUBLIC, anonymous=200, kwargs=_reset_token, mfa_exempt=True),
+    Access("accounts:user_send_password_reset", ADMINS, method="post", ok=302, kwargs=_some_user, note="step-up"),
     # Sign-in lockouts: an administrator sees and lifts them.
     Access("accounts:lockout_list", ADMINS),
     Access("accounts:lockout_lift", ADMINS, method="post", ok=302, kwargs=_lockout, note="step-up"),

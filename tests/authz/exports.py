@@ -28,7 +28,9 @@ def _published_version():
 
 ENTRIES = [
     Access("exports:list", EVERY_VERIFIED_USER),
-    Access("exports:request", REQUESTERS, method="post", ok=302, data=lambda: {"document": f"{TOM_ANNEX}|"}),
+    Access("exports:request", [*REQUESTERS, Role.INCIDENT_RESPONDER], method="post", ok=(302, 400),
+           data=lambda: {"document": f"{TOM_ANNEX}|"},
+           note="responders request only their cases' notices: the TOM annex is not among their choices (400)"),
     Access("exports:detail", EVERY_VERIFIED_USER, kwargs=_queued_job, outsider=404),
     Access("exports:download", EVERY_VERIFIED_USER, kwargs=_done_job, outsider=404,
            note="the requester; DPO, admin and auditor may download anyone's export"),

@@ -13,7 +13,7 @@ def _own_notice(owner) -> dict:
 
 
 def _calendar_token(owner) -> dict:
-    from portal.notifications.services import calendar_feed_issue
+    from portal.notifications.services_preferences import calendar_feed_issue
 
     return {"token": calendar_feed_issue(user=owner, actor=owner)}
 

@@ -1,5 +1,6 @@
 import factory
 
+from controls.catalogue_loader import MANAGED_FIELDS, fingerprint
 from controls.models import Control, Customer, CustomerControlOverride, Evidence, Service
 
 
@@ -24,6 +25,14 @@ class ControlFactory(factory.django.DjangoModelFactory):
     kind = Control.Kind.TECHNICAL
     status = Control.Status.IMPLEMENTED
     parameters = factory.LazyFunction(lambda: {"cipher": "AES-256-GCM"})
+    review_cadence_months = 12
+    tags = factory.LazyFunction(list)
+    # As loaded from the TOM catalogue (as every real control is) and not edited since: the fingerprint of
+    # its managed fields, without services or related controls.
+    catalogue_hash = factory.LazyAttribute(lambda o: fingerprint({
+        **{name: getattr(o, name) for name in MANAGED_FIELDS}, "art32_points": sorted(o.art32_points),
+        "services": [], "related": [],
+    }))
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

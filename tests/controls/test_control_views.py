@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from controls.audit_actions import ControlAction
 from controls.models import Control
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
@@ -23,6 +24,12 @@ def _make_controls(n: int, owner=None):
                 scc_category="events_logging", owner=owner, status=Control.Status.IMPLEMENTED)
         for i in range(n)
     ])
+
+
+# Absolute limits as well as equality across sizes: a query added to every request fails here. They count
+# the test's session reads from the database (production reads sessions from Redis: one query fewer).
+LIST_QUERIES = 9
+DETAIL_QUERIES = 11
 
 
 def _list_queries(client, url) -> int:
@@ -42,7 +49,7 @@ def test_the_list_runs_the_same_number_of_queries_for_10_and_1000_controls(signe
     Control.objects.all().delete()
     _make_controls(1000, owner=owner)
     large = _list_queries(client, url)
-    assert small == large
+    assert small == large <= LIST_QUERIES, f"{large} queries"
 
 
 def test_the_list_shows_50_controls_per_page(signed_in):
@@ -334,7 +341,6 @@ def test_the_owner_filter_lists_the_active_people_who_own_a_control(signed_in):
 
 def test_the_detail_runs_the_same_number_of_queries_for_1_and_20_reviews_evidence_items_and_related(signed_in):
     from controls.models import Review
-    from portal.audit.models import AuditAction
     from portal.audit.services import audit_record
     from tests.controls.factories import EvidenceFactory
 
@@ -351,7 +357,7 @@ def test_the_detail_runs_the_same_number_of_queries_for_1_and_20_reviews_evidenc
             EvidenceFactory(control=control, uploaded_by=person)
             EvidenceFactory(control=control, uploaded_by=person, removed_at=timezone.now(), removed_by=dpo,
                             removal_reason="Superseded")
-            audit_record(action=AuditAction.CONTROL_UPDATED, actor=person, target=control,
+            audit_record(action=ControlAction.CONTROL_UPDATED, actor=person, target=control,
                          changes={"title": {"before": "Old", "after": f"Title by {person.full_name}"}})
 
     grow(1)
@@ -360,7 +366,7 @@ def test_the_detail_runs_the_same_number_of_queries_for_1_and_20_reviews_evidenc
     grow(19)
     large = _list_queries(client, url)
     body = client.get(url).content.decode()
-    assert small == large
+    assert small == large <= DETAIL_QUERIES, f"{large} queries"
     assert "Olga Owner" in body and "Person 19" in body and f"by {dpo.full_name or dpo.email}" in body
     assert "Title by Person 19" in body
 
@@ -378,3 +384,19 @@ def test_the_detail_names_the_services_a_control_applies_to(signed_in):
 
     assert applies_to(scoped) == "Hosting, Support desk"
     assert applies_to(everywhere) == "every service" and applies_to(nowhere) == "no service"
+
+
+def test_the_local_edit_check_of_a_catalogue_control_reads_nothing_the_page_has_not_read(signed_in):
+    client, _ = signed_in(Role.DPO)
+    hosting = ServiceFactory(slug="hosting")
+    loaded = ControlFactory(applies_to_all_services=False)
+    loaded.services.set([hosting])
+    loaded.related.add(ControlFactory())
+    own = ControlFactory(applies_to_all_services=False, catalogue_hash="")
+    own.services.set([hosting])
+    own.related.add(ControlFactory())
+    client.get(reverse("controls:detail", args=[own.pk]))  # the first request after sign-in also writes the session
+    catalogue_queries = _list_queries(client, reverse("controls:detail", args=[loaded.pk]))
+    assert catalogue_queries == _list_queries(client, reverse("controls:detail", args=[own.pk]))
+    body = client.get(reverse("controls:detail", args=[loaded.pk])).content.decode()
+    assert "Edited locally" in body  # a service and a related control added since the catalogue load

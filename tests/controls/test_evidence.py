@@ -10,10 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from controls.audit_actions import ControlAction
 from controls.models import Control, Evidence
 from controls.services_evidence import evidence_add, evidence_remove, evidence_restore
 from portal.accounts.roles import Role
-from portal.audit.models import AuditAction, AuditEvent
+from portal.audit.models import AuditEvent
 from portal.security.services import encrypted_data_reencrypt, keyring_rotate
 from tests.controls.factories import ControlFactory, EvidenceFactory
 from tests.factories import UserFactory
@@ -49,7 +50,7 @@ def test_an_uploaded_file_is_stored_as_ciphertext_with_its_sha256(signed_in, pri
     [stored] = _files(private_file_store)
     raw = stored.read_bytes()
     assert raw.startswith(b"ANX") and b"TOP-SECRET-SCAN-RESULT" not in raw and b"%PDF" not in raw
-    event = AuditEvent.objects.get(action=AuditAction.EVIDENCE_ADDED)
+    event = AuditEvent.objects.get(action=ControlAction.EVIDENCE_ADDED)
     assert event.target_id == str(control.pk) and event.actor == officer
     assert event.changes["sha256"]["after"] == evidence.sha256
 
@@ -66,7 +67,7 @@ def test_a_disguised_executable_is_rejected_with_a_clear_error_and_nothing_store
     assert response.context["form"]["title"].value() == "Totally a report"
     assert not Evidence.objects.exists()
     assert not _files(private_file_store)
-    assert not AuditEvent.objects.filter(action=AuditAction.EVIDENCE_ADDED).exists()
+    assert not AuditEvent.objects.filter(action=ControlAction.EVIDENCE_ADDED).exists()
 
 
 def test_an_oversize_file_is_rejected_with_a_clear_error_and_nothing_stored(signed_in, settings, private_file_store):
@@ -101,7 +102,7 @@ def test_a_permitted_user_downloads_the_decrypted_file_and_the_download_is_audit
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="scan _final_.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
-    event = AuditEvent.objects.get(action=AuditAction.EVIDENCE_DOWNLOADED)
+    event = AuditEvent.objects.get(action=ControlAction.EVIDENCE_DOWNLOADED)
     assert event.actor == auditor and event.changes["evidence"]["after"] == f"#{evidence.pk} Scan report"
 
 
@@ -111,7 +112,7 @@ def test_a_user_who_may_not_see_the_control_gets_404_and_nothing_is_audited(sign
     client, _ = signed_in(role)
     response = client.get(reverse("controls:evidence_download", args=[evidence.pk]))
     assert response.status_code == 404
-    assert not AuditEvent.objects.filter(action=AuditAction.EVIDENCE_DOWNLOADED).exists()
+    assert not AuditEvent.objects.filter(action=ControlAction.EVIDENCE_DOWNLOADED).exists()
 
 
 def test_a_link_or_note_has_no_download(signed_in):
@@ -157,14 +158,14 @@ def test_removal_is_a_soft_delete_with_who_when_and_why_and_can_be_restored(sign
     evidence.refresh_from_db()
     assert evidence.removed_at and evidence.removed_by == officer and evidence.removal_reason == "Superseded."
     assert len(_files(private_file_store)) == 1
-    removed = AuditEvent.objects.get(action=AuditAction.EVIDENCE_REMOVED)
+    removed = AuditEvent.objects.get(action=ControlAction.EVIDENCE_REMOVED)
     assert removed.changes["reason"]["after"] == "Superseded."
 
     response = client.post(reverse("controls:evidence_restore", args=[evidence.pk]))
     assert response.status_code == 302
     evidence.refresh_from_db()
     assert evidence.removed_at is None and evidence.removal_reason == ""
-    assert AuditEvent.objects.filter(action=AuditAction.EVIDENCE_RESTORED).count() == 1
+    assert AuditEvent.objects.filter(action=ControlAction.EVIDENCE_RESTORED).count() == 1
 
 
 def test_removal_needs_a_reason_and_is_refused_on_get(signed_in):

@@ -8,7 +8,6 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from controls.models import Control, Evidence
@@ -16,6 +15,7 @@ from controls.services_evidence import evidence_add
 from controls.services_register import control_register_import
 from controls.services_status import controls_refresh_status
 from portal.accounts.roles import Role
+from portal.accounts.tokens import api_token_create
 from portal.audit.models import AuditEvent
 from tests.controls.factories import ControlFactory, EvidenceFactory
 from tests.factories import UserFactory
@@ -69,7 +69,7 @@ def test_the_import_writes_nothing_when_a_row_fails_in_the_database(monkeypatch)
 def test_the_list_api_query_count_does_not_grow_on_postgresql():
     user = UserFactory(roles=[Role.AUDITOR])
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)}")
     url = reverse("api:control-list") + "?page_size=1000"
 
     def count():

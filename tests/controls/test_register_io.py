@@ -10,10 +10,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from controls import services_register
+from controls.audit_actions import ControlAction
 from controls.models import Control
 from controls.services_register import EXPORT_COLUMNS, control_register_import
 from portal.accounts.roles import Role
-from portal.audit.models import AuditAction, AuditEvent
+from portal.audit.models import AuditEvent
 from tests.controls.factories import ControlFactory
 from tests.factories import UserFactory
 
@@ -49,7 +50,7 @@ def test_the_csv_export_streams_the_filtered_list_and_is_audited(signed_in):
     assert rows[0]["owner_email"] == "olga@annex.test"
     assert rows[0]["art32_points"] == "a;b" and rows[0]["parameters"] == "cipher=AES-256-GCM"
     assert rows[0]["title"].startswith("'=")  # a spreadsheet shows it as text, never runs it
-    event = AuditEvent.objects.get(action=AuditAction.CONTROL_REGISTER_EXPORTED)
+    event = AuditEvent.objects.get(action=ControlAction.CONTROL_REGISTER_EXPORTED)
     assert event.actor == auditor
     assert event.changes["rows"]["after"] == 1 and event.changes["filters"]["after"] == {"status": "verified"}
 
@@ -63,14 +64,14 @@ def test_the_xlsx_export_opens_as_a_workbook(signed_in):
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == list(EXPORT_COLUMNS)
     assert rows[1][0] == "TOM-ENC-01" and rows[1][1].startswith("'+")
-    assert AuditEvent.objects.filter(action=AuditAction.CONTROL_REGISTER_EXPORTED).count() == 1
+    assert AuditEvent.objects.filter(action=ControlAction.CONTROL_REGISTER_EXPORTED).count() == 1
 
 
 def test_the_export_asks_for_a_fresh_mfa_check(signed_in):
     client, _ = signed_in(Role.DPO, step_up=False)
     response = client.get(reverse("controls:export"))
     assert response.status_code == 302 and "/step-up/" in response["Location"]
-    assert not AuditEvent.objects.filter(action=AuditAction.CONTROL_REGISTER_EXPORTED).exists()
+    assert not AuditEvent.objects.filter(action=ControlAction.CONTROL_REGISTER_EXPORTED).exists()
 
 
 def test_an_exported_register_imports_into_an_empty_one(signed_in):
@@ -97,8 +98,8 @@ def test_a_valid_file_imports_every_row_with_audit_events(signed_in):
     assert first.art32_points == ["a", "b"] and first.tags == ["encryption", "transport"]
     assert first.parameters == {"tls_min_version": "1.3", "hsts": True}
     assert first.owner.email == "owner@annex.test"
-    assert AuditEvent.objects.filter(action=AuditAction.CONTROL_CREATED).count() == 2
-    summary = AuditEvent.objects.get(action=AuditAction.CONTROL_REGISTER_IMPORTED)
+    assert AuditEvent.objects.filter(action=ControlAction.CONTROL_CREATED).count() == 2
+    summary = AuditEvent.objects.get(action=ControlAction.CONTROL_REGISTER_IMPORTED)
     assert summary.actor == dpo and summary.changes["created"]["after"] == ["TOM-IMP-01", "TOM-IMP-02"]
 
 
@@ -148,7 +149,7 @@ def test_a_failure_while_writing_rolls_back_every_row_already_written():
         control_register_import(actor=dpo, data=data)
     assert calls == ["TOM-IMP-01", "TOM-IMP-02", "TOM-IMP-03"]
     assert not Control.objects.exists()
-    assert not AuditEvent.objects.filter(action=AuditAction.CONTROL_CREATED).exists()
+    assert not AuditEvent.objects.filter(action=ControlAction.CONTROL_CREATED).exists()
 
 
 def test_check_only_validates_without_writing_and_keeps_the_choice(signed_in):
@@ -180,3 +181,20 @@ def test_security_officers_and_auditors_may_not_import(signed_in):
     with pytest.raises(Exception, match="Only the DPO"):
         control_register_import(actor=officer, data=_csv(_good_row()))
     assert not Control.objects.exists()
+
+
+def test_a_value_over_128_kb_is_a_clear_import_error_not_a_server_error(signed_in):
+    client, _ = signed_in(Role.ADMIN)
+    UserFactory(email="owner@annex.test")
+    long_description = "x" * (130 * 1024)
+    data = _csv(_good_row("TOM-IMP-01"), _good_row("TOM-IMP-02").replace(
+        '"All public endpoints negotiate TLS 1.3 only."', f'"{long_description}"'))
+    response = _import(client, data)
+    assert response.status_code == 200
+    assert "line 3: a value is longer than 128 KB" in response.content.decode()
+    assert not Control.objects.exists()
+
+
+def test_an_unclosed_quote_in_a_strict_field_is_reported_with_its_line():
+    _rows, errors = services_register.parse_register_csv(_csv(_good_row(), '"TOM-IMP-02' + "x" * (140 * 1024)))
+    assert len(errors) == 1 and errors[0].line >= 2 and "cannot be read" in errors[0].message

@@ -8,13 +8,14 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
+from controls.audit_actions import ControlAction
 from controls.models import Control, Evidence
 from controls.services import control_record_review, control_update
 from controls.services_evidence import evidence_add, evidence_remove
 from controls.services_status import control_refresh_status, controls_refresh_status
 from controls.tasks import control_status_sweep_task
 from portal.accounts.roles import Role
-from portal.audit.models import AuditAction, AuditEvent
+from portal.audit.models import AuditEvent
 from tests.controls.factories import ControlFactory, EvidenceFactory
 from tests.factories import UserFactory
 
@@ -24,7 +25,7 @@ TODAY = date(2025, 6, 15)
 
 
 def _status_events(control):
-    return AuditEvent.objects.filter(action=AuditAction.CONTROL_STATUS_CHANGED, target_id=str(control.pk))
+    return AuditEvent.objects.filter(action=ControlAction.CONTROL_STATUS_CHANGED, target_id=str(control.pk))
 
 
 @time_machine.travel(TODAY, tick=False)

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from controls.audit_actions import ControlAction
 from controls.models import Control, Evidence
 from controls.services_status import controls_refresh_status
 from portal.accounts.roles import Role
-from portal.audit.models import AuditAction, AuditEvent
+from portal.audit.models import AuditEvent
 from tests.conftest import totp_device_for
 from tests.controls.factories import ControlFactory, EvidenceFactory
 from tests.e2e.conftest import artifacts_dir, sign_in_with_totp
@@ -84,4 +85,4 @@ def test_a_control_owner_uploads_evidence_records_a_review_and_sees_the_status_c
     assert control.status == Control.Status.IMPLEMENTED
     stored = Evidence.objects.get(title="Restore test Q2")
     assert stored.content_type == "text/markdown" and stored.uploaded_by == owner
-    assert AuditEvent.objects.filter(action=AuditAction.EVIDENCE_DOWNLOADED, actor=owner).count() == 1
+    assert AuditEvent.objects.filter(action=ControlAction.EVIDENCE_DOWNLOADED, actor=owner).count() == 1

@@ -78,7 +78,7 @@ def test_an_employee_completes_a_course_and_the_dpo_sees_it_in_the_report(browse
     row = page.locator("table").filter(has_text="Completion by course").locator("tr").filter(
         has_text="Data protection principles")
     assert "50.0 %" in row.inner_text()  # the employee of the two people assigned (the DPO is assigned too)
-    page.wait_for_function("document.getElementById('training-trend').dataset.drawn === 'true'")
+    assert page.locator("img#training-trend").evaluate("img => img.complete && img.naturalWidth > 0")
     assert not [e for e in errors if "Content Security Policy" in e]
     shot(page, "4-report")
     desk.close()

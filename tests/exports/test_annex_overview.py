@@ -49,4 +49,5 @@ def test_the_overview_runs_the_same_number_of_queries_for_few_and_many_customers
     _world(10)
     with CaptureQueriesContext(connection) as many:
         assert len(annex_overview(kind)) == 13  # all customers + 2 + 10
-    assert len(few) == len(many) <= 10
+    # The annex's sub-processor part (controls/exports_subprocessors.py) reads at most seven more.
+    assert len(few) == len(many) <= 10 + 7

@@ -22,7 +22,7 @@ def _published_annex(tmp_path, *, name="Acme Health GmbH", slug="acme"):
     CustomerFactory(name=name, slug=slug)
     version = annex_publish(kind_name=TOM_ANNEX, subject_key=slug, actor=UserFactory(roles=["DPO"]))
     output = tmp_path / "annex.pdf"
-    call_command("export_tom_annex", customer=slug, output=str(output))
+    call_command("export_document", kind=TOM_ANNEX, subject=slug, output=str(output))
     return version, output
 
 

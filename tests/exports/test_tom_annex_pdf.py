@@ -35,7 +35,7 @@ def test_the_published_annex_has_every_category_in_order_every_measure_the_versi
     version = annex_publish(kind_name=TOM_ANNEX, subject_key="acme-health", actor=dpo)
 
     output = tmp_path / "annex.pdf"
-    call_command("export_tom_annex", customer="acme-health", output=str(output))
+    call_command("export_document", kind=TOM_ANNEX, subject="acme-health", output=str(output))
     text = pdf_text(output.read_bytes())
 
     positions = [text.find(_squash(category.wording)) for category in scc_categories()]
@@ -71,7 +71,7 @@ def test_a_category_without_an_applicable_measure_says_not_applicable_with_its_r
     CategoryStatement.objects.create(scc_category="data_quality", applicable=False,
                                      statement="Accuracy of the data remains the controller's responsibility.")
     output = tmp_path / "annex.pdf"
-    call_command("export_tom_annex", customer="all", output=str(output))
+    call_command("export_document", kind=TOM_ANNEX, subject="all", output=str(output))
     text = pdf_text(output.read_bytes())
     assert "TOM-ENC-77" in text
     assert "Not applicable. Accuracy of the data remains the controller's responsibility." in text
@@ -91,7 +91,7 @@ def test_a_customer_sees_only_its_measures_and_not_retired_or_excluded_ones(tmp_
     ControlFactory(reference="TOM-ANA-01", applies_to_all_services=False).services.set([other])
     ControlFactory(reference="TOM-OLD-01", status=Control.Status.RETIRED)
     output = tmp_path / "annex.pdf"
-    call_command("export_tom_annex", customer="beta", output=str(output))
+    call_command("export_document", kind=TOM_ANNEX, subject="beta", output=str(output))
     text = pdf_text(output.read_bytes())
     assert "TOM-ALL-01" in text and "TOM-SUP-01" in text
     assert "TOM-ANA-01" not in text and "TOM-OLD-01" not in text
@@ -100,6 +100,6 @@ def test_a_customer_sees_only_its_measures_and_not_retired_or_excluded_ones(tmp_
 @pytest.mark.django_db
 def test_the_command_refuses_an_unknown_customer_and_writes_nothing(tmp_path):
     output = tmp_path / "annex.pdf"
-    with pytest.raises(CommandError, match="no active customer"):
-        call_command("export_tom_annex", customer="nobody", output=str(output))
+    with pytest.raises(CommandError, match=r"has no subject .nobody."):
+        call_command("export_document", kind=TOM_ANNEX, subject="nobody", output=str(output))
     assert not output.exists() and list(tmp_path.iterdir()) == []

@@ -44,7 +44,7 @@ def test_the_german_headings_are_the_17_categories_and_differ_from_the_english_o
 def test_a_german_annex_has_the_17_german_headings_in_order(tmp_path):
     customer = _customer(Customer.ContractLanguage.GERMAN, name="Klinikum Nord", slug="klinikum-nord")
     output = tmp_path / "anlage.pdf"
-    call_command("export_tom_annex", customer=customer.slug, output=str(output))
+    call_command("export_document", kind="controls.tom_annex", subject=customer.slug, output=str(output))
     text = pdf_text(output.read_bytes())
     positions = _positions(text, _headings("de"))
     assert all(p >= 0 for p in positions), [h for h, p in zip(_headings("de"), positions, strict=True) if p < 0]
@@ -61,7 +61,7 @@ def test_a_bilingual_annex_has_both_the_german_and_the_english_headings(tmp_path
     assert [s["title"] for s in snapshot["sections"]] == _headings("de")
     assert [s["en"]["title"] for s in snapshot["sections"]] == _headings("en")
     output = tmp_path / "bilingual.pdf"
-    call_command("export_tom_annex", customer=customer.slug, output=str(output))
+    call_command("export_document", kind="controls.tom_annex", subject=customer.slug, output=str(output))
     text = pdf_text(output.read_bytes())
     german, english = _positions(text, _headings("de")), _positions(text, _headings("en"))
     assert all(p >= 0 for p in german + english)
@@ -73,10 +73,11 @@ def test_a_bilingual_annex_has_both_the_german_and_the_english_headings(tmp_path
 def test_the_command_renders_another_language_on_request_and_refuses_an_unknown_one(tmp_path):
     customer = _customer(Customer.ContractLanguage.ENGLISH, slug="acme")
     output = tmp_path / "de.pdf"
-    call_command("export_tom_annex", customer="acme", output=str(output), language="de")
+    call_command("export_document", kind="controls.tom_annex", subject="acme", output=str(output), language="de")
     assert _headings("de")[4] in pdf_text(output.read_bytes())
     with pytest.raises(CommandError, match="--language must be one of de, en, bilingual"):
-        call_command("export_tom_annex", customer=customer.slug, output=str(tmp_path / "x.pdf"), language="fr")
+        call_command("export_document", kind="controls.tom_annex", subject=customer.slug,
+                     output=str(tmp_path / "x.pdf"), language="fr")
     assert not (tmp_path / "x.pdf").exists()
 
 

@@ -5,10 +5,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
+from controls.audit_actions import ControlAction
 from controls.models import Control
 from controls.services_register import decode_csv
 from portal.accounts.roles import Role
-from portal.audit.models import AuditAction, AuditEvent
+from portal.audit.models import AuditEvent
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_a_semicolon_separated_utf8_file_with_a_byte_order_mark_imports(signed_i
     assert first.art32_points == ["a", "b"]
     assert first.next_review_due.isoformat() == "2026-11-28"
     assert Control.objects.filter(reference="TOM-DE-02", title="Schlüsselrotation").exists()
-    summary = AuditEvent.objects.get(action=AuditAction.CONTROL_REGISTER_IMPORTED)
+    summary = AuditEvent.objects.get(action=ControlAction.CONTROL_REGISTER_IMPORTED)
     assert summary.changes["read_as"]["after"] == "Read as UTF-8 with BOM, separated by semicolons."
 
 

@@ -44,7 +44,7 @@ def test_owners_in_two_languages_each_get_their_own_on_the_same_sweep():
     make_control(owner=english, due=DUE, reference="BK-03", title="Backups")
     reminders_sweep(today=DUE + timedelta(days=1))
     assert emails_for(german).get().title == "Die Überprüfung von BK-02 Backups ist seit 1 Tag überfällig"
-    assert emails_for(english).get().title == "Review of BK-03 Backups is 1 day overdue"
+    assert emails_for(english).get().title == "Review of BK-03 Backups is overdue by 1 day"
 
 
 def test_a_notice_sent_while_someone_else_browses_in_english_reaches_a_german_recipient_in_german():

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 from django.db.models import Model
 
-from controls.links import control_url
 from portal.accounts.roles import Role
+from portal.core.links import cached_reverse
 from portal.notifications.models import Channel, Notification, NotificationPreference
 from portal.notifications.registry import ReminderRule
 from portal.notifications.selectors import calendar_entries_for
@@ -20,6 +20,10 @@ pytestmark = pytest.mark.django_db
 only_control_rules = pytest.mark.usefixtures("only_control_rules")
 
 DUE = date(2026, 3, 20)
+
+
+def detail_url(control) -> str:
+    return cached_reverse("controls:detail", args=[control.pk])
 
 
 def _key(*parts) -> str:
@@ -42,7 +46,7 @@ def test_a_review_reminder_is_stored_exactly_as_before():
                                                                    str(control.pk))
         assert (row.due_date, row.offset_days, row.critical, row.escalation) == (DUE, -7, False, False)
         assert row.title == "Review of BK-01 Encrypted backups is due in 7 days"
-        assert row.link == control_url(control.pk) and row.body == ""
+        assert row.link == detail_url(control) and row.body == ""
         assert (row.attempts, row.last_error, row.read_at) == (0, "", None)
     assert notice.status == Notification.Status.SENT and notice.sent_at == notice.created_at
     assert email.status == Notification.Status.PENDING and email.sent_at is None
@@ -85,7 +89,7 @@ def test_the_evidence_reminder_reads_its_control_through_the_row():
 
     notice = in_app(owner).get()
     assert notice.title == "Evidence “MFA check” for IAM-01 expires in 7 days"
-    assert notice.link == control_url(control.pk) and notice.subject_type == "controls.evidence"
+    assert notice.link == detail_url(control) and notice.subject_type == "controls.evidence"
 
 
 def test_a_rules_callbacks_get_a_row_of_the_fields_it_declares(temporary_rule):
@@ -169,6 +173,6 @@ def test_the_calendar_lists_review_and_evidence_dates_from_the_rows():
     entries = calendar_entries_for(me, today=DUE)
 
     assert [(e["date"], e["summary"], e["link"]) for e in entries] == [
-        (DUE + timedelta(days=10), "Review due: BK-03 Backups", control_url(control.pk)),
-        (DUE + timedelta(days=20), "Evidence expires: BK-03 Restore test", control_url(control.pk)),
+        (DUE + timedelta(days=10), "Review due: BK-03 Backups", detail_url(control)),
+        (DUE + timedelta(days=20), "Evidence expires: BK-03 Restore test", detail_url(control)),
     ]

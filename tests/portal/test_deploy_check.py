@@ -46,9 +46,23 @@ def test_sessions_are_read_from_the_cache_only_when_it_is_shared(tmp_path):
     assert _run(shown, {}, tmp_path).stdout.strip() == (
         "django.contrib.sessions.backends.db django.core.cache.backends.locmem.LocMemCache")
     assert _run(shown, {"CACHE_URL": "redis://cache.internal:6379/2"}, tmp_path).stdout.strip() == (
-        "django.contrib.sessions.backends.cached_db portal.core.cache.RedisCache")
+        "django.contrib.sessions.backends.cached_db django_redis.cache.RedisCache")
 
 
 def test_a_cache_url_of_another_kind_stops_start_up(tmp_path):
     result = _run("pass", {"CACHE_URL": "memcached://cache:11211"}, tmp_path)
     assert result.returncode != 0 and "CACHE_URL must use one of the schemes" in result.stderr
+
+
+def test_the_filesystem_broker_keeps_every_folder_under_var(tmp_path):
+    shown = ("from django.conf import settings as s; "
+             "print(*sorted(v for k, v in s.CELERY_BROKER_TRANSPORT_OPTIONS.items() if k.endswith('_folder') "
+             "or k.startswith('data_folder')))")
+    folders = _run(shown, {"CELERY_BROKER_URL": "filesystem://"}, tmp_path).stdout.split()
+    assert len(folders) == 4 and all(folder.startswith(f"{tmp_path}/broker/") for folder in folders), folders
+    assert f"{tmp_path}/broker/control" in folders
+
+
+def test_production_hashes_passwords_with_argon2(tmp_path):
+    shown = "from django.conf import settings as s; print(s.PASSWORD_HASHERS[0])"
+    assert _run(shown, {}, tmp_path).stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from django.db import connection
-from django.db.models import F, TextField, Value
+from django.db.models import F, Q, TextField, Value
 from django.db.models.functions import Concat
 from django.test.utils import CaptureQueriesContext
 
@@ -168,3 +168,38 @@ def test_values_list_rows_and_flat_values_match_the_orm(control):
 def test_named_rows_are_refused():
     with pytest.raises(ValueError, match="values_list rows"):
         PreparedQuery(lambda pk: Control.objects.filter(pk=pk).values_list("pk", named=True), int)(1)
+
+
+@pytest.mark.parametrize("constant", [datetime.date(2026, 11, 28),
+                                      datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC)])
+def test_a_date_or_datetime_constant_computed_when_the_query_is_built_is_refused(constant):
+    field = "next_review_due" if type(constant) is datetime.date else "updated_at"
+    build = PreparedQuery(lambda pk: Control.objects.filter(pk=pk, **{f"{field}__lt": constant}), int)
+    with pytest.raises(ValueError, match="date or time constant"):
+        build(1)
+    with pytest.raises(ValueError, match="date or time constant"):  # also inside OR and NOT
+        PreparedQuery(lambda pk: Control.objects.filter(pk=pk).exclude(
+            Q(status="x") | Q(**{f"{field}__lte": constant})), int)(1)
+
+
+def test_every_instance_registers_itself_and_leaves_with_its_owner():
+    import gc
+
+    from portal.core.prepared import prepared_queries
+
+    by_pk = PreparedQuery(lambda pk: Control.objects.filter(pk=pk), int)
+    assert by_pk in prepared_queries()
+    identity = id(by_pk)
+    del by_pk
+    gc.collect()
+    assert identity not in {id(query) for query in prepared_queries()}
+
+
+def test_the_private_django_api_it_depends_on_is_still_there():
+    from portal.core.prepared import private_api_problems
+
+    problems = private_api_problems()
+    assert not problems, (
+        "portal/core/prepared.py depends on Django internals that this Django version changed: "
+        + "; ".join(problems) + ". Adapt PreparedQuery or remove it (the ORM gives the same rows)."
+    )

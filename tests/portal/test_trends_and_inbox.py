@@ -129,4 +129,60 @@ def test_the_dashboard_with_trends_runs_the_same_queries_for_30_and_90_days_of_f
     figures(90)
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("portal:dashboard"))
-    assert len(few) == len(many) <= 14
+    assert len(few) == len(many) <= 19
+
+
+def test_the_training_completion_rate_is_snapshotted_from_the_assignments():
+    from tests.training.factories import AssignmentFactory
+
+    today = timezone.localdate()
+    for status in ("completed", "completed", "completed", "assigned"):
+        AssignmentFactory(status=status, due_date=today - timedelta(days=1))
+
+    metrics_snapshot_take(day=today)
+
+    assert _figures("training.completion") == {"completion_rate": 75.0}
+    assert _figures("training.overdue") == {"overdue": 1}
+
+
+def test_an_employees_open_training_is_in_their_inbox(signed_in):
+    from tests.training.factories import AssignmentFactory
+
+    client, employee = signed_in(Role.EMPLOYEE)
+    AssignmentFactory(user=employee, due_date=timezone.localdate() + timedelta(days=7))
+    AssignmentFactory(due_date=timezone.localdate())  # someone else's
+
+    inbox = client.get(reverse("portal:dashboard")).context["inbox"]
+
+    assert len(inbox) == 1 and inbox[0]["title"].startswith("Complete the course") and inbox[0]["days"] == 7
+
+
+def test_the_dpo_inbox_has_a_sub_processor_assessment_and_an_owned_retention_policy_review(signed_in):
+    from portal.retention.models import RetentionPolicy
+    from tests.controls.factories_subprocessors import SubProcessorFactory
+
+    client, dpo = signed_in(Role.DPO)
+    today = timezone.localdate()
+    SubProcessorFactory(legal_name="Hosting GmbH", next_assessment_due=today - timedelta(days=2))
+    SubProcessorFactory(legal_name="Later Ltd", next_assessment_due=today + timedelta(days=200))
+    RetentionPolicy.objects.create(key="inbox-test", period_months=12, action="delete", data_category="Invoices",
+                                   system="ERP", purpose="Accounting", legal_basis="Art. 6(1)(c) GDPR",
+                                   counts_from="creation", owner=dpo, next_review_due=today + timedelta(days=5))
+
+    titles = [task["title"] for task in client.get(reverse("portal:dashboard")).context["inbox"]]
+
+    assert titles == ["Assess the sub-processor Hosting GmbH", "Review the retention policy “Invoices”"]
+
+
+def test_open_incidents_are_counted_without_exercises():
+    from incidents.models import Incident, Phase
+
+    now = timezone.now()
+    for reference, phase, exercise in (("INC-T-1", Phase.TRIAGE, False), ("INC-T-2", Phase.TRIAGE, True),
+                                       ("INC-T-3", Phase.CLOSED, False)):
+        Incident.objects.create(reference=reference, title=reference, phase=phase, detected_at=now, aware_at=now,
+                                is_exercise=exercise)
+
+    metrics_snapshot_take(day=timezone.localdate())
+
+    assert _figures("incidents.open") == {"open_incidents": 1, "obligations_overdue": 0}

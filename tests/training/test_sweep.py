@@ -140,3 +140,17 @@ def test_the_sweep_runs_a_constant_number_of_queries(django_assert_max_num_queri
         ProfileFactory()
     with django_assert_max_num_queries(14):
         assignments_sweep(today=date(2026, 3, 1), dry_run=True)
+
+
+def test_the_sweep_in_small_chunks_gives_the_same_assignments(monkeypatch):
+    from training import sweep
+
+    course_for_everyone()
+    course_for_everyone()
+    for _ in range(7):
+        ProfileFactory()
+    monkeypatch.setattr(sweep, "CHUNK", 3)
+    assert assignments_sweep(today=date(2026, 3, 1)).created == 14
+    assert assignments_sweep(today=date(2026, 3, 1)).created == 0
+    assert Assignment.objects.count() == 14
+    assert AuditEvent.objects.filter(action="training.assignments_swept").count() == 1

@@ -7,12 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from controls.audit_actions import ControlAction
 from controls.models import Control, Service
+from portal.accounts.models import ApiToken, hash_secret
 from portal.accounts.roles import Role
-from portal.audit.models import AuditAction, AuditEvent
+from portal.accounts.tokens import api_token_create
+from portal.audit.models import AuditEvent
 from tests.controls.factories import ControlFactory, CustomerFactory, EvidenceFactory
 from tests.factories import UserFactory
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def token_client(*roles) -> tuple[APIClient, object]:
     user = UserFactory(roles=list(roles))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)}")
     return client, user
 
 
@@ -57,8 +59,7 @@ def test_the_list_runs_the_same_few_queries_for_10_and_1000_controls():
     Service.objects.all().delete()
     _make_controls(1000, owner=owner)
     large = _queries(client, url)
-    assert small == large
-    assert large < 10
+    assert small == large <= 5, f"{large} queries"
     data = client.get(url).json()
     assert data["count"] == 1000 and len(data["results"]) == 1000
     assert data["results"][0]["services"] == ["hosting"] and data["results"][0]["owner"] == owner.email
@@ -93,7 +94,7 @@ def test_the_list_filters_like_the_register_page():
     assert refs(sort="-reference") == ["TOM-TRN-01", "TOM-BCK-01"]
     bad = client.get(reverse("api:control-list"), {"status": "done"})
     assert bad.status_code == 400 and "status" in bad.json()
-    assert client.get(reverse("api:control-list"), {"customer": "nope"}).status_code == 400
+    assert client.get(reverse("api:control-list"), {"customer": "nope"}).status_code == 404
     customer = CustomerFactory()
     assert sorted(refs(customer=customer.slug)) == ["TOM-BCK-01", "TOM-TRN-01"]
 
@@ -163,7 +164,7 @@ def test_the_evidence_list_runs_a_constant_number_of_queries():
     small = _queries(client, url)
     for _ in range(30):
         EvidenceFactory(uploaded_by=uploader)
-    assert _queries(client, url) == small
+    assert _queries(client, url) == small <= 4, f"{small} queries"
 
 
 def test_the_openapi_schema_describes_the_endpoints():
@@ -181,11 +182,14 @@ def test_a_user_creates_a_token_after_a_fresh_mfa_check_and_sees_it_once(signed_
     client, user = signed_in(Role.SECURITY_OFFICER)
     response = client.post(reverse("api:token_create"))
     assert response.status_code == 200
-    key = Token.objects.get(user=user).key
+    key = response.context["new_key"]
     assert key in response.content.decode()
+    # Only the hash is stored: the key is nowhere in the database.
+    stored = ApiToken.objects.get(user=user)
+    assert stored.key_hash == hash_secret(key) and key not in {stored.key_hash, stored.prefix}
     assert "no-store" in response["Cache-Control"]
     assert key not in client.get(reverse("api:tokens")).content.decode()
-    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_CREATED, actor=user).count() == 1
+    assert AuditEvent.objects.filter(action=ControlAction.API_TOKEN_CREATED, actor=user).count() == 1
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get(reverse("api:control-list")).status_code == 200
@@ -195,20 +199,17 @@ def test_creating_a_token_without_a_recent_mfa_check_asks_for_one(signed_in):
     client, user = signed_in(Role.DPO, step_up=False)
     response = client.post(reverse("api:token_create"))
     assert response.status_code == 302 and "/step-up/" in response["Location"]
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
 
 
 def test_replacing_and_revoking_a_token_invalidates_the_old_one(signed_in):
     client, user = signed_in(Role.DPO)
-    client.post(reverse("api:token_create"))
-    first = Token.objects.get(user=user).key
-    client.post(reverse("api:token_create"))
-    second = Token.objects.get(user=user).key
+    first = client.post(reverse("api:token_create")).context["new_key"]
+    second = client.post(reverse("api:token_create")).context["new_key"]
     assert first != second
     response = client.post(reverse("api:token_revoke"))
     assert response.status_code == 302
-    assert not Token.objects.filter(user=user).exists()
-    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKED, actor=user).count() == 1
+    assert AuditEvent.objects.filter(action=ControlAction.API_TOKEN_REVOKED, actor=user).count() == 1
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {second}")
     assert api.get(reverse("api:control-list")).status_code == 401
@@ -267,3 +268,10 @@ def test_the_list_documents_equal_the_generic_serializer_output():
     controls = Control.objects.select_related("owner").prefetch_related("services").order_by("reference")
     expected = Generic(controls, many=True, context={"today": timezone.localdate()}).data
     assert [dict(d) for d in expected] == listed
+
+
+def test_an_empty_page_number_is_refused_as_the_schema_says():
+    client, _ = token_client(Role.DPO)
+    for url in ("/api/evidence/?include_removed=true&page=", "/api/controls/?page="):
+        response = client.get(url)
+        assert response.status_code == 400 and "page" in response.json()

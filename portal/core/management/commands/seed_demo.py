@@ -1,5 +1,6 @@
 import base64
 import importlib
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -20,6 +21,9 @@ class Command(BaseCommand):
         if not settings.ANNEX_DEMO_MODE:
             raise CommandError("seed_demo only runs with ANNEX_DEMO_MODE=true (never in production).")
         accounts = seed_users()
+        marker = Path(settings.ANNEX_DEMO_MARKER)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("This installation holds Annex's demo data (manage.py seed_demo).\n")
         # Each app may ship a demo module with seed(stdout). Domain apps run first, so the backbones'
         # demos (exports publishing an annex, notifications) find the domain data they build on.
         configs = sorted(apps.get_app_configs(), key=lambda c: c.name.startswith("portal."))
