@@ -15,8 +15,8 @@ from datetime import date
 from functools import cache
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from controls.annex_texts import CLAUSE_9_2, INSTRUMENTS, LEAD_IN_2021_914, MODULES
@@ -36,6 +36,7 @@ from controls.models_annex import AnnexTerms
 from controls.parameters import label, value_text
 from controls.scc_headings import ANNEX_TEXT, heading
 from controls.selectors import applicable_control_ids
+from portal.exports.registry import ExportKind, register
 
 TOM_ANNEX = "controls.tom_annex"
 ANNEX_TITLE = _("Technical and organisational measures")
@@ -43,8 +44,6 @@ ALL_CUSTOMERS_LABEL = _("All customers")
 # Said of a category that nothing fills; never a claim that other measures cover it.
 NO_MEASURE_REASON = _("No measure of this category is part of this annex.")
 NOTHING_APPLIES = _("None of the processor's measures of this category applies to the services in scope.")
-EXCLUDED_LEAD = _("Left out for this customer, with the reason recorded by the data protection officer:")
-PLANNED_LEAD = _("Planned, not yet in place:")
 BILINGUAL = Customer.ContractLanguage.BILINGUAL
 # The second language of a bilingual annex; its first is German.
 SECOND_LANGUAGE = "en"
@@ -388,8 +387,9 @@ def tom_annex_blockers(subject_key: str) -> list[dict]:
     controls = list(world_controls.order_by("reference").only("reference", "title", "status", "attention_reason",
                                                                  "version"))
     facts = facts_for([c.pk for c in controls])
-    return [{"pk": c.pk, "reference": c.reference, "title": c.title, "reason": blocking_reason(c, facts)}
-            for c in controls if standing(c, facts) == Standing.BLOCKED]
+    decide = reverse("controls:annex_decisions")
+    return [{"pk": c.pk, "reference": c.reference, "title": c.title, "reason": blocking_reason(c, facts),
+             "url": f"{decide}#decide-{c.pk}"} for c in controls if standing(c, facts) == Standing.BLOCKED]
 
 
 def justified_references(subject_key: str, content: dict) -> list[str]:
@@ -402,7 +402,37 @@ def justified_references(subject_key: str, content: dict) -> list[str]:
         c.status not in (Control.Status.IMPLEMENTED, Control.Status.VERIFIED) or c.pk not in facts.evidenced))
 
 
-def breach_hours_text(hours: int | None) -> str:
-    if hours is None:
-        return gettext("within the hours agreed in each data processing agreement")
-    return gettext("at the latest %(hours)s hours after becoming aware of it") % {"hours": hours}
+def _hook(name: str):
+    """A hook of services_annex, imported when called (services_annex imports this module)."""
+
+    def call(*args):
+        from controls import services_annex
+
+        return getattr(services_annex, name)(*args)
+
+    call.__name__ = name
+    return call
+
+
+register(
+    ExportKind(
+        name=TOM_ANNEX,
+        label=_("TOM annex"),
+        template="controls/tom_annex.html",
+        snapshot=tom_annex_snapshot,
+        snapshots=tom_annex_snapshots,
+        subjects=tom_annex_subjects,
+        permission="controls.view_control",
+        versioned=True,
+        language_snapshot=tom_annex_snapshot,
+        languages=tuple(Customer.ContractLanguage.values),
+        description=_("The technical and organisational measures annex of a data processing agreement, as a PDF."),
+        publish_blockers=tom_annex_blockers,
+        effective_on=_hook("annex_effective_on"),
+        on_publish=_hook("annex_on_publish"),
+        document_extra=_hook("annex_document_extra"),
+        overstated=_hook("annex_overstated"),
+        subject_note=_hook("annex_subject_note"),
+        subject_panel=_hook("annex_subject_panel"),
+    )
+)

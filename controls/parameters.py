@@ -137,7 +137,6 @@ PARAMETERS: dict[str, Parameter] = {p.key: p for p in (
     _P("forward_hours", _("Requests forwarded to the controller within"), Unit.HOURS, Stronger.LOWER),
     _P("carry_out_working_days", _("Instructions carried out within"), Unit.WORKING_DAYS, Stronger.LOWER),
     _P("answer_working_days", _("Information provided within"), Unit.WORKING_DAYS, Stronger.LOWER),
-    _P("initial_notice_hours", _("Initial breach notice at the latest after"), Unit.HOURS, Stronger.LOWER),
     _P("commitment", _("Confidentiality commitment")),
     _P("survives_employment", _("Continues after employment ends"), Unit.YES_NO, Stronger.TRUE),
 )}

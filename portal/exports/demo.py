@@ -19,8 +19,10 @@ def seed(stdout=None) -> list[AnnexVersion]:
             if stdout:
                 stdout.write(f"Exports: no customers yet, so no {kind.label} was published (run seed_demo again).")
             continue
-        subject = customers[0]
-        if AnnexVersion.objects.filter(kind=kind.name, subject_key=subject).exists():
+        # The first customer whose annex may be published now (no measure waits for the DPO's decision).
+        subject = next((key for key in customers
+                        if not (kind.publish_blockers and kind.publish_blockers(key))), None)
+        if subject is None or AnnexVersion.objects.filter(kind=kind.name, subject_key=subject).exists():
             continue
         if not kind.snapshot(subject).get("measure_count"):
             continue

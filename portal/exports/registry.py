@@ -12,7 +12,7 @@ measures as `sections[*]["items"]`, each item keyed by `reference`, which is wha
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 # The subject of a document that covers every customer.
 ALL_SUBJECTS = ""
@@ -58,6 +58,21 @@ class ExportKind:
     # user -> the subjects that user may choose from, for kinds whose subjects are need-to-know (an incident
     # case): used instead of subjects() wherever a user asks
     subjects_for: Callable[..., list[tuple[str, str]]] | None = None
+    # Versioned kinds whose publishing follows the subject's contract (the TOM annex):
+    # subject -> what blocks publishing now, each {"reference", "title", "reason"}; publishing waits for none.
+    publish_blockers: Callable[[str], list[dict]] | None = None
+    # (subject, publication day) -> the day the version takes effect (after the subject's notice period).
+    effective_on: Callable[[str, Any], Any] | None = None
+    # (version) -> called in the publishing transaction, after the version is saved: its notices, its audit.
+    on_publish: Callable[[Any], None] | None = None
+    # (content, version or None) -> more for the document's context (page 1's "supersedes", "next review").
+    document_extra: Callable[[dict, Any], dict] | None = None
+    # [latest version of each subject] -> {version pk: [what it states that is no longer true]}
+    overstated: Callable[[list], dict[int, list[str]]] | None = None
+    # A note shown on a subject's annex page: subject -> text ("" for none).
+    subject_note: Callable[[str], str] | None = None
+    # (subject) -> the template and context of a kind's own part of the subject's annex page
+    subject_panel: Callable[[str], dict] | None = None
 
     def subjects_available(self, user) -> list[tuple[str, str]]:
         """The (key, label) subjects `user` may request this kind for."""

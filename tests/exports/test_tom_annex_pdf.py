@@ -13,7 +13,7 @@ from controls.exports import NO_MEASURE_REASON, TOM_ANNEX
 from controls.models import CategoryStatement, Control
 from controls.selectors import customer_applicable_controls
 from portal.exports.services import annex_publish
-from tests.controls.factories import ControlFactory, CustomerFactory, ServiceFactory
+from tests.controls.factories import CustomerFactory, ServiceFactory, StatedControlFactory
 from tests.exports.conftest import artifacts_dir, pdf_text
 from tests.factories import UserFactory
 
@@ -66,17 +66,19 @@ def test_the_published_annex_has_every_category_in_order_every_measure_the_versi
 
 
 @pytest.mark.django_db
-def test_a_category_without_an_applicable_measure_says_not_applicable_with_its_reason(tmp_path):
-    ControlFactory(reference="TOM-ENC-77", scc_category="pseudonymisation_encryption")
-    CategoryStatement.objects.create(scc_category="data_quality", applicable=False,
-                                     statement="Accuracy of the data remains the controller's responsibility.")
+def test_a_category_without_a_measure_says_so_and_only_a_stated_reason_makes_it_not_applicable(tmp_path):
+    StatedControlFactory(reference="TOM-ENC-77", scc_category="pseudonymisation_encryption")
+    CategoryStatement.objects.create(scc_category="physical_security", applicable=False,
+                                     statement="The processor runs no premises of its own; see its sub-processors.")
     output = tmp_path / "annex.pdf"
     call_command("export_document", kind=TOM_ANNEX, subject="all", output=str(output))
     text = pdf_text(output.read_bytes())
     assert "TOM-ENC-77" in text
-    assert "Not applicable. Accuracy of the data remains the controller's responsibility." in text
-    assert f"Not applicable. {_squash(NO_MEASURE_REASON)}" in text
-    assert text.count("Not applicable.") == 16
+    assert "Not applicable. The processor runs no premises of its own; see its sub-processors." in text
+    assert text.count("Not applicable.") == 1
+    # An empty category says that it is empty, never that other measures cover it.
+    assert text.count(_squash(NO_MEASURE_REASON)) == 15
+    assert "other categories protect" not in text
     assert "Draft" in text and "not a published version" in text
 
 
@@ -86,10 +88,10 @@ def test_a_customer_sees_only_its_measures_and_not_retired_or_excluded_ones(tmp_
     other = ServiceFactory(slug="analytics")
     customer = CustomerFactory(slug="beta")
     customer.services.set([support])
-    ControlFactory(reference="TOM-ALL-01")
-    ControlFactory(reference="TOM-SUP-01", applies_to_all_services=False).services.set([support])
-    ControlFactory(reference="TOM-ANA-01", applies_to_all_services=False).services.set([other])
-    ControlFactory(reference="TOM-OLD-01", status=Control.Status.RETIRED)
+    StatedControlFactory(reference="TOM-ALL-01")
+    StatedControlFactory(reference="TOM-SUP-01", applies_to_all_services=False).services.set([support])
+    StatedControlFactory(reference="TOM-ANA-01", applies_to_all_services=False).services.set([other])
+    StatedControlFactory(reference="TOM-OLD-01", status=Control.Status.RETIRED)
     output = tmp_path / "annex.pdf"
     call_command("export_document", kind=TOM_ANNEX, subject="beta", output=str(output))
     text = pdf_text(output.read_bytes())
