@@ -3,6 +3,7 @@ completion overall and by department with the overdue count (two queries)."""
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -33,7 +34,8 @@ def _completion(today) -> CardData:
         figures=[
             Figure(_("completion"), overall["rate"], report, "" if overall["rate"] is None else
                    "ok" if overall["rate"] >= GOOD_RATE else "warn", unit="%"),
-            Figure(_("courses completed, of those assigned"), overall["completed"], report),
+            Figure(format_lazy(_("completed, of {assigned} assigned courses"), assigned=overall["people"]),
+                   overall["completed"], report),
             Figure(_("assignments overdue"), overall["overdue"], report + "#overdue-heading",
                    "bad" if overall["overdue"] else ""),
         ],
