@@ -93,6 +93,8 @@ def start_gunicorn() -> subprocess.Popen:
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        if proc.poll() is not None:  # e.g. the port is taken, and a healthy answer would be another server's
+            raise SystemExit(f"gunicorn exited with {proc.returncode}; is port {PORT} free? (BENCH_PORT)")
         try:
             conn = HTTPConnection("127.0.0.1", PORT, timeout=2)
             conn.request("GET", "/healthz")
