@@ -66,6 +66,12 @@ def customer_options(user) -> list[tuple[int, str]]:
     return list(customers_visible_to(user).order_by("name").values_list("pk", "name"))
 
 
+def active_customer_subjects() -> list[tuple[str, str]]:
+    """(slug, name) of the active customers: the subjects of every export kind about customers (one function, so
+    the exports page reads them once for all those kinds)."""
+    return list(Customer.objects.filter(is_active=True).order_by("name").values_list("slug", "name"))
+
+
 def overdue_q(today=None) -> Q:
     today = today or timezone.localdate()
     return Q(next_review_due__lt=today) & ~Q(status=Control.Status.RETIRED)
