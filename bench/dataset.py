@@ -329,9 +329,13 @@ GENERATORS: list[Callable[[Context], None]] = [
 ]
 
 
-def generate(scale_name: str, *, log: Callable[[str], None] = print, seed: int = 20261127) -> None:
+def generate(scale_name: str, *, log: Callable[[str], None] = print, seed: int = 20261127,
+             skip: set[str] = frozenset()) -> None:
     ctx = Context(scale=SCALES[scale_name], rng=random.Random(seed), log=log)
     for generator in GENERATORS:
+        if generator.__name__ in skip:
+            log(f"{generator.__name__}: skipped")
+            continue
         started = datetime.now(UTC)
         generator(ctx)
         log(f"  ({(datetime.now(UTC) - started).total_seconds():.1f} s)")

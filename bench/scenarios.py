@@ -42,9 +42,18 @@ def _queries_with_only(n_controls: int, path: str, user, queries_for: Callable) 
 FLOOR = "/about/"
 
 
-def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms: float) -> Iterator[tuple[str, dict]]:
+def _everything(part: str) -> bool:
+    return True
+
+
+def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms: float,
+          wanted: Callable[[str], bool] = _everything) -> Iterator[tuple[str, dict]]:
     from controls.models import Control
 
+    if wanted("training"):
+        yield training_report(user, session, latency, queries_for)
+    if not wanted("controls"):
+        return
     # Each page's ratio is to the floor measured alongside it, in alternating blocks (see run.latency); the
     # ratio to the floor measured at the start of the run is kept too.
     dash = latency("/", session, floor=FLOOR)
@@ -70,15 +79,6 @@ def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms
         "control_list_page_queries_small": _queries_with_only(small, "/controls/", user, queries_for),
     }
 
-    report = latency("/training/report/", session, floor=FLOOR)
-    yield "training report page", {
-        "training_report": report,
-        "training_report_ms": report["median_ms"],
-        "training_report_floor_ms": report["floor_median_ms"],
-        "training_report_ratio": report["ratio"],
-        "training_report_queries": queries_for("/training/report/", user),
-    }
-
     api = _url("api:control-list") or _url("api:controls-list")
     if api:
         path = f"{api}?page_size=1000"
@@ -90,6 +90,20 @@ def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms
             "control_api_1000_queries_small": _queries_with_only(1000, path, user, queries_for)
             if total > 1000 else None,
         }
+
+
+def training_report(user, session: str, latency: Callable, queries_for: Callable) -> tuple[str, dict]:
+    """The training report (completion by course, department and manager, the overdue list, the trend)."""
+    from training.models import Assignment
+
+    report = latency("/training/report/", session, floor=FLOOR)
+    return "training report page", {
+        "training_report": {**report, "assignments": Assignment.objects.count()},
+        "training_report_ms": report["median_ms"],
+        "training_report_floor_ms": report["floor_median_ms"],
+        "training_report_ratio": report["ratio"],
+        "training_report_queries": queries_for("/training/report/", user),
+    }
 
 
 def _incident_queries_with_only(n_cases: int, path: str, user, queries_for: Callable) -> int:
@@ -177,17 +191,24 @@ def annex(user, rounds: int = 5) -> dict:
     }
 
 
-def offline(measure_command: Callable, scale: dict, log: Callable) -> Iterator[tuple[str, dict]]:
+def offline(measure_command: Callable, scale: dict, log: Callable,
+            wanted: Callable[[str], bool] = _everything) -> Iterator[tuple[str, dict]]:
     from controls.models import Control
     from portal.audit.models import AuditEvent
 
-    # Breach deadline escalations (50/75/90 %, overdue) inside the reminder sweep, on the bench cases' clocks.
-    escalations = measure_command("run_reminders", "--verbosity", "0", "--rule", "incidents.obligation_deadline")
-    yield "incident deadline escalations in the reminder sweep", {
-        "incident_escalations": escalations,
-        "incident_escalations_s": round(escalations["seconds"], 2),
-        "incident_escalations_queries": escalations["queries"],
-    }
+    if wanted("incidents"):
+        # Breach deadline escalations (50/75/90 %, overdue) inside the reminder sweep, on the bench cases' clocks.
+        escalations = measure_command("run_reminders", "--verbosity", "0", "--rule",
+                                      "incidents.obligation_deadline")
+        yield "incident deadline escalations in the reminder sweep", {
+            "incident_escalations": escalations,
+            "incident_escalations_s": round(escalations["seconds"], 2),
+            "incident_escalations_queries": escalations["queries"],
+        }
+    if not wanted("controls"):
+        if wanted("training"):
+            yield "training sweep", training_sweep(measure_command)
+        return
 
     events = AuditEvent.objects.count()
     verify = measure_command("verify_audit_trail")
@@ -210,7 +231,8 @@ def offline(measure_command: Callable, scale: dict, log: Callable) -> Iterator[t
         "reminder_sweep_peak_rss_mb": round(sweep["peak_rss_mb"], 1),
     }
 
-    yield "training sweep", training_sweep(measure_command)
+    if wanted("training"):
+        yield "training sweep", training_sweep(measure_command)
     yield "apply_retention", retention(ctx, measure_command)
 
 
