@@ -90,3 +90,37 @@ class Blocker:
 
 def blockers(controls, facts: Facts) -> list[Blocker]:
     return [Blocker(c, blocking_reason(c, facts)) for c in controls if standing(c, facts) == Standing.BLOCKED]
+
+
+def overstating_annexes() -> list[dict]:
+    """Each latest published TOM annex that states as implemented what no longer is, by the rule above: its
+    label, page and those references (the DPO's posture card; the annex overview marks the same versions).
+
+    Four queries: the latest version of each annex, the controls it names, their evidence and decisions."""
+    from django.db.models import OuterRef, Subquery
+    from django.urls import reverse
+
+    from controls.annex_changes import stated_items
+    from controls.exports_annex import TOM_ANNEX
+    from portal.exports.models import AnnexVersion
+    from portal.exports.selectors import subject_to_url
+
+    newest = (AnnexVersion.objects.filter(kind=TOM_ANNEX, subject_key=OuterRef("subject_key"))
+              .order_by("-number").values("number")[:1])
+    versions = list(AnnexVersion.objects.filter(kind=TOM_ANNEX, number=Subquery(newest))
+                    .order_by("subject_label").values_list("subject_key", "subject_label", "number", "snapshot"))
+    if not versions:
+        return []
+    stated = {key: stated_items(snapshot or {}) for key, _label, _number, snapshot in versions}
+    references = {ref for items in stated.values() for ref in items}
+    controls = {c.reference: c for c in Control.objects.filter(reference__in=references).only(
+        "reference", "status", "version")}
+    facts = facts_for([c.pk for c in controls.values()])
+    rows = []
+    for subject_key, label, number, _snapshot in versions:
+        missing = sorted(ref for ref in stated[subject_key]
+                         if ref not in controls or standing(controls[ref], facts) != Standing.STATED)
+        if missing:
+            rows.append({"subject_key": subject_key, "label": f"{label} (v{number})", "references": missing,
+                         "url": reverse("exports:annex_detail", args=[TOM_ANNEX, subject_to_url(subject_key)])})
+    return rows

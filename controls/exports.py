@@ -32,7 +32,7 @@ from controls.exports_annex import (  # noqa: F401 (the TOM annex kind is regist
 )
 from controls.models import Customer, Evidence
 from controls.scc_headings import heading
-from controls.selectors import control_list, customers_visible_to, evidence_visible_to
+from controls.selectors import active_customer_subjects, control_list, customers_visible_to, evidence_visible_to
 from controls.services_register import EXPORT_COLUMNS, export_row
 from portal.accounts.language import language_of
 from portal.core.spreadsheet import safe_cell, typed_cell, typed_cells
@@ -47,12 +47,6 @@ CONTROL_REGISTER_XLSX = "controls.register_xlsx"
 REGISTER_TITLE = _("Control register")
 ALL_CONTROLS_LABEL = _("All controls")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def register_subjects() -> list[tuple[str, str]]:
-    """The whole register, or the controls that apply to one customer."""
-    customers = Customer.objects.filter(is_active=True).order_by("name").values_list("slug", "name")
-    return [(ALL_SUBJECTS, str(ALL_CONTROLS_LABEL)), *customers]
 
 
 def _scope(subject_key: str, user) -> tuple[Customer | None, str]:
@@ -286,7 +280,8 @@ register(
         label=_("Control register (PDF)"),
         template="controls/control_register.html",
         snapshot=control_register_snapshot,
-        subjects=register_subjects,
+        subjects=active_customer_subjects,  # the controls that apply to one customer, or the whole register
+        whole_set_label=ALL_CONTROLS_LABEL,
         permission="controls.view_control",
         per_user=True,
         description=_("Every control you may see, with its owner, status, next review and evidence, as a PDF table."),
@@ -298,7 +293,8 @@ register(
         label=_("Control register (Excel)"),
         template="",
         snapshot=control_register_rows_snapshot,
-        subjects=register_subjects,
+        subjects=active_customer_subjects,  # the controls that apply to one customer, or the whole register
+        whole_set_label=ALL_CONTROLS_LABEL,
         permission="controls.view_control",
         per_user=True,
         writer=control_register_xlsx_write,
@@ -313,7 +309,8 @@ register(
         label=_("Evidence pack"),
         template=EVIDENCE_PACK_INDEX_TEMPLATE,
         snapshot=evidence_pack_snapshot,
-        subjects=register_subjects,
+        subjects=active_customer_subjects,  # the controls that apply to one customer, or the whole register
+        whole_set_label=ALL_CONTROLS_LABEL,
         permission="exports.request_evidence_pack",
         per_user=True,
         writer=evidence_pack_write,

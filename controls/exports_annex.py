@@ -35,7 +35,7 @@ from controls.models import (
 from controls.models_annex import AnnexTerms
 from controls.parameters import label, value_text
 from controls.scc_headings import ANNEX_TEXT, heading
-from controls.selectors import applicable_control_ids
+from controls.selectors import active_customer_subjects, applicable_control_ids
 from portal.exports.registry import ExportKind, register
 
 TOM_ANNEX = "controls.tom_annex"
@@ -110,11 +110,6 @@ def _items_in(controls, languages: list[str]) -> dict[int, dict]:
                     "parameters": [{"label": p["label"], "text": p["text"]} for p in other["parameters"]],
                 }
     return items
-
-
-def tom_annex_subjects() -> list[tuple[str, str]]:
-    customers = Customer.objects.filter(is_active=True).order_by("name").values_list("slug", "name")
-    return [("", str(ALL_CUSTOMERS_LABEL)), *customers]
 
 
 class _World:
@@ -421,7 +416,8 @@ register(
         template="controls/tom_annex.html",
         snapshot=tom_annex_snapshot,
         snapshots=tom_annex_snapshots,
-        subjects=tom_annex_subjects,
+        subjects=active_customer_subjects,
+        whole_set_label=ALL_CUSTOMERS_LABEL,
         permission="controls.view_control",
         versioned=True,
         language_snapshot=tom_annex_snapshot,

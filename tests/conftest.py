@@ -57,6 +57,15 @@ def _default_language_and_time_zone():
     timezone.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the home page keeps its posture for a minute (portal.core.dashboard)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def user_factory(db):
     return UserFactory

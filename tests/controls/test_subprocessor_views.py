@@ -10,7 +10,7 @@ from controls import services_subprocessors as services
 from controls.models_subprocessors import ChangeNotice, SubProcessor
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
-from tests.controls.factories import CustomerFactory, ServiceFactory
+from tests.controls.factories import ControlFactory, CustomerFactory, EvidenceFactory, ServiceFactory
 from tests.controls.factories_subprocessors import SubProcessorFactory
 from tests.factories import UserFactory
 
@@ -133,3 +133,21 @@ def test_a_customers_list_page_shows_its_sub_processors_with_a_fixed_number_of_q
                                                   reason="IV.")
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+def test_the_form_offers_evidence_for_the_dpa_and_the_certificate_with_its_expiry(signed_in):
+    client, _ = signed_in(Role.DPO)
+    EvidenceFactory(control=ControlFactory(reference="TOM-SUP-01"), title="ISO 27001 certificate",
+                    valid_until=date(2027, 5, 31))
+    page = client.get(reverse("subprocessors:create")).content.decode()
+    assert "TOM-SUP-01: ISO 27001 certificate (valid until 31 May 2027)" in page
+
+
+def test_the_customers_page_leads_to_its_sub_processor_list_and_record_for_publishing(signed_in):
+    client, _ = signed_in(Role.DPO)
+    customer = CustomerFactory(slug="acme")
+    page = client.get(reverse("subprocessors:customer", args=[customer.slug])).content.decode()
+    for kind in ("controls.subprocessor_list", "controls.processing_record"):
+        url = reverse("exports:annex_detail", args=[kind, "acme"])
+        assert f'href="{url}"' in page
+        assert client.get(url).status_code == 200
