@@ -11,5 +11,5 @@ class ControlsConfig(AppConfig):
         # Re-encryption and key retirement find every evidence file through this registration.
         register_encrypted_files(
             label="controls.evidence", model=Evidence, path_field="file_path",
-            purpose=lambda evidence: evidence.purpose, key_id_field="key_id",
+            purpose=lambda evidence: evidence.purpose, key_id_field="key_id", sha256_field="sha256",
         )
