@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
+from portal.core.broker import publish
 from portal.notifications import registry
 from portal.notifications.models import (
     Channel,
@@ -206,13 +207,23 @@ def _queue_deliveries(ids: list[int]) -> None:
     from portal.notifications.tasks import notification_deliver_task, notifications_deliver_batch_task
 
     if len(ids) == 1:
-        notification_deliver_task.delay(ids[0])
+        publish(notification_deliver_task, (ids[0],), what=f"email notice {ids[0]}")
         return
     for start in range(0, len(ids), DELIVERY_BATCH):
         batch = ids[start:start + DELIVERY_BATCH]
         # A short argsrepr: Celery's own repr of 200 ids costs more than publishing the message.
-        notifications_deliver_batch_task.apply_async(
-            (batch,), argsrepr=f"([{batch[0]}, .. {batch[-1]}] ({len(batch)} ids),)")
+        publish(notifications_deliver_batch_task, (batch,), what=f"{len(batch)} email notices",
+                argsrepr=f"([{batch[0]}, .. {batch[-1]}] ({len(batch)} ids),)")
+
+
+def notifications_requeue(*, min_age: timedelta = timedelta(minutes=15)) -> int:
+    """Queue again the email notices still pending, never tried, `min_age` after they were made (their message
+    was lost: the broker was down). Delivery locks the row and sends only a pending notice, so never twice."""
+    ids = list(Notification.objects.filter(
+        channel=Channel.EMAIL, status=Notification.Status.PENDING, attempts=0,
+        created_at__lte=timezone.now() - min_age).order_by("pk").values_list("pk", flat=True))
+    _queue_deliveries(ids)
+    return len(ids)
 
 
 @transaction.atomic

@@ -57,6 +57,12 @@ def reminders_sweep_task() -> dict:
     return {"today": report.today.isoformat(), "due": report.due, "created": report.created}
 
 
+@shared_task(name="notifications.requeue", acks_late=True)
+def notifications_requeue_task() -> int:
+    """Email notices whose message was lost while the broker was away are queued again."""
+    return services.notifications_requeue()
+
+
 @shared_task(name="notifications.digest_send", bind=True, acks_late=True, max_retries=None)
 def digest_send_task(self, user_id: int) -> int:
     try:
