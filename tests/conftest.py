@@ -25,6 +25,15 @@ def sign_in(client, user, *, verified: bool = True, step_up: bool = True):
     return client
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the home page keeps its posture for a minute (portal.core.dashboard)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def user_factory(db):
     return UserFactory
