@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from portal.notifications import selectors, services
+from portal.notifications import selectors, services, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def notifications_deliver_batch_task(notification_ids: list[int]) -> dict:
 
 @shared_task(name="notifications.reminders_sweep", acks_late=True)
 def reminders_sweep_task() -> dict:
-    report = services.reminders_sweep()
+    report = sweep.reminders_sweep()
     return {"today": report.today.isoformat(), "due": report.due, "created": report.created}
 
 

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,13 @@ def manage(env: dict, *args: str, check: bool = True, timeout: int = 300) -> sub
         pytest.fail(f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stdout[-3000:]}\n"
                     f"{result.stderr[-3000:]}")
     return result
+
+
+def wait_for(predicate, timeout: float = 90.0) -> bool:
+    """Poll `predicate` every half second until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False

@@ -18,10 +18,12 @@ from portal.celery import app
 from portal.exports.models import ExportJob
 from portal.exports.services import export_request, exports_requeue
 from portal.notifications.models import Channel, Notification
-from portal.notifications.services import notifications_requeue, reminders_sweep
+from portal.notifications.services import notifications_requeue
+from portal.notifications.sweep import reminders_sweep
 from tests.conftest import sign_in
 from tests.controls.factories import ControlFactory, CustomerFactory
 from tests.factories import UserFactory
+from tests.integration.scratch import wait_for
 from tests.notifications.conftest import make_control
 
 
@@ -73,15 +75,6 @@ def test_with_redis_stopped_healthz_answers_503_and_pages_still_render(client, s
     assert client.get("/controls/").status_code == 200
 
 
-def _wait_for(predicate, timeout: float = 120.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_work_made_while_redis_is_down_is_sent_once_it_returns_and_done_once(celery_worker, stopped_redis):
     dpo = UserFactory(roles=[Role.DPO])
@@ -101,15 +94,15 @@ def test_work_made_while_redis_is_down_is_sent_once_it_returns_and_done_once(cel
     assert ExportJob.objects.get(pk=job.pk).status == ExportJob.Status.QUEUED
 
     stopped_redis()
-    assert _wait_for(lambda: bool(app.control.ping(timeout=1.0))), "the worker did not reconnect to Redis"
+    assert wait_for(lambda: bool(app.control.ping(timeout=1.0)), timeout=120), "the worker did not reconnect to Redis"
     back = time.monotonic()
     # The requeue sweep sends them again; twice over, as if the next sweep came before the worker finished.
     for _ in range(2):
         assert exports_requeue(min_age=timedelta(0)) in (0, 1)
         notifications_requeue(min_age=timedelta(0))
 
-    assert _wait_for(lambda: ExportJob.objects.get(pk=job.pk).is_finished
-                     and not emails.filter(status=Notification.Status.PENDING).exists())
+    assert wait_for(lambda: ExportJob.objects.get(pk=job.pk).is_finished
+                     and not emails.filter(status=Notification.Status.PENDING).exists(), timeout=120)
     done = ExportJob.objects.get(pk=job.pk)
     assert done.status == ExportJob.Status.DONE and done.attempts == 1
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT_COMPLETED, target_id=str(job.pk)).count() == 1
