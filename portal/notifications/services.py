@@ -4,7 +4,7 @@ failed deliveries. The reminder sweep that makes the date-driven notices is swee
 
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -16,7 +16,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from portal.accounts.language import recipient_locale
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.core.broker import publish
@@ -38,6 +40,7 @@ class Person(NamedTuple):
 
     pk: int
     email: str
+    language: str = ""  # "" = the deployment's LANGUAGE_CODE; titles are written in it
 
 
 # Not frozen: a sweep makes hundreds of thousands of notices, and a frozen dataclass takes three times as
@@ -236,7 +239,13 @@ def notices_create(*, notices: Sequence[Notice], prefs: dict[int, NotificationPr
 
 def notice_send(*, recipient, reason: str, title: str, moment: str, subject=None, body: str = "", link: str = "",
                 critical: bool = False, channels: tuple[str, ...] = (Channel.IN_APP, Channel.EMAIL)) -> bool:
-    """Tell one person about one thing now (for domain events that are not date-driven). True if new."""
+    """Tell one person about one thing now (for domain events that are not date-driven). True if new.
+
+    Pass `title` and `body` as gettext_lazy strings (or lazy strings formatted later): they are written
+    in the recipient's language, whatever language the acting request uses.
+    """
+    with recipient_locale(recipient):
+        title, body = str(title), str(body)
     subject_type = subject._meta.label_lower if subject is not None else ""
     subject_id = str(subject.pk) if subject is not None else ""
     notice = Notice(recipient=recipient, reason=reason, title=title, moment=moment, subject_type=subject_type,
@@ -251,11 +260,15 @@ def _absolute(link: str) -> str:
     return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
 
 
-def _send_email(*, to: str, subject: str, template: str, context: dict) -> None:
+def _send_email(*, recipient, subject: Callable[[], str], template: str, context: dict) -> None:
+    """Render and send in the recipient's language and time zone."""
     context = {**context, "site_url": settings.SITE_URL, "organisation_name": settings.ORGANISATION_NAME}
-    text = render_to_string(f"email/{template}.txt", context)
-    html = render_to_string(f"email/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+    with recipient_locale(recipient):
+        text = render_to_string(f"email/{template}.txt", context)
+        html = render_to_string(f"email/{template}.html", context)
+        subject_text = subject()
+    message = EmailMultiAlternatives(subject=subject_text, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+                                     to=[recipient.email])
     message.attach_alternative(html, "text/html")
     message.send(fail_silently=False)
 
@@ -274,7 +287,8 @@ def notification_deliver(*, notification_id: int) -> bool:
         if notification is None:
             return False
         _send_email(
-            to=notification.recipient.email, subject=f"[Annex] {notification.title}", template="notification",
+            recipient=notification.recipient, subject=lambda: f"[Annex] {notification.title}",
+            template="notification",
             context={"notification": notification, "recipient": notification.recipient,
                      "link": _absolute(notification.link)},
         )
@@ -325,7 +339,9 @@ def digest_send(*, user_id: int) -> int:
             return 0
         recipient = User.objects.get(pk=user_id)
         _send_email(
-            to=recipient.email, subject=f"[Annex] Your reminders: {len(held)} item{'s' if len(held) != 1 else ''}",
+            recipient=recipient,
+            subject=lambda: "[Annex] " + ngettext("Your reminders: %(count)d item", "Your reminders: %(count)d items",
+                                                 len(held)) % {"count": len(held)},
             template="digest",
             context={"recipient": recipient, "items": [(n, _absolute(n.link)) for n in held]},
         )

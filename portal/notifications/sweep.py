@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from portal.accounts.language import language_of, recipient_locale
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.notifications import registry
@@ -42,8 +43,8 @@ class _People:
         if missing:
             self._by_id.update(dict.fromkeys(missing))  # inactive and unknown ids stay None: nobody to tell
             self._by_id.update(
-                (pk, Person(pk, email))
-                for pk, email in User.objects.filter(pk__in=missing, is_active=True).values_list("pk", "email"))
+                (pk, Person(pk, email, language)) for pk, email, language
+                in User.objects.filter(pk__in=missing, is_active=True).values_list("pk", "email", "language"))
 
     def resolve(self, recipients: Iterable) -> list[Person]:
         """The active people behind user ids and role names (loaded before); None is skipped."""
@@ -62,8 +63,8 @@ class _People:
 
     def _role(self, role: str) -> list[Person]:
         if role not in self._by_role:
-            self._by_role[role] = [Person(pk, email) for pk, email in User.objects.filter(
-                groups__name=role, is_active=True).order_by("pk").values_list("pk", "email")]
+            self._by_role[role] = [Person(pk, email, language) for pk, email, language in User.objects.filter(
+                groups__name=role, is_active=True).order_by("pk").values_list("pk", "email", "language")]
         return self._by_role[role]
 
 
@@ -88,7 +89,16 @@ def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, su
     # A rule dated in days titles the distance to the date today: after an outage the moment caught up (offset
     # +1, "a day overdue") may be days old, and the notice must not understate how late the item is. A rule
     # that steps through its own moments (due_step) titles the step.
-    title = rule.title(row, offset if rule.due_step is not None else (today - due_date).days)
+    title_offset = offset if rule.due_step is not None else (today - due_date).days
+    titles: dict[str, str] = {}  # the title in each recipient's language, written once per language
+
+    def title_for(person: Person) -> str:
+        language = language_of(person)
+        if language not in titles:
+            with recipient_locale(person):
+                titles[language] = str(rule.title(row, title_offset))
+        return titles[language]
+
     moment = f"{due.isoformat()}{offset:+d}"
     subject_id = str(row.pk)
     link = rule.link(row) if rule.link else ""
@@ -99,8 +109,9 @@ def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, su
             if person.pk not in seen:
                 seen.add(person.pk)
                 notices.append(Notice(
-                    recipient=person, reason=rule.name, title=title, moment=moment, subject_type=subject_type,
-                    subject_id=subject_id, link=link, due_date=due_date, offset_days=offset, critical=rule.critical,
+                    recipient=person, reason=rule.name, title=title_for(person), moment=moment,
+                    subject_type=subject_type, subject_id=subject_id, link=link, due_date=due_date,
+                    offset_days=offset, critical=rule.critical,
                     escalation=escalation,
                 ))
     return notices
@@ -203,5 +214,3 @@ def reminders_sweep(
                      target_id=today.isoformat(), target_label=f"Reminder sweep of {today.isoformat()}",
                      changes={"created": report.created, "per_rule": report.per_rule})
     return report
-
-
