@@ -2,7 +2,9 @@
 evidence, the DPO's decisions on measures that need attention, and each customer's annex terms.
 
 After it, Contoso's and Fabrikam's annexes can be published; Northwind's waits for one decision (TOM-MIN-02,
-implemented for the support desk without evidence in date), which the decisions page shows. Idempotent.
+implemented for the support desk without evidence in date), which the decisions page shows. Fabrikam's annex is
+in its notice period: version 1 left the planned measures out, Fabrikam then asked to see them, and version 2,
+which lists them with their target dates, takes effect after Fabrikam's 14 days' notice. Idempotent.
 """
 
 from datetime import timedelta
@@ -10,12 +12,17 @@ from datetime import timedelta
 from django.utils import timezone
 
 from controls.annex_truth import Standing, facts_for, standing
+from controls.exports_annex import TOM_ANNEX
 from controls.models import Control, Customer, Evidence
 from controls.models_annex import AnnexTerms, AttentionDecision
 from controls.models_subprocessors import ProcessorDetails
+from controls.services_annex import annex_terms_update, terms_of
 from controls.services_evidence import evidence_add
 from portal.accounts.demo import DEMO_DOMAIN
 from portal.accounts.models import User
+from portal.exports.models import AnnexVersion
+from portal.exports.registry import get_kind
+from portal.exports.services import annex_publish
 
 # Left without evidence so that the decisions page has something to decide (only Northwind uses support).
 LEFT_FOR_A_DECISION = "TOM-MIN-02"
@@ -37,6 +44,9 @@ TERMS = {
     "fabrikam-finance": (AnnexTerms.Instrument.SCC_2021_915, "", AnnexTerms.Planned.OMIT, 14),
     "northwind-health": (AnnexTerms.Instrument.SCC_2021_915, "", AnnexTerms.Planned.LIST, 30),
 }
+
+# The customer whose annex the demo leaves in its notice period (its terms leave planned measures out at first).
+NOTICE_CUSTOMER = "fabrikam-finance"
 
 JUSTIFICATION = ("The measure runs unchanged; its review is booked for next week and the renewed evidence "
                  "follows it. Checked with the control owner.")
@@ -87,6 +97,29 @@ def seed(stdout=None) -> None:
             AnnexTerms.objects.get_or_create(customer=customer, defaults={
                 "instrument": instrument, "module": module, "planned_measures": planned_measures,
                 "notice_days": days})
+    announced = seed_notice_period(dpo)
     if stdout is not None:
         stdout.write(f"TOM annex: {added} evidence added, {decided} decisions recorded; {LEFT_FOR_A_DECISION} "
                      f"awaits the DPO's decision")
+        if announced is not None:
+            stdout.write(f"TOM annex: {announced} announced, takes effect on {announced.effective_on}")
+
+
+def seed_notice_period(dpo, slug: str = NOTICE_CUSTOMER) -> AnnexVersion | None:
+    """Version 1 of the customer's annex without its planned measures, then version 2 listing them, which waits
+    for the customer's notice period: the annex page shows a notice running. Only for a customer with no
+    published version yet whose annex may be published and has planned measures to list."""
+    customer = Customer.objects.filter(slug=slug).first()
+    kind = get_kind(TOM_ANNEX)
+    if (customer is None or AnnexVersion.objects.filter(kind=TOM_ANNEX, subject_key=slug).exists()
+            or kind.publish_blockers(slug)):
+        return None
+    terms = terms_of(customer)
+    if terms.planned_measures != AnnexTerms.Planned.OMIT:
+        return None
+    annex_publish(kind_name=TOM_ANNEX, subject_key=slug, actor=dpo)
+    terms = annex_terms_update(customer=customer, actor=dpo, expected_version=terms.version,
+                               planned_measures=AnnexTerms.Planned.LIST)
+    if not kind.snapshot(slug)["planned"]:
+        return None
+    return annex_publish(kind_name=TOM_ANNEX, subject_key=slug, actor=dpo)
