@@ -152,10 +152,14 @@ def render_document(
         if latest is not None and latest.content_sha256 == digest:
             version = latest
     progress(30)
+    # A document for its requester (a certificate, a register export, a report) is in the requester's language
+    # unless its content names one; a versioned document is in its subject's (a contract's) language.
+    reader = language_of(user) if user is not None and (kind.per_user or not kind.versioned) else ""
     if kind.writer is not None:
-        kind.writer(kind, content, target, progress)
+        # A workbook or archive: its sheet names, headings and date formats in the document's language.
+        with translation.override(document_languages(content, reader)[0]):
+            kind.writer(kind, content, target, progress)
     else:
-        reader = language_of(user) if user is not None and kind.per_user else ""
         context = document_context(kind, content, version=version, digest=digest, reader_language=reader)
         with translation.override(context["languages"][0]):
             html = render_to_string(PDF_TEMPLATE_DIR + kind.template, context)

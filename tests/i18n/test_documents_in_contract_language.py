@@ -80,3 +80,26 @@ def test_a_german_employee_gets_a_german_certificate_and_an_english_one_an_engli
         client.logout()
     assert "Schulungszertifikat" in texts["de"] and "Abgeschlossen am 02.03.2026" in texts["de"]
     assert "Training certificate" in texts["en"] and "Completed on 2 Mar 2026" in texts["en"]
+
+
+def test_the_training_report_workbook_is_in_the_requesters_language_with_real_dates(tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from portal.exports.registry import ALL_SUBJECTS, get_kind
+    from portal.exports.rendering import render_document
+    from tests.training.factories import AssignmentFactory, full_course
+    from training.exports import REPORT_XLSX
+
+    due = timezone.localdate() - timedelta(days=3)
+    AssignmentFactory(course=full_course(), due_date=due)
+    dpo = UserFactory(roles=[Role.DPO], language="de")
+    path = tmp_path / "report.xlsx"
+    with path.open("wb") as target, translation.override("en"):
+        render_document(get_kind(REPORT_XLSX), ALL_SUBJECTS, target, user=dpo)
+    book = load_workbook(path)
+    assert "Überfällig" in book.sheetnames
+    cell = book["Überfällig"]["D2"]
+    assert cell.value.date() == due and cell.number_format == "DD.MM.YYYY"
