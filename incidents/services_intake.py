@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from incidents.audit_actions import IncidentAction
 from incidents.models import Incident, Severity
-from incidents.rules import User, _grant, _labels, _next_reference, _system_entry
+from incidents.rules import User, _grant_all, _labels, _next_reference, _system_entry
 from incidents.services_obligations import obligations_generate
 from portal.audit.services import audit_record, masked_changes
 
@@ -93,8 +93,7 @@ def _open_case(
     people = list(assignees)
     if actor.has_perm("incidents.work_incident") and actor not in people:
         people.insert(0, actor)
-    for person in people:
-        _grant(incident, person)
+    _grant_all(incident, people)
     incident.save(update_fields=["assignee_ids"])
     _system_entry(incident, _("Case opened in triage; aware at %(at)s.") % {
         "at": timezone.localtime(aware_at).strftime("%Y-%m-%d %H:%M %Z")}, actor)
