@@ -323,9 +323,15 @@ def make_incidents(ctx: Context) -> None:
 
 # Domain generators run in this order. The reminder-sweep items are added by the benchmark itself
 # (bench/scenarios.py), after the page measurements, so pages are measured at the register's size.
+def make_programme(ctx: Context) -> None:
+    from bench.dataset_programme import make_programme as programme
+
+    programme(ctx)
+
+
 GENERATORS: list[Callable[[Context], None]] = [
     make_users, make_roles, make_control_register, make_customers, make_incidents, make_audit_events,
-    make_training,
+    make_training, make_programme,
 ]
 
 

@@ -39,7 +39,40 @@ def _queries_with_only(n_controls: int, path: str, user, queries_for: Callable) 
     return result["queries"]
 
 
+def _fresh_queries_with_only(n_controls: int, path: str, user, queries_for: Callable) -> int:
+    _forget_programme()
+    try:
+        return _queries_with_only(n_controls, path, user, queries_for)
+    finally:
+        _forget_programme()
+
+
 FLOOR = "/about/"
+
+
+def _forget_programme() -> None:
+    """Drop the home page's rendered posture and trends (kept a minute for everyone), as the minute passing does."""
+    from django.core.cache import cache
+
+    cache.delete_pattern("core:*")
+
+
+def _fresh_home(path: str, user, session: str, queries_for: Callable, samples: int = 15) -> dict:
+    """The home page when it renders the posture and trends afresh (once a minute): median ms and queries."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[settings.SESSION_COOKIE_NAME] = session
+    times = []
+    for _ in range(samples):
+        _forget_programme()
+        started = time.perf_counter()
+        assert client.get(path).status_code == 200
+        times.append((time.perf_counter() - started) * 1000)
+    _forget_programme()
+    queries = queries_for(path, user)
+    return {"median_ms": round(statistics.median(times), 2), "samples": samples, "queries": queries}
 
 
 def _everything(part: str) -> bool:
@@ -55,8 +88,12 @@ def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms
     if not wanted("controls"):
         return
     # Each page's ratio is to the floor measured alongside it, in alternating blocks (see run.latency); the
-    # ratio to the floor measured at the start of the run is kept too.
+    # ratio to the floor measured at the start of the run is kept too. The home page is measured as it mostly
+    # is, with the posture and trends rendered within the minute; its fresh rendering is measured apart, in this
+    # process (the cost one request a minute pays), with its queries with the whole register and a fifth of it.
     dash = latency("/", session, floor=FLOOR)
+    fresh = _fresh_home("/", user, session, queries_for)
+    total = Control.objects.count()
     yield "dashboard", {
         "dashboard": dash,
         "dashboard_ms": dash["median_ms"],
@@ -64,6 +101,10 @@ def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms
         "dashboard_ratio": dash["ratio"],
         "dashboard_ratio_to_run_floor": round(dash["median_ms"] / floor_ms, 2),
         "dashboard_queries": queries_for("/", user),
+        "dashboard_fresh": fresh,
+        "dashboard_fresh_ms": fresh["median_ms"],
+        "dashboard_fresh_queries": fresh["queries"],
+        "dashboard_fresh_queries_small": _fresh_queries_with_only(max(total // 5, 1), "/", user, queries_for),
     }
 
     total = Control.objects.count()
@@ -288,6 +329,9 @@ ROWS = [
     ("  floor measured alongside it, median", "dashboard_floor_ms", "ms", None),
     ("  ratio to the floor at the start of the run", "dashboard_ratio_to_run_floor", "", None),
     ("dashboard queries", "dashboard_queries", "", None),
+    ("dashboard rendering its posture afresh (once a minute)", "dashboard_fresh_ms", "ms", None),
+    ("  its queries, whole register", "dashboard_fresh_queries", "", None),
+    ("  its queries, 1/5 of the register", "dashboard_fresh_queries_small", "", None),
     ("control list page median", "control_list_page_ms", "ms", "control_list_page_ratio"),
     ("  floor measured alongside it, median", "control_list_page_floor_ms", "ms", None),
     ("  ratio to the floor at the start of the run", "control_list_page_ratio_to_run_floor", "", None),

@@ -8,7 +8,7 @@
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -45,8 +45,9 @@ def _notified_this_year(today) -> tuple[int, int]:
     """Breaches of this year with a notification filed: (all filed on time, at least one filed late)."""
     late_by_case = (Obligation.objects.filter(is_exercise=False, status=Obligation.Status.FILED,
                                               filed_at__gte=_year_start(today))
-                    .order_by().values("incident_id").annotate(late=Max("filed_late")).values_list("late", flat=True))
-    late = sum(1 for flag in late_by_case if flag)
+                    .order_by().values("incident_id").annotate(late=Count("pk", filter=Q(filed_late=True)))
+                    .values_list("late", flat=True))
+    late = sum(1 for n in late_by_case if n)
     return len(late_by_case) - late, late
 
 
