@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
@@ -18,6 +20,7 @@ from portal.exports.registry import ALL_SUBJECTS, get_kind
 from portal.exports.rendering import (
     content_diff,
     content_sha256,
+    document_languages,
     latest_version,
     render_document,
     snapshot_sha256,
@@ -46,7 +49,7 @@ def export_request(*, kind_name: str, subject_key: str, actor) -> ExportJob:
     try:
         kind = get_kind(kind_name)
     except LookupError:
-        raise ExportError("Choose one of the exports offered.") from None
+        raise ExportError(_("Choose one of the exports offered.")) from None
     if not actor.has_perm(kind.permission):
         raise PermissionDenied(f"{kind.label} is not available to you.")
     label = _subject_label(kind, subject_key, actor)
@@ -142,11 +145,11 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
     nothing is published and the diff must be reviewed again.
     """
     if not actor.has_perm("exports.publish_annexversion"):
-        raise PermissionDenied("Publishing annex versions is reserved to the DPO and administrators.")
+        raise PermissionDenied(_("Publishing annex versions is reserved to the DPO and administrators."))
     try:
         kind = get_kind(kind_name)
     except LookupError:
-        raise ExportError("Choose one of the exports offered.") from None
+        raise ExportError(_("Choose one of the exports offered.")) from None
     if not kind.versioned:
         raise ExportError(f"{kind.label} has no published versions.")
     subject_label = _subject_label(kind, subject_key)
@@ -154,9 +157,11 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
     digest = content_sha256(content)
     previous = latest_version(kind, subject_key)
     if previous is not None and previous.content_sha256 == digest:
-        raise ExportError(f"Nothing has changed since version {previous.number}; there is nothing to publish.")
+        raise ExportError(_("Nothing has changed since version %(number)s; there is nothing to publish.")
+                          % {"number": previous.number})
     if expected_content_sha256 and expected_content_sha256 != digest:
-        raise ExportError("The measures changed while you were reviewing them. Review the changes again, then publish.")
+        raise ExportError(
+            _("The measures changed while you were reviewing them. Review the changes again, then publish."))
     number = previous.number + 1 if previous else 1
     return _version_publish(
         kind=kind, subject_key=subject_key, subject_label=subject_label, content=content, digest=digest,
@@ -216,7 +221,8 @@ def _version_publish(*, kind, subject_key, subject_label, content, digest, numbe
         if stored is not None:
             storage.delete_document(stored.path)
         if isinstance(exc, IntegrityError):
-            raise ExportError("Another version was published at the same moment. Review the changes again.") from None
+            raise ExportError(
+                _("Another version was published at the same moment. Review the changes again.")) from None
         raise
     return version
 
@@ -246,10 +252,17 @@ def annex_notice_send(*, version_id: int) -> list[str]:
             "is_first": previous is None, "verify_url": verify_url(version.snapshot_sha256),
             "organisation": settings.ORGANISATION_NAME, "recipients": recipients,
         }
+        # In the contract's language; a bilingual contract gets the German notice, then the English one.
+        subjects, bodies = [], []
+        for language in document_languages(version.snapshot or {}):
+            with translation.override(language):
+                subjects.append(kind.notice_subject(version) if kind.notice_subject
+                                else gettext("%(title)s: version %(number)s published")
+                                % {"title": version.title, "number": version.number})
+                bodies.append(render_to_string(kind.notice_template, context))
         message = EmailMessage(
-            subject=(kind.notice_subject(version) if kind.notice_subject
-                     else f"{version.title}: version {version.number} published"),
-            body=render_to_string(kind.notice_template, context),
+            subject=" / ".join(dict.fromkeys(subjects)),
+            body="\n\n----------\n\n".join(bodies),
             to=[email for _, email in recipients],
         )
         pdf = storage.read_document(version.file_path, purpose=storage.version_purpose(version))

@@ -16,7 +16,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from portal.accounts.language import language_of, recipient_locale
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.notifications import registry
@@ -38,6 +40,7 @@ class Person(NamedTuple):
 
     pk: int
     email: str
+    language: str = ""  # "" = the deployment's LANGUAGE_CODE; titles are written in it
 
 
 # Not frozen: a sweep makes hundreds of thousands of notices, and a frozen dataclass takes three times as
@@ -236,7 +239,13 @@ def notices_create(*, notices: Sequence[Notice], prefs: dict[int, NotificationPr
 
 def notice_send(*, recipient, reason: str, title: str, moment: str, subject=None, body: str = "", link: str = "",
                 critical: bool = False, channels: tuple[str, ...] = (Channel.IN_APP, Channel.EMAIL)) -> bool:
-    """Tell one person about one thing now (for domain events that are not date-driven). True if new."""
+    """Tell one person about one thing now (for domain events that are not date-driven). True if new.
+
+    Pass `title` and `body` as gettext_lazy strings (or lazy strings formatted later): they are written
+    in the recipient's language, whatever language the acting request uses.
+    """
+    with recipient_locale(recipient):
+        title, body = str(title), str(body)
     subject_type = subject._meta.label_lower if subject is not None else ""
     subject_id = str(subject.pk) if subject is not None else ""
     notice = Notice(recipient=recipient, reason=reason, title=title, moment=moment, subject_type=subject_type,
@@ -261,8 +270,8 @@ class _People:
         if missing:
             self._by_id.update(dict.fromkeys(missing))  # inactive and unknown ids stay None: nobody to tell
             self._by_id.update(
-                (pk, Person(pk, email))
-                for pk, email in User.objects.filter(pk__in=missing, is_active=True).values_list("pk", "email"))
+                (pk, Person(pk, email, language)) for pk, email, language
+                in User.objects.filter(pk__in=missing, is_active=True).values_list("pk", "email", "language"))
 
     def resolve(self, recipients: Iterable) -> list[Person]:
         """The active people behind user ids and role names (loaded before); None is skipped."""
@@ -281,8 +290,8 @@ class _People:
 
     def _role(self, role: str) -> list[Person]:
         if role not in self._by_role:
-            self._by_role[role] = [Person(pk, email) for pk, email in User.objects.filter(
-                groups__name=role, is_active=True).order_by("pk").values_list("pk", "email")]
+            self._by_role[role] = [Person(pk, email, language) for pk, email, language in User.objects.filter(
+                groups__name=role, is_active=True).order_by("pk").values_list("pk", "email", "language")]
         return self._by_role[role]
 
 
@@ -307,7 +316,16 @@ def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, su
     # A rule dated in days titles the distance to the date today: after an outage the moment caught up (offset
     # +1, "a day overdue") may be days old, and the notice must not understate how late the item is. A rule
     # that steps through its own moments (due_step) titles the step.
-    title = rule.title(row, offset if rule.due_step is not None else (today - due_date).days)
+    title_offset = offset if rule.due_step is not None else (today - due_date).days
+    titles: dict[str, str] = {}  # the title in each recipient's language, written once per language
+
+    def title_for(person: Person) -> str:
+        language = language_of(person)
+        if language not in titles:
+            with recipient_locale(person):
+                titles[language] = str(rule.title(row, title_offset))
+        return titles[language]
+
     moment = f"{due.isoformat()}{offset:+d}"
     subject_id = str(row.pk)
     link = rule.link(row) if rule.link else ""
@@ -318,8 +336,9 @@ def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, su
             if person.pk not in seen:
                 seen.add(person.pk)
                 notices.append(Notice(
-                    recipient=person, reason=rule.name, title=title, moment=moment, subject_type=subject_type,
-                    subject_id=subject_id, link=link, due_date=due_date, offset_days=offset, critical=rule.critical,
+                    recipient=person, reason=rule.name, title=title_for(person), moment=moment,
+                    subject_type=subject_type, subject_id=subject_id, link=link, due_date=due_date,
+                    offset_days=offset, critical=rule.critical,
                     escalation=escalation,
                 ))
     return notices
@@ -431,11 +450,15 @@ def _absolute(link: str) -> str:
     return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
 
 
-def _send_email(*, to: str, subject: str, template: str, context: dict) -> None:
+def _send_email(*, recipient, subject: Callable[[], str], template: str, context: dict) -> None:
+    """Render and send in the recipient's language and time zone."""
     context = {**context, "site_url": settings.SITE_URL, "organisation_name": settings.ORGANISATION_NAME}
-    text = render_to_string(f"email/{template}.txt", context)
-    html = render_to_string(f"email/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+    with recipient_locale(recipient):
+        text = render_to_string(f"email/{template}.txt", context)
+        html = render_to_string(f"email/{template}.html", context)
+        subject_text = subject()
+    message = EmailMultiAlternatives(subject=subject_text, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+                                     to=[recipient.email])
     message.attach_alternative(html, "text/html")
     message.send(fail_silently=False)
 
@@ -454,7 +477,8 @@ def notification_deliver(*, notification_id: int) -> bool:
         if notification is None:
             return False
         _send_email(
-            to=notification.recipient.email, subject=f"[Annex] {notification.title}", template="notification",
+            recipient=notification.recipient, subject=lambda: f"[Annex] {notification.title}",
+            template="notification",
             context={"notification": notification, "recipient": notification.recipient,
                      "link": _absolute(notification.link)},
         )
@@ -505,7 +529,9 @@ def digest_send(*, user_id: int) -> int:
             return 0
         recipient = User.objects.get(pk=user_id)
         _send_email(
-            to=recipient.email, subject=f"[Annex] Your reminders: {len(held)} item{'s' if len(held) != 1 else ''}",
+            recipient=recipient,
+            subject=lambda: "[Annex] " + ngettext("Your reminders: %(count)d item", "Your reminders: %(count)d items",
+                                                 len(held)) % {"count": len(held)},
             template="digest",
             context={"recipient": recipient, "items": [(n, _absolute(n.link)) for n in held]},
         )

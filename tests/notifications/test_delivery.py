@@ -34,7 +34,7 @@ def test_a_pending_email_is_sent_with_a_text_and_an_html_part():
     [message] = mail.outbox
     assert message.to == ["owner@annex.test"]
     assert message.subject == "[Annex] Review of BK-01 Encrypted backups is due in 7 days"
-    assert "Due: 20 March 2026" in message.body
+    assert "Due: 20 Mar 2026" in message.body
     html, mime = message.alternatives[0]
     assert mime == "text/html" and "Encrypted backups" in html
 
