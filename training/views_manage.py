@@ -25,7 +25,6 @@ from training.forms import (
 from training.models import Assignment, Course
 from training.services_directory import COLUMNS, REQUIRED, directory_import
 
-
 OVERDUE_PER_PAGE = 50
 
 
