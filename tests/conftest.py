@@ -1,4 +1,7 @@
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -6,6 +9,22 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.mfa import STEP_UP_SESSION_KEY
 from tests.factories import UserFactory
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def pytest_configure(config):
+    """Compile the translation catalogues a test run reads, as `make test` does (once, not per xdist worker)."""
+    if hasattr(config, "workerinput"):
+        return
+    msgfmt = shutil.which("msgfmt")
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        if msgfmt is None:
+            pytest.exit("msgfmt (Debian package gettext) is needed to compile locale/*.po", returncode=4)
+        subprocess.run([msgfmt, "--check", "-o", str(mo), str(po)], check=True)
 
 
 def totp_device_for(user, *, confirmed: bool = True) -> TOTPDevice:
@@ -23,6 +42,19 @@ def sign_in(client, user, *, verified: bool = True, step_up: bool = True):
             session[STEP_UP_SESSION_KEY] = int(time.time())
         session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _default_language_and_time_zone():
+    """Each test starts in LANGUAGE_CODE and TIME_ZONE, whatever language an earlier request activated."""
+    from django.conf import settings
+    from django.utils import timezone, translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from portal.audit.registry import action_label, register_actions
 
@@ -17,50 +18,51 @@ GENESIS_HASH = "0" * 64
 
 @register_actions
 class AuditAction(models.TextChoices):
-    LOGIN = "auth.login", "Signed in"
-    LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
-    LOGOUT = "auth.logout", "Signed out"
-    LOCKED_OUT = "auth.locked_out", "Locked out after repeated failures"
-    LOCKOUT_LIFTED = "auth.lockout_lifted", "Sign-in lockout lifted by an administrator"
-    PASSWORD_SET = "auth.password_set", "Password set"
-    PASSWORD_CHANGED = "auth.password_changed", "Password changed"
-    PASSWORD_RESET_SENT = "auth.password_reset_sent", "Password reset link sent"
-    PASSWORD_RESET = "auth.password_reset", "Password reset with an emailed link"
-    MFA_ENROLLED = "mfa.enrolled", "MFA device enrolled"
-    MFA_VERIFIED = "mfa.verified", "MFA verified"
-    MFA_FAILED = "mfa.failed", "MFA code refused"
-    MFA_STEP_UP = "mfa.step_up", "MFA re-verified for a sensitive action"
-    MFA_DEVICE_REMOVED = "mfa.device_removed", "MFA device removed"
-    MFA_BACKUP_CODES_ISSUED = "mfa.backup_codes_issued", "Backup codes issued"
-    MFA_BACKUP_CODE_USED = "mfa.backup_code_used", "Backup code used"
-    MFA_RESET = "mfa.reset", "MFA reset by an administrator"
-    USER_INVITED = "user.invited", "User invited"
-    INVITATION_ACCEPTED = "user.invitation_accepted", "Invitation accepted"
-    INVITATION_REVOKED = "user.invitation_revoked", "Invitation revoked"
-    USER_UPDATED = "user.updated", "User updated"
-    USER_DEACTIVATED = "user.deactivated", "User deactivated"
-    USER_REACTIVATED = "user.reactivated", "User reactivated"
-    ROLES_CHANGED = "user.roles_changed", "Roles changed"
-    AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
-    AUDIT_SEALED = "audit.sealed", "Old audit events sealed and removed under the retention policy"
-    EXPORT_REQUESTED = "export.requested", "Export requested"
-    EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"
-    EXPORT_COMPLETED = "export.completed", "Export rendered and stored"
-    EXPORT_FAILED = "export.failed", "Export failed"
-    ANNEX_PUBLISHED = "annex.published", "TOM annex version published"
-    ANNEX_NOTICE_SENT = "annex.notice_sent", "TOM annex change notice sent"
-    DEMO_SEEDED = "system.demo_seeded", "Demo data loaded"
-    ENCRYPTION_KEY_ADDED = "security.key_added", "Encryption key added and made current"
-    ENCRYPTION_KEY_RETIRED = "security.key_retired", "Encryption key retired"
-    DATA_REENCRYPTED = "security.reencrypted", "Stored data re-encrypted under the current key"
-    REMINDERS_SWEPT = "notifications.reminders_swept", "Reminder sweep created notices"
-    NOTIFICATION_DELIVERY_FAILED = "notifications.delivery_failed", "Notification delivery failed"
-    NOTIFICATION_DELIVERY_RETRIED = "notifications.delivery_retried", "Failed notification queued again"
-    NOTIFICATION_READ = "notifications.read", "Notification marked read"
-    NOTIFICATIONS_ALL_READ = "notifications.all_read", "All notifications marked read"
-    NOTIFICATION_PREFERENCES_CHANGED = "notifications.preferences_changed", "Notification preferences changed"
-    CALENDAR_FEED_ISSUED = "notifications.calendar_issued", "Calendar feed link issued"
-    CALENDAR_FEED_REVOKED = "notifications.calendar_revoked", "Calendar feed link revoked"
+    LOGIN = "auth.login", _("Signed in")
+    LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
+    LOGOUT = "auth.logout", _("Signed out")
+    LOCKED_OUT = "auth.locked_out", _("Locked out after repeated failures")
+    LOCKOUT_LIFTED = "auth.lockout_lifted", _("Sign-in lockout lifted by an administrator")
+    PASSWORD_SET = "auth.password_set", _("Password set")
+    PASSWORD_CHANGED = "auth.password_changed", _("Password changed")
+    PASSWORD_RESET_SENT = "auth.password_reset_sent", _("Password reset link sent")
+    PASSWORD_RESET = "auth.password_reset", _("Password reset with an emailed link")
+    MFA_ENROLLED = "mfa.enrolled", _("MFA device enrolled")
+    MFA_VERIFIED = "mfa.verified", _("MFA verified")
+    MFA_FAILED = "mfa.failed", _("MFA code refused")
+    MFA_STEP_UP = "mfa.step_up", _("MFA re-verified for a sensitive action")
+    MFA_DEVICE_REMOVED = "mfa.device_removed", _("MFA device removed")
+    MFA_BACKUP_CODES_ISSUED = "mfa.backup_codes_issued", _("Backup codes issued")
+    MFA_BACKUP_CODE_USED = "mfa.backup_code_used", _("Backup code used")
+    MFA_RESET = "mfa.reset", _("MFA reset by an administrator")
+    USER_INVITED = "user.invited", _("User invited")
+    INVITATION_ACCEPTED = "user.invitation_accepted", _("Invitation accepted")
+    INVITATION_REVOKED = "user.invitation_revoked", _("Invitation revoked")
+    USER_UPDATED = "user.updated", _("User updated")
+    USER_DEACTIVATED = "user.deactivated", _("User deactivated")
+    USER_REACTIVATED = "user.reactivated", _("User reactivated")
+    ROLES_CHANGED = "user.roles_changed", _("Roles changed")
+    USER_PREFERENCES_CHANGED = "user.preferences_changed", _("Language or time zone changed")
+    AUDIT_EXPORTED = "audit.exported", _("Audit trail exported")
+    AUDIT_SEALED = "audit.sealed", _("Old audit events sealed and removed under the retention policy")
+    EXPORT_REQUESTED = "export.requested", _("Export requested")
+    EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")
+    EXPORT_COMPLETED = "export.completed", _("Export rendered and stored")
+    EXPORT_FAILED = "export.failed", _("Export failed")
+    ANNEX_PUBLISHED = "annex.published", _("TOM annex version published")
+    ANNEX_NOTICE_SENT = "annex.notice_sent", _("TOM annex change notice sent")
+    DEMO_SEEDED = "system.demo_seeded", _("Demo data loaded")
+    ENCRYPTION_KEY_ADDED = "security.key_added", _("Encryption key added and made current")
+    ENCRYPTION_KEY_RETIRED = "security.key_retired", _("Encryption key retired")
+    DATA_REENCRYPTED = "security.reencrypted", _("Stored data re-encrypted under the current key")
+    REMINDERS_SWEPT = "notifications.reminders_swept", _("Reminder sweep created notices")
+    NOTIFICATION_DELIVERY_FAILED = "notifications.delivery_failed", _("Notification delivery failed")
+    NOTIFICATION_DELIVERY_RETRIED = "notifications.delivery_retried", _("Failed notification queued again")
+    NOTIFICATION_READ = "notifications.read", _("Notification marked read")
+    NOTIFICATIONS_ALL_READ = "notifications.all_read", _("All notifications marked read")
+    NOTIFICATION_PREFERENCES_CHANGED = "notifications.preferences_changed", _("Notification preferences changed")
+    CALENDAR_FEED_ISSUED = "notifications.calendar_issued", _("Calendar feed link issued")
+    CALENDAR_FEED_REVOKED = "notifications.calendar_revoked", _("Calendar feed link revoked")
 
 
 class AuditEvent(models.Model):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from django.db import connection, connections, models
 from django.db.models import CharField, F, Func, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from portal.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditChainHead, AuditEvent, canonical_bytes, chain_hash
 from portal.audit.sealing import latest_seal_for
@@ -18,9 +19,9 @@ DEFAULT_CHUNK_SIZE = 5000
 
 
 class ChainFault(models.TextChoices):
-    ALTERED = "altered", "altered"
-    MISSING = "missing", "missing or removed"
-    OUT_OF_ORDER = "out_of_order", "out of order"
+    ALTERED = "altered", _("altered")
+    MISSING = "missing", _("missing or removed")
+    OUT_OF_ORDER = "out_of_order", _("out of order")
 
 
 @dataclass(frozen=True)
