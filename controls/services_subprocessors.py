@@ -9,8 +9,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from controls.audit_actions import SubProcessorAction
@@ -379,6 +380,8 @@ def change_notice_send(*, notice_id: int) -> bool:
     from django.template.loader import render_to_string
     from django.urls import reverse
 
+    from controls.exports import contract_languages
+
     with transaction.atomic():
         notice = (
             ChangeNotice.objects.select_for_update(of=("self",))
@@ -395,10 +398,15 @@ def change_notice_send(*, notice_id: int) -> bool:
             "reply_url": settings.SITE_URL + reverse("respond:subprocessor", kwargs={"token": notice_token(notice)}),
             "is_specific": notice.authorisation == SubProcessorTerms.Authorisation.SPECIFIC,
         }
+        # In the contract's language; a bilingual contract gets the German notice, then the English one.
+        subjects, bodies = [], []
+        for language in contract_languages(notice.customer.contract_language):
+            with translation.override(language):
+                subjects.append(_("Sub-processor change: %(change)s (from %(date)s)") % {
+                    "change": change, "date": date_format(notice.takes_effect_on)})
+                bodies.append(render_to_string("controls/email/subprocessor_change_notice.txt", context))
         message = EmailMessage(
-            subject=_("Sub-processor change: %(change)s (from %(date)s)") % {
-                "change": change, "date": notice.takes_effect_on.isoformat()},
-            body=render_to_string("controls/email/subprocessor_change_notice.txt", context),
+            subject=" / ".join(dict.fromkeys(subjects)), body="\n\n----------\n\n".join(bodies),
             to=[notice.recipient_email],
         )
         notice.sent_at = timezone.now()
