@@ -24,5 +24,5 @@ class IncidentsConfig(AppConfig):
         register_encrypted_fields(NoticeRecord, "content", "delay_reasons")
         register_encrypted_files(
             label="incidents.evidence", model=IncidentEvidence, path_field="file_path",
-            purpose=lambda evidence: evidence.purpose, key_id_field="key_id",
+            purpose=lambda evidence: evidence.purpose, key_id_field="key_id", sha256_field="sha256",
         )

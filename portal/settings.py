@@ -293,6 +293,10 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks record their outcome in the database, not in the result backend: publishing a task then needs only the
+# broker, and a request that publishes while Redis is away fails over to the requeue sweeps within a second
+# instead of waiting on the result store (portal/core/broker.py).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -318,6 +322,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.reminders_sweep",
         "schedule": env_int("REMINDER_SWEEP_SECONDS", 3600, minimum=1),
     },
+    # Work whose message was lost while the broker was away (portal/core/broker.py) is sent again.
+    "notifications-requeue": {"task": "notifications.requeue", "schedule": 300},
+    "exports-requeue": {"task": "exports.requeue", "schedule": 300},
     "notifications-daily-digests": {
         "task": "notifications.digests_queue",
         "schedule": crontab(hour=env_int("REMINDER_DIGEST_HOUR", 7, minimum=0), minute=0),

@@ -40,7 +40,7 @@ def test_a_german_dpo_switches_the_language_and_publishes_a_german_annex(page):
 
     page.get_by_role("navigation", name="Hauptmenü").get_by_role("link", name="Exporte").click()
     page.get_by_role("link", name="Veröffentlichte TOM-Anlagen").click()
-    page.get_by_role("link", name="Klinikum Nord gGmbH").click()
+    page.get_by_role("region", name="TOM-Anlage", exact=True).get_by_role("link", name="Klinikum Nord gGmbH").click()
     assert page.get_by_role("heading", name="Noch nicht veröffentlicht").is_visible()
     shot(page, "1-annex-before-publishing")
     with page.expect_navigation(timeout=120_000):  # the PDF is rendered before the page returns

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy
 from portal.accounts import services as account_services
 from portal.accounts.roles import Role
 from portal.notifications.models import Channel, Notification, NotificationPreference
-from portal.notifications.services import notice_send, reminders_sweep
+from portal.notifications.services import notice_send
+from portal.notifications.sweep import reminders_sweep
 from portal.notifications.tasks import digest_send_task, notification_deliver_task
 from tests.factories import UserFactory
 from tests.notifications.conftest import emails_for, make_control, only_control_rules  # noqa: F401

@@ -5,7 +5,8 @@ from django.core import mail
 
 from portal.audit.models import AuditAction, AuditEvent
 from portal.notifications.models import Notification, NotificationPreference
-from portal.notifications.services import notice_send, reminders_sweep
+from portal.notifications.services import notice_send
+from portal.notifications.sweep import reminders_sweep
 from portal.notifications.tasks import digest_send_task, digests_queue_task, notification_deliver_task
 from tests.factories import UserFactory
 from tests.notifications.backends import FailingBackend, FlakyBackend

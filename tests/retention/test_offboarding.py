@@ -11,7 +11,7 @@ from controls.models import Customer, CustomerControlOverride
 from portal.audit.models import AuditEvent
 from portal.exports.models import AnnexVersion
 from portal.notifications.models import Notification
-from portal.notifications.services import reminders_sweep
+from portal.notifications.sweep import reminders_sweep
 from portal.retention import engine, services
 from portal.retention import offboarding as service
 from portal.retention.models import Offboarding, RetentionRun
