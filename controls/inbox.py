@@ -3,7 +3,6 @@ sub-processor assessments, annex objections to resolve and measures that block p
 
 from datetime import timedelta
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,6 +11,7 @@ from controls.models import Control, Evidence
 from controls.models_annex import AnnexNotice
 from controls.models_subprocessors import SubProcessor
 from portal.core.inbox import InboxItem, TaskSource, register
+from portal.core.links import cached_reverse
 
 HORIZON_DAYS = 30
 
@@ -21,7 +21,7 @@ def _reviews(user, today, limit) -> list[InboxItem]:
            .filter(owner=user, next_review_due__lte=today + timedelta(days=HORIZON_DAYS))
            .order_by("next_review_due", "reference").only("id", "reference", "title", "next_review_due")[:limit])
     return [InboxItem(title=_("Review %(reference)s: %(title)s") % {"reference": c.reference, "title": c.title},
-                      url=reverse("controls:detail", args=[c.pk]), due=c.next_review_due,
+                      url=cached_reverse("controls:detail", args=[c.pk]), due=c.next_review_due,
                       kind=gettext_lazy("Control review")) for c in due]
 
 
@@ -33,7 +33,7 @@ def _evidence(user, today, limit) -> list[InboxItem]:
                 .only("id", "title", "valid_until", "control__id", "control__reference")[:limit])
     return [InboxItem(title=_("Renew evidence for %(reference)s: %(title)s")
                       % {"reference": e.control.reference, "title": e.title},
-                      url=reverse("controls:detail", args=[e.control.pk]), due=e.valid_until,
+                      url=cached_reverse("controls:detail", args=[e.control.pk]), due=e.valid_until,
                       kind=gettext_lazy("Evidence")) for e in expiring]
 
 
@@ -43,7 +43,7 @@ def _assessments(user, today, limit) -> list[InboxItem]:
            .order_by("next_assessment_due").only("id", "slug", "legal_name", "next_assessment_due")[:limit])
     # The sub-processor's page is where the assessment is recorded.
     return [InboxItem(title=_("Assess the sub-processor %(name)s") % {"name": s.legal_name},
-                      url=reverse("subprocessors:detail", args=[s.slug]), due=s.next_assessment_due,
+                      url=cached_reverse("subprocessors:detail", args=[s.slug]), due=s.next_assessment_due,
                       kind=gettext_lazy("Sub-processor assessment")) for s in due]
 
 
@@ -55,7 +55,7 @@ def _annex_objections(user, today, limit) -> list[InboxItem]:
                        .only("id", "number", "response_at", "customer__name", "customer__slug")[:limit])
     return [InboxItem(title=_("Resolve the objection of %(customer)s to TOM annex version %(number)s")
                       % {"customer": n.customer.name, "number": n.number},
-                      url=reverse("customers:annex_notice", kwargs={"slug": n.customer.slug, "pk": n.pk}),
+                      url=cached_reverse("customers:annex_notice", kwargs={"slug": n.customer.slug, "pk": n.pk}),
                       due=timezone.localdate(n.response_at) if n.response_at else today,
                       kind=gettext_lazy("TOM annex")) for n in open_objections]
 
