@@ -10,6 +10,7 @@ which lists them with their target dates, takes effect after Fabrikam's 14 days'
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from controls.annex_truth import Standing, facts_for, standing
 from controls.exports_annex import TOM_ANNEX
@@ -87,7 +88,7 @@ def seed(stdout=None) -> None:
                                                  justification=JUSTIFICATION, decided_by=dpo)
                 decided += 1
         else:
-            evidence_add(control=control, actor=dpo, kind=Evidence.Kind.NOTE, title=f"Check of {control.reference}",
+            evidence_add(control=control, actor=dpo, kind=Evidence.Kind.NOTE, title=_("Check of %(reference)s") % {"reference": control.reference},
                          text="Configuration and records checked against the description; working as stated.",
                          valid_from=today, valid_until=today + timedelta(days=365))
             added += 1

@@ -156,7 +156,7 @@ def annex_reply(request, token: str):
     notice = (AnnexNotice.objects.select_related("customer", "annex_version")
               .filter(token_sha256=AnnexNotice.hash_token(token)).first())
     if notice is None:
-        raise Http404("unknown reply link")
+        raise Http404(_("This reply link is not known."))
     form = AnnexReplyForm(request.POST or None, notice=notice)
     status = 200
     if request.method == "POST":
