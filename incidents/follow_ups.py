@@ -1,11 +1,11 @@
 """The open follow-up tasks of incident cases on a control, for the control's page (controls.follow_ups)."""
 
 from django.db.models import F
-from django.urls import reverse
 
 from controls.follow_ups import FollowUp
 from incidents.models import Task
 from incidents.selectors import case_granted, may_open_case
+from portal.core.links import cached_reverse
 
 
 def open_follow_ups(control, user) -> list[FollowUp]:
@@ -17,6 +17,6 @@ def open_follow_ups(control, user) -> list[FollowUp]:
              .order_by(F("due_on").asc(nulls_last=True), "pk"))
     return [FollowUp(title=task.title, owner=str(task.owner) if task.owner else "", due=task.due_on,
                      origin=task.incident.reference,
-                     url=reverse("incidents:detail", args=[task.incident_id])
+                     url=cached_reverse("incidents:detail", args=[task.incident_id])
                      if may_open_case(user, granted=task.case_granted) else "")
             for task in tasks]

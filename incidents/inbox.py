@@ -6,7 +6,6 @@ when the user may open it; otherwise to the control the task is on.
 """
 
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from incidents.models import Obligation, Task
 from incidents.selectors import case_granted, may_open_case
 from portal.core.inbox import InboxItem, TaskSource, register
+from portal.core.links import cached_reverse
 
 TASK_COLUMNS = ("id", "title", "due_on", "incident_id", "incident__reference", "control_id", "control__reference")
 
@@ -25,7 +25,7 @@ def _obligations(user, today, limit) -> list[InboxItem]:
            .only("id", "title", "recipient_label", "deadline_at", "incident__id", "incident__title")[:limit])
     return [InboxItem(title=_("%(duty)s to %(recipient)s: %(case)s")
                       % {"duty": _(o.title), "recipient": _(o.recipient_label), "case": o.incident.title},
-                      url=reverse("incidents:detail", args=[o.incident.pk]),
+                      url=cached_reverse("incidents:detail", args=[o.incident.pk]),
                       due=timezone.localdate(o.deadline_at), kind=gettext_lazy("Breach notification"))
             for o in due]
 
@@ -37,9 +37,9 @@ def _open_tasks():
 
 def _task_url(user, task: Task) -> str:
     if may_open_case(user, granted=task.case_granted):
-        return reverse("incidents:detail", args=[task.incident_id])
+        return cached_reverse("incidents:detail", args=[task.incident_id])
     if task.control_id and user.has_perm("controls.view_control"):
-        return reverse("controls:detail", args=[task.control_id])
+        return cached_reverse("controls:detail", args=[task.control_id])
     return ""  # the task is shown, but there is nothing the user may open
 
 
@@ -60,7 +60,7 @@ def _case_task(user, task: Task) -> InboxItem:
 def _follow_up(task: Task) -> InboxItem:
     return InboxItem(title=_("Follow up on %(reference)s: %(task)s")
                      % {"reference": task.control.reference, "task": task.title},
-                     url=reverse("controls:detail", args=[task.control_id]), due=task.due_on,
+                     url=cached_reverse("controls:detail", args=[task.control_id]), due=task.due_on,
                      kind=gettext_lazy("Follow-up task"))
 
 
