@@ -88,7 +88,8 @@ def seed(stdout=None) -> None:
                                                  justification=JUSTIFICATION, decided_by=dpo)
                 decided += 1
         else:
-            evidence_add(control=control, actor=dpo, kind=Evidence.Kind.NOTE, title=_("Check of %(reference)s") % {"reference": control.reference},
+            evidence_add(control=control, actor=dpo, kind=Evidence.Kind.NOTE,
+                         title=_("Check of %(reference)s") % {"reference": control.reference},
                          text="Configuration and records checked against the description; working as stated.",
                          valid_from=today, valid_until=today + timedelta(days=365))
             added += 1
