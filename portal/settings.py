@@ -41,7 +41,7 @@ ORGANISATION_NAME = env_str("ANNEX_ORGANISATION", "Annex demo processor")
 BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 35, minimum=0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.core.admin_apps.AnnexAdminConfig",  # django.contrib.admin, narrowed and audited; URLs only if enabled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -164,6 +164,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False
+
+# The Django admin is off: no /admin/ URL exists unless this is set. Even then it offers only audited pages
+# (portal/core/admin_site.py); users, roles, devices, tokens and lockouts are managed on Annex's own pages.
+ANNEX_ADMIN_ENABLED = env_bool("ANNEX_ADMIN_ENABLED", False)
 
 # MFA: failed OTP attempts are throttled by django-otp; step-up window for sensitive actions.
 OTP_TOTP_ISSUER = "Annex"

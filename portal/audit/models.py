@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from portal.audit.registry import action_label, register_actions
 
@@ -61,6 +62,9 @@ class AuditAction(models.TextChoices):
     NOTIFICATION_PREFERENCES_CHANGED = "notifications.preferences_changed", "Notification preferences changed"
     CALENDAR_FEED_ISSUED = "notifications.calendar_issued", "Calendar feed link issued"
     CALENDAR_FEED_REVOKED = "notifications.calendar_revoked", "Calendar feed link revoked"
+    ADMIN_ADDED = "admin.added", _("Record added in the Django admin")
+    ADMIN_CHANGED = "admin.changed", _("Record changed in the Django admin")
+    ADMIN_DELETED = "admin.deleted", _("Record deleted in the Django admin")
 
 
 class AuditEvent(models.Model):
