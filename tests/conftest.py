@@ -1,4 +1,6 @@
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -23,6 +25,16 @@ def sign_in(client, user, *, verified: bool = True, step_up: bool = True):
             session[STEP_UP_SESSION_KEY] = int(time.time())
         session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path_factory):
+    """Audit checkpoints are files, not rows: each test gets its own directory (made only if it writes one),
+    so a checkpoint of one test's trail is not held against the next test's database."""
+    base = getattr(_own_audit_checkpoints, "base", None)
+    if base is None:
+        base = _own_audit_checkpoints.base = Path(tmp_path_factory.mktemp("audit-checkpoints"))
+    settings.ANNEX_AUDIT_CHECKPOINT_DIR = base / uuid.uuid4().hex
 
 
 @pytest.fixture

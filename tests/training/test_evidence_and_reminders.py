@@ -73,3 +73,22 @@ def test_the_dpo_digest_goes_out_once_a_week():
     notice = Notification.objects.filter(recipient=dpo, reason="training.dpo_digest").first()
     assert "1 overdue" in notice.title
     assert dpo_digest_send(today=date(2026, 3, 9)) == 1
+
+
+def test_the_dpo_digest_carries_a_signed_audit_checkpoint_that_verifies_the_trail(
+        mailoutbox, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from portal.audit.checkpoints import Checkpoint, checkpoint_latest
+    from portal.audit.models import AuditAction
+    from portal.audit.services import audit_record
+
+    UserFactory(roles=[Role.DPO])
+    audit_record(action=AuditAction.LOGIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dpo_digest_send(today=date(2026, 3, 2)) == 1
+    latest = checkpoint_latest()
+    [mail] = [m for m in mailoutbox if latest.as_line() in m.body]
+    line = next(text for text in mail.body.splitlines() if text.startswith("#"))
+    assert Checkpoint.from_line(line) == latest
+    call_command("verify_audit_trail", "--checkpoint", line)
