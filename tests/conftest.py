@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.mfa import STEP_UP_SESSION_KEY
+from portal.accounts.models import TOTPDevice
 from tests.factories import UserFactory
 
 

@@ -18,10 +18,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.credentials import credential_revokers
-from portal.accounts.models import BackupCodeDevice, Invitation, User, hash_secret
+from portal.accounts.models import BackupCodeDevice, Invitation, TOTPDevice, User, hash_secret
 from portal.accounts.roles import Role, user_has_role
 from portal.accounts.tokens import revoke_api_tokens
 from portal.audit.models import AuditAction

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import mfa_services, selectors
 from portal.accounts.forms import OTPCodeForm
 from portal.accounts.mfa import mfa_recently_verified, require_recent_mfa, user_has_mfa_device
+from portal.accounts.models import TOTPDevice
 
 
 def _next_url(request, default: str = "portal:dashboard") -> str:

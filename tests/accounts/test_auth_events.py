@@ -79,7 +79,7 @@ def test_enrolment_is_audited(client):
     user = UserFactory()
     password_login(client, user)
     client.get(reverse("accounts:mfa_enrol"))
-    device = user.totpdevice_set.get()
+    device = user.totp_devices.get()
     client.post(reverse("accounts:mfa_enrol"), {"code": totp_code(device)})
     [event] = events(AuditAction.MFA_ENROLLED)
     assert event.actor_id == user.pk

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def enrol(client, user):
     client.force_login(user)
     client.get(reverse("accounts:mfa_enrol"))
-    device = user.totpdevice_set.get(confirmed=False)
+    device = user.totp_devices.get(confirmed=False)
     return client.post(reverse("accounts:mfa_enrol"), {"code": totp_code(device)}), device
 
 

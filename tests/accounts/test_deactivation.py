@@ -81,7 +81,7 @@ def test_deactivation_asks_for_confirmation_first(signed_in):
 
 
 def test_an_mfa_reset_asks_for_confirmation_first(signed_in):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from portal.accounts.models import TOTPDevice
 
     client, _ = signed_in(Role.ADMIN)
     subject = UserFactory()

@@ -220,9 +220,9 @@ def test_inviting_a_deactivated_person_reactivates_their_account(client):
 
 
 def test_a_reactivated_account_keeps_none_of_its_old_privileges_or_factors(client):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from rest_framework.authtoken.models import Token
 
+    from portal.accounts.models import TOTPDevice
     from portal.audit.models import AuditAction, AuditEvent
     from tests.conftest import totp_device_for
 

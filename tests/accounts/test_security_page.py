@@ -1,9 +1,8 @@
 import pytest
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import mfa_services
-from portal.accounts.models import BackupCodeDevice
+from portal.accounts.models import BackupCodeDevice, TOTPDevice
 from portal.audit.models import AuditAction
 from tests.accounts.conftest import events
 from tests.conftest import sign_in, totp_device_for

@@ -1,10 +1,9 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import mfa_services
-from portal.accounts.models import BackupCodeDevice
+from portal.accounts.models import BackupCodeDevice, TOTPDevice
 from portal.accounts.roles import Role
 from portal.audit.models import AuditAction
 from tests.accounts.conftest import events

@@ -9,7 +9,7 @@ USER_VIEWERS = [Role.ADMIN.value, Role.DPO.value, Role.AUDITOR.value]
 
 
 def _own_totp_device(owner) -> dict:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from portal.accounts.models import TOTPDevice
 
     return {"pk": TOTPDevice.objects.create(user=owner, name="Spare", confirmed=True).pk}
 
