@@ -5,6 +5,8 @@ class ControlsConfig(AppConfig):
     name = "controls"
 
     def ready(self):
+        from controls.facts_subprocessors import records_facts, subprocessor_facts
+        from controls.live_facts import register
         from controls.models import Evidence
         from portal.security.registry import register_encrypted_files
 
@@ -13,3 +15,5 @@ class ControlsConfig(AppConfig):
             label="controls.evidence", model=Evidence, path_field="file_path",
             purpose=lambda evidence: evidence.purpose, key_id_field="key_id",
         )
+        register("controls.subprocessors", subprocessor_facts)
+        register("controls.records_of_processing", records_facts)

@@ -1,7 +1,9 @@
 """Demo data for sub-processors and records of processing: three sub-processors (EU hosting, an email provider
 with an SCC transfer, a support tool), one change inside its notice period with one objection, processing
-categories per service and the processor's details. Idempotent: a second run changes nothing."""
+categories per service, and the processor's and the controllers' details from which each customer's record of
+processing follows. Idempotent: a second run changes nothing."""
 
+import io
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from controls import services_subprocessors as services
-from controls.models import Control, Customer, Service
+from controls.models import Control, Customer, Evidence, Service
 from controls.models_subprocessors import (
     ChangeNotice,
     ProcessingCategory,
@@ -18,36 +20,55 @@ from controls.models_subprocessors import (
     SubProcessorChange,
     SubProcessorTerms,
 )
+from controls.services_evidence import evidence_add
 from portal.accounts.demo import DEMO_DOMAIN
 from portal.accounts.models import User
 
+# The hosting provider is the one the catalogue names (AWS KMS, eu-central-1 and eu-west-1): it runs the data
+# centres, so the physical-security measures are attributed to it in the annex.
 SUBPROCESSORS = [
     {
-        "slug": "eu-datacenter", "legal_name": "Rheinhost Datacenter GmbH",
-        "address": "Kruppstraße 121\n60388 Frankfurt am Main\nGermany", "contact_name": "Data protection team",
-        "contact_email": "privacy@rheinhost.example",
-        "service_performed": "Operates the data centres (power, cooling, physical security, hardware) in which "
-                             "the processor's servers and backups run.",
-        "locations": [{"country": "DE", "region": "Frankfurt am Main"}, {"country": "IE", "region": "Dublin"}],
-        "measures": "ISO/IEC 27001 certified; biometric access control and 24/7 on-site guards; video surveillance "
-                    "of all entrances; redundant power and cooling; certified destruction of retired disks.",
-        "dpa_reference": "RH-AVV-2023-118", "certification": "ISO/IEC 27001:2022",
+        "slug": "aws", "legal_name": "Amazon Web Services EMEA SARL",
+        "address": "38 Avenue John F. Kennedy\n1855 Luxembourg\nLuxembourg", "contact_name": "AWS EU privacy team",
+        "contact_email": "eu-privacy@aws.example",
+        "service_performed": "Cloud infrastructure in the EU regions: the compute, database, object storage and key "
+                             "management (AWS KMS) services in which the processor's application, databases and "
+                             "backups run, and the data centres that house them.",
+        "locations": [{"country": "DE", "region": "Frankfurt (eu-central-1)"},
+                      {"country": "IE", "region": "Dublin (eu-west-1)"}],
+        "measures": "ISO/IEC 27001, 27017 and 27018 certified, SOC 2 Type II; data centres entered through "
+                    "biometric access control, guarded around the clock and under video surveillance; KMS master "
+                    "keys held in FIPS 140-2 Level 3 hardware security modules; retired disks destroyed on site.",
+        "dpa_reference": "AWS-DPA-2024 (AWS GDPR Data Processing Addendum)", "certification": "ISO/IEC 27001:2022",
         "services": ["hosting", "archive", "analytics"], "performs": ["TOM-PHY-01", "TOM-PHY-02"],
         "assessed_days_ago": 340,
+        "dpa_document": ("AWS GDPR Data Processing Addendum (accepted)",
+                         b"AWS GDPR Data Processing Addendum, incorporated in the AWS Service Terms.\n"
+                         b"Accepted for the processor's AWS organisation on 2 February 2024.\n"
+                         b"Annex: Standard Contractual Clauses (Module 3) for access from outside the EEA.\n",
+                         "aws-dpa-acceptance.txt"),
+        "certificate": ("AWS ISO/IEC 27001:2022 certificate",
+                        "https://aws.amazon.com/compliance/iso-27001-faqs/", 290),
     },
     {
-        "slug": "postmark-mail", "legal_name": "Mailflow Inc.",
+        "slug": "mailflow", "legal_name": "Mailflow Inc.",
         "address": "500 Howard Street\nSan Francisco, CA 94105\nUSA", "contact_name": "Privacy office",
         "contact_email": "privacy@mailflow.example",
         "service_performed": "Delivers the portal's transactional emails (notices, password resets) to the "
                              "customers' users.",
-        "locations": [{"country": "US", "region": "us-east-1 (Virginia)"}, {"country": "IE", "region": "Dublin"}],
+        "locations": [{"country": "US", "region": "Virginia (us-east-1)"}, {"country": "IE", "region": "Dublin"}],
         "transfer_mechanism": "scc", "scc_module": "module_3",
         "transfer_details": "SCC 2021/914 module 3 with a transfer impact assessment; message bodies encrypted in "
                             "transit (TLS 1.2+), deleted after 45 days.",
         "measures": "SOC 2 Type II report; encryption at rest; access on a need-to-know basis with MFA.",
         "dpa_reference": "MF-DPA-2024-07", "certification": "SOC 2 Type II",
         "services": ["hosting", "support"], "performs": [], "assessed_days_ago": 200,
+        "dpa_document": ("Mailflow data processing agreement MF-DPA-2024-07 (signed)",
+                         b"Data processing agreement MF-DPA-2024-07 between the processor and Mailflow Inc.\n"
+                         b"Signed 14 July 2024. Annex: SCC 2021/914 module 3, transfer impact assessment.\n",
+                         "mailflow-dpa-signed.txt"),
+        # The SOC 2 report covers twelve months; the next one is due soon.
+        "certificate": ("Mailflow SOC 2 Type II report", "https://trust.mailflow.example/soc2", 40),
     },
     {
         "slug": "deskly", "legal_name": "Deskly Oy",
@@ -61,6 +82,18 @@ SUBPROCESSORS = [
         "services": ["support"], "performs": [], "assessed_days_ago": None,
     },
 ]
+
+# The controllers' own details for their records (Art. 30(2)(a)); Fabrikam's DPA grants specific authorisation
+# with 45 days' notice, the others keep the defaults (general authorisation, 30 days).
+TERMS = {
+    "northwind-health": {"controller_address": "Nordkanalstraße 28, 20097 Hamburg, Germany",
+                         "controller_dpo": "Dr. Olaf Brandt, datenschutz@northwind-health.example"},
+    "contoso-retail": {"controller_address": "5 Rue de la Paix, 75002 Paris, France",
+                       "controller_dpo": "Claire Martin, dpo@contoso-retail.example"},
+    "fabrikam-finance": {"authorisation": SubProcessorTerms.Authorisation.SPECIFIC, "notice_days": 45,
+                         "controller_address": "Kungsgatan 4, 111 43 Stockholm, Sweden",
+                         "controller_dpo": "Erik Lund, dpo@fabrikam.example"},
+}
 
 CATEGORIES = {
     "hosting": [("Hosting and operation of the controller's application",
@@ -82,7 +115,7 @@ def seed(stdout=None) -> None:
         return
     today = timezone.localdate()
     services_by_slug = {s.slug: s for s in Service.objects.all()}
-    controls = {c.reference: c for c in Control.objects.filter(reference__startswith="TOM-PHY-")}
+    controls = {c.reference: c for c in Control.objects.filter(reference__startswith="TOM-")}
     ProcessorDetails.objects.get_or_create(pk=1, defaults={
         "name": settings.ORGANISATION_NAME, "address": "Friedrichstraße 68, 10117 Berlin, Germany",
         "contact_email": f"privacy@{DEMO_DOMAIN}", "dpo_name": "Dana Protection",
@@ -92,9 +125,10 @@ def seed(stdout=None) -> None:
     for entry in SUBPROCESSORS:
         if SubProcessor.objects.filter(slug=entry["slug"]).exists():
             continue
-        fields = {k: v for k, v in entry.items() if k not in ("services", "performs", "assessed_days_ago")}
+        fields = {k: v for k, v in entry.items() if k not in EXTRA_KEYS}
         if entry["assessed_days_ago"] is not None:
             fields["last_assessed_on"] = today - timedelta(days=entry["assessed_days_ago"])
+        fields.update(_documents(entry, dpo, controls.get("TOM-SUP-01"), today))
         sp = services.subprocessor_create(
             actor=dpo, performed_controls=[controls[r] for r in entry["performs"] if r in controls], **fields)
         added += 1
@@ -103,13 +137,8 @@ def seed(stdout=None) -> None:
                 actor=dpo, subprocessor=sp, services=[services_by_slug[s] for s in entry["services"]
                                                       if s in services_by_slug],
                 reason="Listed in Annex IV of the customers' data processing agreements.")
-    # Fabrikam's DPA grants specific authorisation with 45 days' notice; the others keep the defaults.
-    fabrikam = Customer.objects.filter(slug="fabrikam-finance").first()
-    if fabrikam is not None:
-        SubProcessorTerms.objects.get_or_create(customer=fabrikam, defaults={
-            "authorisation": SubProcessorTerms.Authorisation.SPECIFIC, "notice_days": 45,
-            "controller_address": "Kungsgatan 4, 111 43 Stockholm, Sweden",
-            "controller_dpo": "Erik Lund, dpo@fabrikam.example"})
+    for customer in Customer.objects.filter(slug__in=TERMS):
+        SubProcessorTerms.objects.get_or_create(customer=customer, defaults=TERMS[customer.slug])
     deskly = SubProcessor.objects.get(slug="deskly")
     support = services_by_slug.get("support")
     if support is not None and not SubProcessorChange.objects.filter(subprocessor=deskly).exists():
@@ -131,3 +160,26 @@ def seed(stdout=None) -> None:
     if stdout is not None:
         stdout.write(f"sub-processors: {added} added; {SubProcessorChange.objects.count()} changes; "
                      f"{ProcessingCategory.objects.count()} categories of processing")
+
+
+EXTRA_KEYS = ("services", "performs", "assessed_days_ago", "dpa_document", "certificate")
+
+
+def _documents(entry: dict, actor, control: Control | None, today) -> dict:
+    """The DPA as an evidence file and the certificate as evidence with its validity, on the sub-processor control."""
+    if control is None:
+        return {}
+    found = {}
+    if "dpa_document" in entry:
+        title, content, filename = entry["dpa_document"]
+        found["dpa_evidence"] = Evidence.objects.filter(control=control, title=title).first() or evidence_add(
+            control=control, actor=actor, kind=Evidence.Kind.FILE, title=title, upload=io.BytesIO(content),
+            filename=filename, valid_from=today)
+    if "certificate" in entry:
+        title, url, valid_days = entry["certificate"]
+        found["certification_evidence"] = Evidence.objects.filter(control=control, title=title).first() or (
+            evidence_add(control=control, actor=actor, kind=Evidence.Kind.LINK, title=title, url=url,
+                         valid_from=today - timedelta(days=365 - valid_days),
+                         valid_until=today + timedelta(days=valid_days)))
+    return found
+

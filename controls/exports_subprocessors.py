@@ -17,7 +17,7 @@ from typing import BinaryIO
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from controls.categories import SCC_MEASURES_FILE
 from controls.models import Customer
@@ -44,12 +44,12 @@ PROCESSING_RECORD = "controls.processing_record"
 PROCESSING_RECORD_XLSX = "controls.processing_record_xlsx"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Snapshots keep these in English, so a version's content hash never depends on the reader's language; the
-# templates translate them when the document is rendered.
-LIST_TITLE = "List of sub-processors"
-LIST_ANNEX_TITLE = "Annex IV: list of sub-processors (Commission Implementing Decision (EU) 2021/915)"
-RECORD_TITLE = "Record of processing activities"
-RECORD_ANNEX_TITLE = "Records of a processor, Art. 30(2) GDPR"
-ALL_CUSTOMERS_LABEL = "All customers"
+# templates translate them when the document is rendered (gettext_noop puts them in the catalogue).
+LIST_TITLE = gettext_noop("List of sub-processors")
+LIST_ANNEX_TITLE = gettext_noop("Annex IV: list of sub-processors (Commission Implementing Decision (EU) 2021/915)")
+RECORD_TITLE = gettext_noop("Record of processing activities")
+RECORD_ANNEX_TITLE = gettext_noop("Records of a processor, Art. 30(2) GDPR")
+ALL_CUSTOMERS_LABEL = gettext_noop("All customers")
 
 
 @cache
@@ -72,6 +72,7 @@ def _transfer(sp: SubProcessor) -> dict:
         "scc_module": sp.get_scc_module_display() if sp.scc_module else "",
         "details": sp.transfer_details,
         "countries_outside_eea": sp.countries_outside_eea(),
+        "locations_outside_eea": sp.location_text(outside_eea_only=True),
     }
 
 
@@ -168,8 +169,9 @@ def subprocessor_list_snapshots(subject_keys: list[str]) -> dict[str, dict]:
             "subject_key": key, "subject_label": customer.name, "contract_reference": customer.contract_reference,
             "count": len(engaged),
             "sections": [
-                {"id": "engaged", "n": 1, "title": "Sub-processors engaged", "items": engaged},
-                {"id": "announced", "n": 2, "title": "Announced changes, not yet in effect", "items": announced},
+                {"id": "engaged", "n": 1, "title": gettext_noop("Sub-processors engaged"), "items": engaged},
+                {"id": "announced", "n": 2, "title": gettext_noop("Announced changes, not yet in effect"),
+                 "items": announced},
             ],
         }
     return result
@@ -299,6 +301,13 @@ def processing_record_snapshot(subject_key: str) -> dict:
     return processing_record_snapshots([subject_key])[subject_key]
 
 
+def _transfer_text(transfer: dict) -> str:
+    """ "US: Virginia: Standard contractual clauses (...), Module 3: processor to processor. Details." """
+    mechanism = ", ".join(part for part in (transfer["mechanism"], transfer["scc_module"]) if part)
+    text = f"{transfer['locations_outside_eea']}: {mechanism}"
+    return f"{text}. {transfer['details']}" if transfer["details"] else text
+
+
 def processing_record_xlsx_write(kind: ExportKind, content: dict, target: BinaryIO, progress) -> None:
     """One "Record" sheet with a row per entry (customer, point, item, details) and an "About" sheet."""
     from openpyxl import Workbook
@@ -323,8 +332,7 @@ def processing_record_xlsx_write(kind: ExportKind, content: dict, target: Binary
         for service in record["b"]:
             rows.append(("(b)", service["service"], "; ".join(
                 f"{c['name']}: {c['description']}" for c in service["categories"]) or _("No category recorded")))
-        rows += [("(c)", t["subprocessor"], f"{', '.join(t['countries'])}: {t['mechanism']} {t['scc_module']} "
-                                            f"{t['details']}".strip()) for t in record["c"]]
+        rows += [("(c)", t["subprocessor"], _transfer_text(t)) for t in record["c"]]
         if not record["c"]:
             rows.append(("(c)", _("Transfers to third countries"), _("None")))
         rows += [("(d)", f"{c['n']}. {c['title']}", "; ".join(c["measures"])) for c in record["d"]["categories"]]
@@ -332,8 +340,9 @@ def processing_record_xlsx_write(kind: ExportKind, content: dict, target: Binary
             sheet.append([safe_cell(name), point, safe_cell(str(entry)), safe_cell(str(details))])
     progress(60)
     about = workbook.create_sheet(_("About"))
-    for label, value in ((_("Document"), content["title"]), (_("Processor"), content["processor"]),
-                         (_("Scope"), content["subject_label"]), (_("As of"), content["as_of"]),
+    scope = _(content["subject_label"]) if content["subject_key"] == ALL_SUBJECTS else content["subject_label"]
+    for label, value in ((_("Document"), _(content["title"])), (_("Processor"), content["processor"]),
+                         (_("Scope"), scope), (_("As of"), content["as_of"]),
                          (_("Content fingerprint (SHA-256)"), content_sha256(content))):
         about.append([str(label), safe_cell(str(value))])
     workbook.save(target)

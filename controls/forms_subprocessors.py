@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from controls.forms import RESERVED_SLUGS, owner_candidates
@@ -42,6 +43,13 @@ def parse_locations(text: str) -> list[dict]:
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _evidence_label(evidence: Evidence) -> str:
+    label = f"{evidence.control.reference}: {evidence.title}"
+    if evidence.valid_until:
+        return _("%(label)s (valid until %(date)s)") % {"label": label, "date": date_format(evidence.valid_until)}
+    return label
+
+
 class SubProcessorForm(forms.ModelForm):
     locations_text = forms.CharField(
         label=_("Processing locations"), widget=forms.Textarea(attrs={"rows": 3}),
@@ -73,7 +81,7 @@ class SubProcessorForm(forms.ModelForm):
         self.fields["dpa_evidence"].queryset = evidence
         self.fields["certification_evidence"].queryset = evidence
         self.fields["dpa_evidence"].label_from_instance = self.fields["certification_evidence"].label_from_instance = (
-            lambda e: f"{e.control.reference}: {e.title}" + (f" (until {e.valid_until})" if e.valid_until else "")
+            _evidence_label
         )
         self.fields["performed_controls"].queryset = Control.objects.exclude(status=Control.Status.RETIRED).only(
             "reference", "title")

@@ -37,9 +37,10 @@ def _evidence(user, today, limit) -> list[InboxItem]:
 def _assessments(user, today, limit) -> list[InboxItem]:
     due = (SubProcessor.objects.filter(status=SubProcessor.Status.ACTIVE, next_assessment_due__isnull=False,
                                        next_assessment_due__lte=today + timedelta(days=HORIZON_DAYS))
-           .order_by("next_assessment_due").only("id", "legal_name", "next_assessment_due")[:limit])
+           .order_by("next_assessment_due").only("id", "slug", "legal_name", "next_assessment_due")[:limit])
+    # The sub-processor's page is where the assessment is recorded.
     return [InboxItem(title=_("Assess the sub-processor %(name)s") % {"name": s.legal_name},
-                      url=reverse("subprocessors:list"), due=s.next_assessment_due,
+                      url=reverse("subprocessors:detail", args=[s.slug]), due=s.next_assessment_due,
                       kind=gettext_lazy("Sub-processor assessment")) for s in due]
 
 

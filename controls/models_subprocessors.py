@@ -134,10 +134,12 @@ class SubProcessor(models.Model):
     def countries_outside_eea(self) -> list[str]:
         return sorted({loc["country"] for loc in self.locations or [] if is_outside_eea(loc.get("country", ""))})
 
-    def location_text(self) -> str:
+    def location_text(self, *, outside_eea_only: bool = False) -> str:
+        """ "DE: Frankfurt (eu-central-1); US: Virginia", or only the locations outside the EEA."""
         return "; ".join(
-            f"{loc['country']} ({loc['region']})" if loc.get("region") else loc["country"]
+            f"{loc['country']}: {loc['region']}" if loc.get("region") else loc["country"]
             for loc in self.locations or []
+            if not outside_eea_only or is_outside_eea(loc.get("country", ""))
         )
 
     def clean(self):

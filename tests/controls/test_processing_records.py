@@ -46,7 +46,8 @@ def _world():
     dc = SubProcessorFactory(legal_name="EU Datacenter GmbH", slug="eu-dc")
     dc.performed_controls.set([physical])
     mailer = SubProcessorFactory(
-        legal_name="Mailer Inc.", slug="mailer", locations=[{"country": "US", "region": "us-east-1"}],
+        legal_name="Mailer Inc.", slug="mailer",
+        locations=[{"country": "IE", "region": "Dublin"}, {"country": "US", "region": "us-east-1"}],
         transfer_mechanism="scc", scc_module="module_3", transfer_details="Encryption before transfer.",
     )
     services.subprocessor_record_existing_use(actor=dpo, subprocessor=dc, services=[hosting], reason="Annex IV.")
@@ -77,6 +78,8 @@ def test_the_record_of_processing_has_all_its_points_filled_from_the_register():
     [transfer] = record["c"]
     assert transfer["subprocessor"] == "Mailer Inc." and transfer["countries"] == ["US"]
     assert transfer["mechanism"].startswith("Standard contractual clauses") and "Module 3" in transfer["scc_module"]
+    # It names the locations outside the EEA, not those inside.
+    assert transfer["locations_outside_eea"] == "US: us-east-1"
     # (d) a general description of the measures, from the customer's annex
     assert record["d"]["measure_count"] == 1
     assert [c["measures"] for c in record["d"]["categories"]] == [["Biometric access control"]]
@@ -109,7 +112,9 @@ def test_the_record_is_a_pdf_and_a_workbook():
     rows = list(load_workbook(xlsx).worksheets[0].iter_rows(values_only=True))
     points = {row[1] for row in rows[1:]}
     assert points == {"(a)", "(b)", "(c)", "(d)"}
-    assert rows[[r[2] for r in rows].index("Mailer Inc.", 10)][:3] == ("Northwind Health GmbH", "(c)", "Mailer Inc.")
+    transfer_row = rows[[r[2] for r in rows].index("Mailer Inc.", 10)]
+    assert transfer_row[:3] == ("Northwind Health GmbH", "(c)", "Mailer Inc.")
+    assert transfer_row[3].startswith("US: us-east-1: Standard contractual clauses")
 
 
 def test_the_customers_sub_processor_list_is_a_versioned_verifiable_document():

@@ -10,7 +10,7 @@ from controls import services_subprocessors as services
 from controls.models_subprocessors import ChangeNotice, SubProcessor
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
-from tests.controls.factories import CustomerFactory, ServiceFactory
+from tests.controls.factories import ControlFactory, CustomerFactory, EvidenceFactory, ServiceFactory
 from tests.controls.factories_subprocessors import SubProcessorFactory
 from tests.factories import UserFactory
 
@@ -133,3 +133,11 @@ def test_a_customers_list_page_shows_its_sub_processors_with_a_fixed_number_of_q
                                                   reason="IV.")
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+def test_the_form_offers_evidence_for_the_dpa_and_the_certificate_with_its_expiry(signed_in):
+    client, _ = signed_in(Role.DPO)
+    EvidenceFactory(control=ControlFactory(reference="TOM-SUP-01"), title="ISO 27001 certificate",
+                    valid_until=date(2027, 5, 31))
+    page = client.get(reverse("subprocessors:create")).content.decode()
+    assert "TOM-SUP-01: ISO 27001 certificate (valid until 31 May 2027)" in page

@@ -163,15 +163,18 @@ def test_the_dpo_inbox_has_a_sub_processor_assessment_and_an_owned_retention_pol
 
     client, dpo = signed_in(Role.DPO)
     today = timezone.localdate()
-    SubProcessorFactory(legal_name="Hosting GmbH", next_assessment_due=today - timedelta(days=2))
+    SubProcessorFactory(legal_name="Hosting GmbH", slug="hosting-gmbh", next_assessment_due=today - timedelta(days=2))
     SubProcessorFactory(legal_name="Later Ltd", next_assessment_due=today + timedelta(days=200))
     RetentionPolicy.objects.create(key="inbox-test", period_months=12, action="delete", data_category="Invoices",
                                    system="ERP", purpose="Accounting", legal_basis="Art. 6(1)(c) GDPR",
                                    counts_from="creation", owner=dpo, next_review_due=today + timedelta(days=5))
 
-    titles = [task["title"] for task in client.get(reverse("portal:dashboard")).context["inbox"]]
+    inbox = client.get(reverse("portal:dashboard")).context["inbox"]
+    titles = [task["title"] for task in inbox]
 
     assert titles == ["Assess the sub-processor Hosting GmbH", "Review the retention policy “Invoices”"]
+    # The task leads to the sub-processor's page, where the assessment is recorded.
+    assert inbox[0]["url"] == reverse("subprocessors:detail", args=["hosting-gmbh"])
 
 
 def test_open_incidents_are_counted_without_exercises():

@@ -1,0 +1,102 @@
+"""What every incident service relies on: who may see, work on and decide a case, and the small steps each
+write shares (locking the case, bumping its version, a line on its timeline).
+
+Need-to-know: a case is seen by its assignees (a django-guardian object permission, granted here together with
+the assignee list), and by whoever holds `incidents.view_all_incidents` (DPO, admin).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from incidents.models import Incident, TimelineEntry
+
+User = get_user_model()
+VIEW_PERMISSION = "view_incident"
+
+
+def can_see_all(user) -> bool:
+    return user.has_perm("incidents.view_all_incidents")
+
+
+def can_work(user, incident: Incident) -> bool:
+    """Work on a case: the assignees holding the responder's rights, the DPO and admins."""
+    if not user.has_perm("incidents.work_incident"):
+        return False
+    return can_see_all(user) or user.pk in (incident.assignee_ids or [])
+
+
+def can_decide(user) -> bool:
+    return user.has_perm("incidents.decide_incident")
+
+
+def _require_work(actor, incident: Incident) -> None:
+    if not can_work(actor, incident):
+        raise PermissionDenied(_("You may not work on this case."))
+
+
+def _require_open(incident: Incident) -> None:
+    if not incident.is_open:
+        raise ValidationError(_("This case is %(phase)s; it can no longer be changed.") % {
+            "phase": incident.get_phase_display().lower()})
+
+
+def _locked(incident: Incident) -> Incident:
+    return Incident.objects.select_for_update().get(pk=incident.pk)
+
+
+def _bump(locked: Incident, fields: list[str]) -> None:
+    locked.version += 1
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _system_entry(incident: Incident, text: str, actor=None) -> TimelineEntry:
+    return TimelineEntry.objects.create(incident=incident, kind=TimelineEntry.Kind.SYSTEM, text=text, author=actor)
+
+
+def _audit_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return str(value)
+    return value
+
+
+def _labels(objects: Iterable) -> list[str]:
+    return sorted(str(o) for o in objects)
+
+
+def _check_choices(name: str, values: Iterable[str], choices) -> list[str]:
+    values = list(dict.fromkeys(values))
+    bad = [v for v in values if v not in choices.values]
+    if bad:
+        raise ValidationError({name: _("Unknown value: %(v)s.") % {"v": ", ".join(bad)}})
+    return values
+
+
+def _next_reference(year: int) -> str:
+    prefix = f"INC-{year}-"
+    last = Incident.objects.filter(reference__startswith=prefix).aggregate(m=Max("reference"))["m"]
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def assignable_users():
+    """Who can be put on a case: active users who may work on cases."""
+    return User.objects.filter(is_active=True, groups__permissions__codename="work_incident",
+                               groups__permissions__content_type__app_label="incidents").distinct()
+
+
+def _grant(incident: Incident, user) -> None:
+    assign_perm(VIEW_PERMISSION, user, incident)
+    incident.assignees.add(user)
+    if user.pk not in incident.assignee_ids:
+        incident.assignee_ids = [*incident.assignee_ids, user.pk]

@@ -1,0 +1,146 @@
+"""Opening a case: the quick intake (a person), and the intake API for detection tools (idempotent on the
+tool's external id, the on-call responders told at once)."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents.audit_actions import IncidentAction
+from incidents.models import Incident, Severity
+from incidents.rules import User, _grant, _labels, _next_reference, _system_entry
+from incidents.services_obligations import obligations_generate
+from portal.audit.services import audit_record, masked_changes
+
+
+@transaction.atomic
+def incident_open(
+    *,
+    actor,
+    title: str,
+    description: str = "",
+    detected_at: datetime | None = None,
+    aware_at: datetime | None = None,
+    reported_by: str = "",
+    affected_systems: str = "",
+    customers: Iterable = (),
+    severity: str = Severity.MEDIUM,
+    is_exercise: bool = False,
+    personal_data_involved: bool = True,
+    controller_data: bool = False,
+    assignees: Iterable = (),
+    external_source: str = "",
+    external_id: str = "",
+) -> Incident:
+    """Log an incident; it opens in triage with its awareness time and its notification obligations."""
+    if not actor.has_perm("incidents.add_incident"):
+        raise PermissionDenied(_("You may not log incidents."))
+    now = timezone.now()
+    detected_at = detected_at or now
+    aware_at = aware_at or now
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("Give the incident a short title.")
+    if detected_at > now:
+        errors["detected_at"] = _("The detection time cannot be in the future.")
+    if aware_at > now:
+        errors["aware_at"] = _("The awareness time cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    incident = Incident(
+        reference="", title=title.strip(),
+        description=description.strip(), detected_at=detected_at, aware_at=aware_at,
+        reported_by=reported_by.strip(), affected_systems=affected_systems.strip(),
+        severity=Severity(severity), is_exercise=is_exercise, personal_data_involved=personal_data_involved,
+        controller_data=controller_data, external_source=external_source, external_id=external_id,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    incident.full_clean(exclude=["reference", "customers", "controls", "assignees"])
+    _insert_with_reference(incident, timezone.localtime(now).year)
+    incident.customers.set(customers)
+    people = list(assignees)
+    if actor.has_perm("incidents.work_incident") and actor not in people:
+        people.insert(0, actor)
+    for person in people:
+        _grant(incident, person)
+    incident.save(update_fields=["assignee_ids"])
+    _system_entry(incident, _("Case opened in triage; aware at %(at)s.") % {
+        "at": timezone.localtime(aware_at).strftime("%Y-%m-%d %H:%M %Z")}, actor)
+    audit_record(action=IncidentAction.OPENED, actor=actor, target=incident, changes=masked_changes({
+        "title": (None, incident.title), "severity": (None, incident.severity),
+        "aware_at": (None, aware_at.isoformat()), "detected_at": (None, detected_at.isoformat()),
+        "customers": (None, _labels(incident.customers.all())), "is_exercise": (None, is_exercise),
+        "assignees": (None, [p.email for p in people]), "external_id": (None, external_id or None),
+        "description": (None, "set" if incident.description else None),
+    }, masked=Incident.audit_masked_fields))
+    obligations_generate(incident=incident, actor=actor)
+    return incident
+
+
+def _insert_with_reference(incident: Incident, year: int, attempts: int = 5) -> None:
+    """Insert with the next free reference; two cases opened at the same moment retry, not fail."""
+    for attempt in range(attempts):
+        incident.reference = _next_reference(year)
+        try:
+            with transaction.atomic():
+                incident.save(force_insert=True)
+            return
+        except IntegrityError:
+            taken = Incident.objects.filter(reference=incident.reference).exists()
+            if not taken or attempt == attempts - 1:
+                raise  # not the reference (e.g. the external id was taken): the caller decides
+
+
+def on_call_responders():
+    from portal.accounts.roles import Role
+
+    return User.objects.filter(groups__name=Role.INCIDENT_RESPONDER, is_active=True).distinct().order_by("pk")
+
+
+def intake_open_from_api(*, actor, source: str, external_id: str, **fields) -> tuple[Incident, bool]:
+    """Open a case for a detection tool, assigned to the on-call responders, who are told at once.
+
+    The same (source, external id) returns the case opened before, whoever retries and however often.
+    """
+    existing = Incident.objects.filter(external_source=source, external_id=external_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            incident = incident_open(actor=actor, external_source=source, external_id=external_id,
+                                     assignees=list(on_call_responders()), **fields)
+            transaction.on_commit(lambda: _notify_on_call(incident.pk))
+    except IntegrityError:
+        # A concurrent retry opened it first.
+        return Incident.objects.get(external_source=source, external_id=external_id), False
+    return incident, True
+
+
+def _notify_on_call(incident_id: int) -> None:
+    from incidents.tasks import incident_notify_on_call_task
+
+    incident_notify_on_call_task.delay(incident_id)
+
+
+def incident_notify_on_call(*, incident_id: int) -> int:
+    """Tell the case's assignees (the on-call responders) about a case a detection tool opened; once each."""
+    from portal.notifications.services import notice_send
+
+    incident = Incident.objects.get(pk=incident_id)
+    prefix = _("[EXERCISE] ") if incident.is_exercise else ""
+    title = prefix + _("New incident from %(source)s: %(ref)s %(t)s") % {
+        "source": incident.external_source, "ref": incident.reference, "t": incident.title}
+    sent = 0
+    for user in User.objects.filter(pk__in=incident.assignee_ids, is_active=True):
+        sent += notice_send(recipient=user, reason="incidents.intake", moment="opened", subject=incident,
+                            critical=True, title=title, link=incident_url(incident.pk))
+    return sent
+
+
+def incident_url(pk: int) -> str:
+    from django.urls import reverse
+
+    return reverse("incidents:detail", args=[pk])
