@@ -330,15 +330,25 @@ def make_incidents(ctx: Context) -> None:
 
 # Domain generators run in this order. The reminder-sweep items are added by the benchmark itself
 # (bench/scenarios.py), after the page measurements, so pages are measured at the register's size.
+def make_programme(ctx: Context) -> None:
+    from bench.dataset_programme import make_programme as programme
+
+    programme(ctx)
+
+
 GENERATORS: list[Callable[[Context], None]] = [
     make_users, make_roles, make_control_register, make_customers, make_incidents, make_audit_events,
-    make_training,
+    make_training, make_programme,
 ]
 
 
-def generate(scale_name: str, *, log: Callable[[str], None] = print, seed: int = 20261127) -> None:
+def generate(scale_name: str, *, log: Callable[[str], None] = print, seed: int = 20261127,
+             skip: set[str] = frozenset()) -> None:
     ctx = Context(scale=SCALES[scale_name], rng=random.Random(seed), log=log)
     for generator in GENERATORS:
+        if generator.__name__ in skip:
+            log(f"{generator.__name__}: skipped")
+            continue
         started = datetime.now(UTC)
         generator(ctx)
         log(f"  ({(datetime.now(UTC) - started).total_seconds():.1f} s)")

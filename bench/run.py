@@ -44,6 +44,11 @@ LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 # that has been running pays once per worker. Reported apart as `load_warmup`.
 LOAD_WARMUP_SECONDS = int(os.environ.get("BENCH_LOAD_WARMUP_SECONDS", "10"))
 LOAD_CONNECTIONS = 50
+# BENCH_ONLY=incidents,training measures only those domains' figures (with the floor), on a dataset without the
+# audit trail, and merges them into BENCH_OUT (default bench/results.json) instead of replacing it.
+ONLY = {part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()}
+PARTS = {"controls", "incidents", "training"}
+OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "results.json"))
 
 
 def log(msg: str) -> None:
@@ -87,6 +92,8 @@ def start_gunicorn() -> subprocess.Popen:
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        if proc.poll() is not None:  # e.g. the port is taken, and a healthy answer would be another server's
+            raise SystemExit(f"gunicorn exited with {proc.returncode}; is port {PORT} free? (BENCH_PORT)")
         try:
             conn = HTTPConnection("127.0.0.1", PORT, timeout=2)
             conn.request("GET", "/healthz")
@@ -272,10 +279,20 @@ def load_intake(token: str, seconds: int = INTAKE_SECONDS) -> dict:
 
 # --- main -----------------------------------------------------------------------------------------
 
+def wanted(part: str) -> bool:
+    return not ONLY or part in ONLY
+
+
 def main() -> None:
     from bench import scenarios
 
+    unknown = ONLY - PARTS
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown part(s) {sorted(unknown)}; choose from {sorted(PARTS)}")
     scale = os.environ.get("BENCH_SCALE", "default")
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    # The machine is shared: the load average around the run says how much of it the figures had.
+    load_before = [round(x, 2) for x in os.getloadavg()]
     results: dict = {"scale": scale, "machine": {"cores": os.cpu_count()},
                      "gunicorn": {"workers": GUNICORN_WORKERS, "threads": GUNICORN_THREADS}}
     dpo = bench_user("bench-dpo@bench.annex.test", Role.DPO)
@@ -288,45 +305,59 @@ def main() -> None:
         results["floor"] = floor
         results["floor_ms"] = floor["median_ms"]
         log(f"floor {scenarios.FLOOR}: {floor}")
-        for name, figure in scenarios.pages(dpo, session, latency, queries_for, floor["median_ms"]):
+        for name, figure in scenarios.pages(dpo, session, latency, queries_for, floor["median_ms"], wanted):
             results.update(figure)
             log(f"{name}: {figure}")
-        for name, figure in scenarios.incident_pages(dpo, session, latency, queries_for, floor["median_ms"]):
-            results.update(figure)
-            log(f"{name}: {figure}")
-        sessions = [verified_session(dpo) for _ in range(LOAD_CONNECTIONS)]
-        paths = scenarios.load_paths(dpo)
-        if LOAD_WARMUP_SECONDS:
-            results["load_warmup"] = load(paths, sessions, LOAD_WARMUP_SECONDS)
-            log(f"load warm-up: {results['load_warmup']}")
-        figure = load(paths, sessions)
-        results["load"] = figure
-        results.update(load_rps=figure["rps"], load_p50_ms=figure["p50_ms"], load_p99_ms=figure["p99_ms"],
-                       load_errors=figure["errors"])
-        log(f"load: {figure}")
-        from rest_framework.authtoken.models import Token
+        if wanted("incidents"):
+            for name, figure in scenarios.incident_pages(dpo, session, latency, queries_for, floor["median_ms"]):
+                results.update(figure)
+                log(f"{name}: {figure}")
+        if wanted("controls"):
+            sessions = [verified_session(dpo) for _ in range(LOAD_CONNECTIONS)]
+            paths = scenarios.load_paths(dpo)
+            if LOAD_WARMUP_SECONDS:
+                results["load_warmup"] = load(paths, sessions, LOAD_WARMUP_SECONDS)
+                log(f"load warm-up: {results['load_warmup']}")
+            figure = load(paths, sessions)
+            results["load"] = figure
+            results.update(load_rps=figure["rps"], load_p50_ms=figure["p50_ms"], load_p99_ms=figure["p99_ms"],
+                           load_errors=figure["errors"])
+            log(f"load: {figure}")
+        if wanted("incidents"):
+            from portal.accounts.tokens import api_token_create
 
-        tool = bench_user("bench-ids@bench.annex.test", Role.INCIDENT_RESPONDER)
-        token, _ = Token.objects.get_or_create(user=tool)
-        figure = load_intake(token.key)
-        results["intake"] = figure
-        results.update(intake_rps=figure["rps"], intake_p50_ms=figure["p50_ms"], intake_p99_ms=figure["p99_ms"],
-                       intake_errors=figure["errors"])
-        log(f"intake API: {figure}")
+            tool = bench_user("bench-ids@bench.annex.test", Role.INCIDENT_RESPONDER)
+            figure = load_intake(api_token_create(user=tool))
+            results["intake"] = figure
+            results.update(intake_rps=figure["rps"], intake_p50_ms=figure["p50_ms"],
+                           intake_p99_ms=figure["p99_ms"], intake_errors=figure["errors"])
+            log(f"intake API: {figure}")
     finally:
         stop(server)
-    figure = scenarios.annex(dpo)
-    results.update(figure)
-    log(f"annex: {figure}")
+    if wanted("controls"):
+        figure = scenarios.annex(dpo)
+        results.update(figure)
+        log(f"annex: {figure}")
     from bench.dataset import SCALES
 
-    for name, figure in scenarios.offline(measure_command, SCALES[scale], log):
+    for name, figure in scenarios.offline(measure_command, SCALES[scale], log, wanted):
         results.update(figure)
         log(f"{name}: {figure}")
-    out = ROOT / "bench" / "results.json"
-    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    conditions = {"started": started, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "scale": scale,
+                  "load_average_1_5_15_min": {"start": load_before, "end": [round(x, 2) for x in os.getloadavg()]}}
+    if ONLY:
+        # Measured apart: the other figures in the file stay those of their own run.
+        merged = json.loads(OUT.read_text()) if OUT.exists() else {}
+        merged.update({key: value for key, value in results.items() if key not in ("scale", "floor", "floor_ms")})
+        merged.setdefault("partial_runs", {})[",".join(sorted(ONLY))] = {
+            **conditions, "floor_ms": results["floor_ms"], "keys": sorted(set(results) - {"scale", "machine"})}
+        OUT.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
+    else:
+        results["conditions"] = conditions
+        OUT.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     scenarios.print_table(results)
-    log(f"wrote {out}")
+    log(f"load average (1, 5, 15 min): {conditions['load_average_1_5_15_min']}")
+    log(f"wrote {OUT}")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,19 @@ DEMO_EVIDENCE = [
      "Full restore of the production database from the off-site copy took 47 minutes; checksums matched.", "", -5),
 ]
 
+# The demo processor also files its measures under the eight German control objectives (controls/objectives.py),
+# as many German organisations do: the home page then breaks the register down by them.
+DEMO_OBJECTIVES = {
+    "zutrittskontrolle": ("TOM-PHY-01", "TOM-PHY-02", "TOM-PHY-03"),
+    "zugangskontrolle": ("TOM-IAM-01", "TOM-IAM-02"),
+    "zugriffskontrolle": ("TOM-IAM-03", "TOM-ACC-01"),
+    "weitergabekontrolle": ("TOM-TRN-01", "TOM-TRN-02", "TOM-TRN-03"),
+    "eingabekontrolle": ("TOM-LOG-01", "TOM-LOG-02"),
+    "auftragskontrolle": ("TOM-SUP-01",),
+    "verfuegbarkeitskontrolle": ("TOM-BCK-01", "TOM-BCK-02", "TOM-RES-01"),
+    "trennungsgebot": ("TOM-NET-01", "TOM-MIN-01"),
+}
+
 # Owner by reference prefix: the security officer runs the technical measures, the DPO the governance ones.
 DPO_PREFIXES = ("TOM-GOV", "TOM-ACC", "TOM-RET", "TOM-ERA", "TOM-MIN", "TOM-SUP", "TOM-CRT", "TOM-AWR", "TOM-EVA")
 
@@ -93,6 +106,7 @@ def seed(stdout=None) -> None:
             control.status = Control.Status.NEEDS_ATTENTION
         control.save(update_fields=["owner", "status", "next_review_due", "last_reviewed_on"])
 
+    _seed_objectives()
     services = {s.slug: s for s in Service.objects.all()}
     controls = {c.reference: c for c in Control.objects.all()}
     created = 0
@@ -120,6 +134,16 @@ def seed(stdout=None) -> None:
             f"{Control.objects.count()} controls; {created} customers added; {evidence_added} evidence added; "
             f"{len(sweep.changes)} status changes{offboarding}"
         )
+
+
+def _seed_objectives() -> None:
+    """Add each control's objective tag once (re-running changes nothing)."""
+    wanted = {reference: tag for tag, references in DEMO_OBJECTIVES.items() for reference in references}
+    for control in Control.objects.filter(reference__in=wanted).only("pk", "reference", "tags"):
+        tag = wanted[control.reference]
+        if tag not in control.tags:
+            control.tags = [*control.tags, tag]
+            control.save(update_fields=["tags"])
 
 
 def _seed_evidence(actor, today) -> int:

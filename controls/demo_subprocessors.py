@@ -39,7 +39,7 @@ SUBPROCESSORS = [
         "measures": "ISO/IEC 27001, 27017 and 27018 certified, SOC 2 Type II; data centres entered through "
                     "biometric access control, guarded around the clock and under video surveillance; KMS master "
                     "keys held in FIPS 140-2 Level 3 hardware security modules; retired disks destroyed on site.",
-        "dpa_reference": "AWS-DPA-2024 (AWS GDPR Data Processing Addendum)", "certification": "ISO/IEC 27001:2022",
+        "dpa_reference": "AWS-GDPR-DPA-2024", "certification": "ISO/IEC 27001:2022",
         "services": ["hosting", "archive", "analytics"], "performs": ["TOM-PHY-01", "TOM-PHY-02"],
         "assessed_days_ago": 340,
         "dpa_document": ("AWS GDPR Data Processing Addendum (accepted)",
@@ -118,8 +118,7 @@ def seed(stdout=None) -> None:
     controls = {c.reference: c for c in Control.objects.filter(reference__startswith="TOM-")}
     ProcessorDetails.objects.get_or_create(pk=1, defaults={
         "name": settings.ORGANISATION_NAME, "address": "Friedrichstraße 68, 10117 Berlin, Germany",
-        "contact_email": f"privacy@{DEMO_DOMAIN}", "dpo_name": "Dana Protection",
-        "dpo_contact": f"dpo@{DEMO_DOMAIN}",
+        "contact_email": f"privacy@{DEMO_DOMAIN}", "dpo_name": dpo.full_name, "dpo_contact": dpo.email,
     })
     added = 0
     for entry in SUBPROCESSORS:

@@ -22,6 +22,7 @@ from controls.categories import SCC_MEASURES_FILE, category_by_id, scc_categorie
 from controls.exports_subprocessors import add_subprocessor_measures
 from controls.models import ART32_POINTS, CategoryStatement, Control, Customer, Evidence
 from controls.selectors import (
+    active_customer_subjects,
     applicable_control_ids,
     applicable_controls_q,
     control_list,
@@ -69,11 +70,6 @@ def _parameter_text(value) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     return str(value)
-
-
-def tom_annex_subjects() -> list[tuple[str, str]]:
-    customers = Customer.objects.filter(is_active=True).order_by("name").values_list("slug", "name")
-    return [(ALL_SUBJECTS, ALL_CUSTOMERS_LABEL), *customers]
 
 
 ANNEX_FIELDS = ("reference", "title", "description", "kind", "art32_points", "parameters", "scc_category")
@@ -164,7 +160,8 @@ register(
         template="controls/tom_annex.html",
         snapshot=tom_annex_snapshot,
         snapshots=tom_annex_snapshots,
-        subjects=tom_annex_subjects,
+        subjects=active_customer_subjects,
+        whole_set_label=ALL_CUSTOMERS_LABEL,
         permission="controls.view_control",
         versioned=True,
         notice_recipients=tom_annex_notice_recipients,
@@ -180,12 +177,6 @@ CONTROL_REGISTER_XLSX = "controls.register_xlsx"
 REGISTER_TITLE = "Control register"
 ALL_CONTROLS_LABEL = "All controls"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def register_subjects() -> list[tuple[str, str]]:
-    """The whole register, or the controls that apply to one customer."""
-    customers = Customer.objects.filter(is_active=True).order_by("name").values_list("slug", "name")
-    return [(ALL_SUBJECTS, ALL_CONTROLS_LABEL), *customers]
 
 
 def _scope(subject_key: str, user) -> tuple[Customer | None, str]:
@@ -401,7 +392,8 @@ register(
         label="Control register (PDF)",
         template="controls/control_register.html",
         snapshot=control_register_snapshot,
-        subjects=register_subjects,
+        subjects=active_customer_subjects,  # the controls that apply to one customer, or the whole register
+        whole_set_label=ALL_CONTROLS_LABEL,
         permission="controls.view_control",
         per_user=True,
         description="Every control you may see, with its owner, status, next review and evidence, as a PDF table.",
@@ -413,7 +405,8 @@ register(
         label="Control register (Excel)",
         template="",
         snapshot=control_register_rows_snapshot,
-        subjects=register_subjects,
+        subjects=active_customer_subjects,  # the controls that apply to one customer, or the whole register
+        whole_set_label=ALL_CONTROLS_LABEL,
         permission="controls.view_control",
         per_user=True,
         writer=control_register_xlsx_write,
@@ -428,7 +421,8 @@ register(
         label="Evidence pack",
         template=EVIDENCE_PACK_INDEX_TEMPLATE,
         snapshot=evidence_pack_snapshot,
-        subjects=register_subjects,
+        subjects=active_customer_subjects,  # the controls that apply to one customer, or the whole register
+        whole_set_label=ALL_CONTROLS_LABEL,
         permission="exports.request_evidence_pack",
         per_user=True,
         writer=evidence_pack_write,

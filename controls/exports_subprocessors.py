@@ -27,6 +27,7 @@ from controls.models_subprocessors import (
     SubProcessor,
     SubProcessorChange,
 )
+from controls.selectors import active_customer_subjects
 from controls.selectors_subprocessors import (
     ListEntry,
     customer_subprocessor_lists,
@@ -133,10 +134,6 @@ def add_subprocessor_measures(snapshots: dict[str, dict]) -> dict[str, dict]:
 
 # The customer's sub-processor list ------------------------------------------------------------------------------
 
-def subprocessor_list_subjects() -> list[tuple[str, str]]:
-    return list(Customer.objects.filter(is_active=True).order_by("name").values_list("slug", "name"))
-
-
 def _list_item(entry: ListEntry, performed: dict[int, list[str]]) -> dict:
     sp = entry.subprocessor
     return {
@@ -194,7 +191,7 @@ register(ExportKind(
     template="controls/subprocessor_list.html",
     snapshot=subprocessor_list_snapshot,
     snapshots=subprocessor_list_snapshots,
-    subjects=subprocessor_list_subjects,
+    subjects=active_customer_subjects,
     permission="controls.view_subprocessor",
     versioned=True,
     notice_recipients=subprocessor_list_recipients,
@@ -203,11 +200,6 @@ register(ExportKind(
 
 
 # Records of processing (Art. 30(2)) -----------------------------------------------------------------------------
-
-def processing_record_subjects() -> list[tuple[str, str]]:
-    customers = Customer.objects.filter(is_active=True).order_by("name").values_list("slug", "name")
-    return [(ALL_SUBJECTS, gettext_lazy("All customers (the whole set)")), *customers]
-
 
 def _processor_part() -> dict:
     details = processor_details()
@@ -354,7 +346,8 @@ register(ExportKind(
     template="controls/processing_record.html",
     snapshot=processing_record_snapshot,
     snapshots=processing_record_snapshots,
-    subjects=processing_record_subjects,
+    subjects=active_customer_subjects,
+    whole_set_label=gettext_lazy("All customers (the whole set)"),
     permission="controls.view_processingcategory",
     versioned=True,
     description=gettext_lazy(
@@ -366,7 +359,8 @@ register(ExportKind(
     label=gettext_lazy("Record of processing (Excel)"),
     template="",
     snapshot=processing_record_snapshot,
-    subjects=processing_record_subjects,
+    subjects=active_customer_subjects,
+    whole_set_label=gettext_lazy("All customers (the whole set)"),
     permission="controls.view_processingcategory",
     writer=processing_record_xlsx_write,
     extension="xlsx",

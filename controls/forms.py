@@ -1,6 +1,7 @@
 """Forms of the control inventory. They validate input; the services do the writing."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from controls import selectors
 from controls.categories import category_choices
@@ -126,6 +127,9 @@ class ControlForm(forms.ModelForm):
         return data
 
 
+DUE_CHOICES = [("", _("Anything")), ("review_30", _("Review due")), ("evidence_30", _("Evidence expiring"))]
+
+
 class ControlFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, widget=forms.TextInput(attrs={"type": "search"}))
     category = forms.ChoiceField(required=False)
@@ -136,6 +140,9 @@ class ControlFilterForm(forms.Form):
     customer = forms.ModelChoiceField(required=False, queryset=Customer.objects.none(), empty_label="Any customer",
                                       widget=PlainSelect)
     overdue = forms.BooleanField(label="Review overdue", required=False)
+    # What the home page's cards link to: reviews or evidence due within 30 days, a tag (a control objective).
+    due = forms.ChoiceField(label=_("Due within 30 days"), required=False, choices=DUE_CHOICES)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
@@ -155,6 +162,8 @@ class ControlFilterForm(forms.Form):
             "status": data.get("status", ""),
             "owner_id": data.get("owner"),
             "overdue": data.get("overdue", False),
+            "due": data.get("due", ""),
+            "tag": data.get("tag", ""),
             "customer": data.get("customer"),
             "sort": data.get("sort") or "reference",
         }

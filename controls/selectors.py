@@ -1,8 +1,10 @@
 """Reads of the control inventory, scoped to the user and with their related rows loaded."""
 
+import json
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -66,9 +68,32 @@ def customer_options(user) -> list[tuple[int, str]]:
     return list(customers_visible_to(user).order_by("name").values_list("pk", "name"))
 
 
+def active_customer_subjects() -> list[tuple[str, str]]:
+    """(slug, name) of the active customers: the subjects of every export kind about customers (one function, so
+    the exports page reads them once for all those kinds)."""
+    return list(Customer.objects.filter(is_active=True).order_by("name").values_list("slug", "name"))
+
+
 def overdue_q(today=None) -> Q:
     today = today or timezone.localdate()
     return Q(next_review_due__lt=today) & ~Q(status=Control.Status.RETIRED)
+
+
+DUE_WITHIN_DAYS = 30
+
+
+def due_within_q(what: str, today=None) -> Q:
+    """Live controls whose review ("review_30") or evidence ("evidence_30") falls due within 30 days, not yet late."""
+    today = today or timezone.localdate()
+    soon = today + timedelta(days=DUE_WITHIN_DAYS)
+    live = ~Q(status=Control.Status.RETIRED)
+    if what == "review_30":
+        return live & Q(next_review_due__gte=today, next_review_due__lte=soon)
+    if what == "evidence_30":
+        expiring = Evidence.objects.filter(control=OuterRef("pk"), removed_at__isnull=True, valid_until__gte=today,
+                                           valid_until__lte=soon)
+        return live & Q(Exists(expiring))
+    return Q()
 
 
 def applicable_controls_q(customer: Customer) -> Q:
@@ -114,6 +139,8 @@ def control_list(
     status: str = "",
     owner_id: int | None = None,
     overdue: bool = False,
+    due: str = "",
+    tag: str = "",
     customer: Customer | None = None,
     sort: str = "reference",
 ) -> QuerySet[Control]:
@@ -131,6 +158,11 @@ def control_list(
         qs = qs.filter(owner_id=owner_id)
     if overdue:
         qs = qs.filter(overdue_q())
+    if due:
+        qs = qs.filter(due_within_q(due))
+    if tag:
+        # Tags are a JSON list of lower-case words: match one whole element.
+        qs = qs.filter(tags__icontains=json.dumps(tag.strip().lower()))
     if customer is not None:
         qs = qs.filter(applicable_controls_q(customer))
     order = SORTS.get(sort, "reference")

@@ -30,7 +30,7 @@ def _case_subjects(user) -> list[tuple[str, str]]:
     if cached is not None:
         return cached
     cases = incidents_visible_to(user).only("id", "reference", "title", "is_exercise").order_by("-aware_at", "-pk")
-    subjects = [(str(c.pk), f"{c.reference} {c.title}" + (" [EXERCISE]" if c.is_exercise else ""))
+    subjects = [(str(c.pk), f"{c.reference} {c.title}" + (" " + _("[EXERCISE]") if c.is_exercise else ""))
                 for c in cases[:SUBJECT_LIMIT]]
     user._incident_export_subjects = subjects
     return subjects
@@ -120,17 +120,18 @@ register(ExportKind(
     name=CONTROLLER_NOTICE, label=gettext_lazy("Breach notice to the controller (clause 9.2)"),
     template="incidents/breach_notice.html", snapshot=controller_notice_snapshot, subjects=lambda: [],
     subjects_for=_case_subjects, permission="incidents.view_incident", per_user=True,
-    description="The processor's notice to an affected customer, drafted from the case.",
+    description=gettext_lazy("The processor's notice to an affected customer, drafted from the case."),
 ))
 register(ExportKind(
     name=ART33_NOTIFICATION, label=gettext_lazy("Art. 33 notification to the supervisory authority"),
     template="incidents/breach_notice.html", snapshot=art33_snapshot, subjects=lambda: [],
     subjects_for=_case_subjects, permission="incidents.view_incident", per_user=True,
-    description="The notification to the supervisory authority, Art. 33(3)(a)-(d), drafted from the case.",
+    description=gettext_lazy("The notification to the supervisory authority, Art. 33(3)(a)-(d), drafted from the "
+                            "case."),
 ))
 register(ExportKind(
     name=BREACH_REGISTER, label=gettext_lazy("Breach register (Art. 33(5))"),
     template="incidents/breach_register.html", snapshot=register_snapshot,
     subjects=lambda: [(ALL_SUBJECTS, _("All breaches"))], permission="incidents.view_all_incidents", per_user=True,
-    description="Every personal data breach, notified or not; exercises excluded.",
+    description=gettext_lazy("Every personal data breach, notified or not; exercises excluded."),
 ))

@@ -64,6 +64,23 @@ class IntakeForm(forms.Form):
             self.initial.setdefault("detected_at", timezone.localtime().strftime(DATETIME_FORMAT))
 
 
+class SuspectedBreachForm(forms.Form):
+    """What anyone in the organisation tells the incident response team about a suspected breach."""
+
+    description = forms.CharField(
+        label=_("What happened?"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What you saw, and what may be affected: an email to a wrong recipient, a lost device, an "
+                    "account used by someone else. Partial information is fine."))
+    detected_at = _datetime_field(_("When did you notice it?"), help_text=_("Your local time."))
+    affected = forms.CharField(label=_("Systems or customers that may be affected"), max_length=300,
+                               required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("detected_at", timezone.localtime().strftime(DATETIME_FORMAT))
+
+
 class IncidentForm(forms.ModelForm):
     """The case's facts; carries the version it was read at, so a concurrent edit is detected."""
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.models import OPEN_PHASES, Obligation
 from portal.accounts.roles import Role
@@ -51,7 +52,7 @@ def _title(row: Row, step: int) -> str:
 
 DEADLINE = register(ReminderRule(
     name="incidents.obligation_deadline",
-    description="A breach notification deadline is running out or has passed.",
+    description=gettext_lazy("A breach notification deadline is running out or has passed."),
     queryset=_open_obligations,
     date_field="deadline_at",
     offsets=STEPS,

@@ -48,7 +48,7 @@ CLOSED_CASES = register(RetentionTarget(
         legal_basis=_("Art. 6(1)(c) GDPR with Art. 33(5); Art. 6(1)(f) GDPR"),
         period_months=36, counts_from=CountsFrom.CLOSURE, action=Action.ANONYMISE,
     ),
-    description="The statistics and the obligations' dates stay; the personal data go.",
+    description=_("The statistics and the obligations' dates stay; the personal data go."),
 ))
 
 register_holdable(Holdable(

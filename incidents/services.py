@@ -56,6 +56,7 @@ from incidents.services_assessment import assessment_decide, assessment_record  
 from incidents.services_intake import (  # noqa: F401
     incident_notify_on_call,
     incident_open,
+    incident_report_suspected_breach,
     incident_url,
     intake_open_from_api,
     on_call_responders,

@@ -3,9 +3,11 @@ tool's external id, the on-call responders told at once)."""
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +19,35 @@ from portal.audit.services import audit_record, masked_changes
 
 
 @transaction.atomic
-def incident_open(
+def incident_open(*, actor, **fields: Any) -> Incident:
+    """Log an incident (a responder, the DPO, an admin, a detection tool's token); it opens in triage with its
+    awareness time and its notification obligations. The fields are those of `_open_case`."""
+    if not actor.has_perm("incidents.add_incident"):
+        raise PermissionDenied(_("You may not log incidents."))
+    return _open_case(actor=actor, **fields)
+
+
+@transaction.atomic
+def incident_report_suspected_breach(*, actor, description: str, noticed_at: datetime | None = None,
+                                     affected: str = "") -> Incident:
+    """Anyone in the organisation reports a suspected breach, as the awareness training teaches: a triage case
+    with its clocks running, assigned to the on-call responders, who are told at once with the DPO.
+
+    The reporter is not assigned: like every case, it stays need-to-know.
+    """
+    if not (getattr(actor, "is_authenticated", False) and actor.is_active):
+        raise PermissionDenied(_("Sign in to report a suspected breach."))
+    if not description.strip():
+        raise ValidationError({"description": _("Describe what you noticed.")})
+    incident = _open_case(
+        actor=actor, title=_("Suspected breach reported by staff"), description=description,
+        detected_at=noticed_at, reported_by=f"{actor.full_name} <{actor.email}>".strip(),
+        affected_systems=affected, assignees=list(on_call_responders()))
+    transaction.on_commit(lambda: _notify_on_call(incident.pk, with_dpo=True))
+    return incident
+
+
+def _open_case(
     *,
     actor,
     title: str,
@@ -35,9 +65,8 @@ def incident_open(
     external_source: str = "",
     external_id: str = "",
 ) -> Incident:
-    """Log an incident; it opens in triage with its awareness time and its notification obligations."""
-    if not actor.has_perm("incidents.add_incident"):
-        raise PermissionDenied(_("You may not log incidents."))
+    """Open the case in triage, with its awareness time and its notification obligations (in the caller's
+    transaction; the caller checked who may)."""
     now = timezone.now()
     detected_at = detected_at or now
     aware_at = aware_at or now
@@ -119,22 +148,30 @@ def intake_open_from_api(*, actor, source: str, external_id: str, **fields) -> t
     return incident, True
 
 
-def _notify_on_call(incident_id: int) -> None:
+def _notify_on_call(incident_id: int, *, with_dpo: bool = False) -> None:
     from incidents.tasks import incident_notify_on_call_task
 
-    incident_notify_on_call_task.delay(incident_id)
+    incident_notify_on_call_task.delay(incident_id, with_dpo=with_dpo)
 
 
-def incident_notify_on_call(*, incident_id: int) -> int:
-    """Tell the case's assignees (the on-call responders) about a case a detection tool opened; once each."""
+def incident_notify_on_call(*, incident_id: int, with_dpo: bool = False) -> int:
+    """Tell the case's assignees (the on-call responders) about a case a detection tool or a member of staff
+    opened, and with `with_dpo` every DPO too; once each."""
+    from portal.accounts.roles import Role
     from portal.notifications.services import notice_send
 
     incident = Incident.objects.get(pk=incident_id)
     prefix = _("[EXERCISE] ") if incident.is_exercise else ""
-    title = prefix + _("New incident from %(source)s: %(ref)s %(t)s") % {
-        "source": incident.external_source, "ref": incident.reference, "t": incident.title}
+    if incident.external_source:
+        title = prefix + _("New incident from %(source)s: %(ref)s %(t)s") % {
+            "source": incident.external_source, "ref": incident.reference, "t": incident.title}
+    else:
+        title = prefix + _("Suspected breach reported: %(ref)s") % {"ref": incident.reference}
+    people = Q(pk__in=incident.assignee_ids)
+    if with_dpo:
+        people |= Q(groups__name=Role.DPO)
     sent = 0
-    for user in User.objects.filter(pk__in=incident.assignee_ids, is_active=True):
+    for user in User.objects.filter(people, is_active=True).distinct().order_by("pk"):
         sent += notice_send(recipient=user, reason="incidents.intake", moment="opened", subject=incident,
                             critical=True, title=title, link=incident_url(incident.pk))
     return sent

@@ -12,8 +12,8 @@ def notice_email_task(notice_id: int) -> bool:
 
 
 @shared_task(name="incidents.notify_on_call", acks_late=True)
-def incident_notify_on_call_task(incident_id: int) -> int:
-    return services.incident_notify_on_call(incident_id=incident_id)
+def incident_notify_on_call_task(incident_id: int, with_dpo: bool = False) -> int:
+    return services.incident_notify_on_call(incident_id=incident_id, with_dpo=with_dpo)
 
 
 @shared_task(name="incidents.deadline_sweep", acks_late=True)

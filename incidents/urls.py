@@ -1,12 +1,13 @@
 from django.urls import path
 
-from incidents import views, views_exports
+from incidents import views, views_exports, views_report
 
 app_name = "incidents"
 
 urlpatterns = [
     path("", views.board, name="board"),
     path("new/", views.incident_create, name="create"),
+    path("report/", views_report.report_suspected_breach, name="report"),
     path("register/", views_exports.breach_register, name="register"),
     path("register/export/", views_exports.breach_register_export, name="register_export"),
     path("<int:pk>/", views.incident_detail, name="detail"),

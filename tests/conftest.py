@@ -28,6 +28,15 @@ def sign_in(client, user, *, verified: bool = True, step_up: bool = True):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the home page keeps its posture for a minute (portal.core.dashboard)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _own_audit_checkpoints(settings, tmp_path_factory):
     """Audit checkpoints are files, not rows: each test gets its own directory (made only if it writes one),
     so a checkpoint of one test's trail is not held against the next test's database."""

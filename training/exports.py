@@ -121,7 +121,7 @@ def report_xlsx_write(kind, content: dict, target: BinaryIO, progress) -> None:
     for name, key in ((_("By course"), "by_course"), (_("By department"), "by_department"),
                       (_("By manager"), "by_manager")):
         sheet = book.create_sheet(name)
-        sheet.append([_("Name"), _("People"), _("Completed"), _("Overdue"), _("Completion %")])
+        sheet.append([_("Name"), _("Assigned"), _("Completed"), _("Overdue"), _("Completion %")])
         for row in content[key]:
             sheet.append([safe_cell(row["label"]), row["people"], row["completed"], row["overdue"], row["rate"]])
     sheet = book.create_sheet(_("Overdue"))

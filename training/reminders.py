@@ -4,7 +4,7 @@ at 7 days overdue the manager is told too. The DPO's weekly digest is a task of 
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.notifications.registry import ReminderRule, Row, register
 from training.models import OPEN_STATUSES, Assignment
@@ -26,7 +26,8 @@ def _title(assignment: Row, offset: int) -> str:
 
 TRAINING_DUE = register(ReminderRule(
     name="training.assignment_due",
-    description="Training is due; overdue training is escalated to the employee's manager after a week.",
+    description=gettext_lazy("Training is due; overdue training is escalated to the employee's manager after a "
+                             "week."),
     queryset=_open_assignments,
     date_field="due_date",
     offsets=(-14, -7, -1, 1, 7),

@@ -1,7 +1,7 @@
 """Writes of employee training: authoring courses, taking them, the quiz, exemptions and certificates."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import markdown
 import nh3
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from portal.audit.services import audit_record, masked_changes
 from training.audit_actions import TrainingAction
 from training.models import (
+    OPEN_STATUSES,
     Assignment,
     AudienceRule,
     Choice,
@@ -65,7 +66,8 @@ def course_create(*, actor, data: dict) -> Course:
 def course_update(*, actor, course: Course, data: dict, expected_revision: int, new_version: bool = False,
                   require_retake: bool = False) -> Course:
     """Change a course. A new version is printed on new certificates; a material change makes every
-    earlier completion stop counting, so the next sweep assigns the course again to everyone in its audience."""
+    earlier completion stop counting: the refreshers already scheduled fall due within the course's days to
+    complete, and the sweep assigns the course again to everyone else in its audience."""
     _require_author(actor)
     locked = Course.objects.select_for_update().get(pk=course.pk)
     if locked.revision != expected_revision:
@@ -85,6 +87,12 @@ def course_update(*, actor, course: Course, data: dict, expected_revision: int, 
     locked.full_clean()
     locked.revision += 1
     locked.save()
+    if require_retake:
+        # The refreshers that completions already scheduled (months away) fall due like a new assignment.
+        due = timezone.localdate() + timedelta(days=locked.due_days)
+        moved = Assignment.objects.filter(course=locked, status__in=OPEN_STATUSES, due_date__gt=due).update(
+            due_date=due)
+        diff["open_assignments_due"] = (None, f"{moved} → {due.isoformat()}")
     audit_record(action=TrainingAction.COURSE_UPDATED, actor=actor, target=locked, changes=masked_changes(diff))
     if require_retake:
         from training.tasks import assignments_sweep_task

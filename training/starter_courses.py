@@ -97,10 +97,11 @@ Do not investigate on your own, do not delete evidence, and do not contact the c
 affected yourself: the incident response team does that, with the right information.
 """),
         ("How to report it in Annex", """
-1. Sign in to Annex and open the **incident report** page from the main menu.
+1. Sign in to Annex and choose **Report a breach** in the main menu (it is there for everyone).
 2. Describe what happened in your own words: what you saw, when, which systems or customers may be affected.
    Partial information is fine; the team completes it.
-3. Submit. The incident response team is alerted at once and the deadline clocks start.
+3. Send the report. The incident response team and the DPO are alerted at once and the deadline clocks start.
+   You see the case's reference; the case itself stays with the team.
 4. Stay reachable and keep anything that may be evidence (emails, devices, screenshots) as it is.
 
 If you cannot reach Annex (for example because it is the system affected), call the security officer directly.
@@ -119,9 +120,9 @@ If you cannot reach Annex (for example because it is the system affected), call 
           "A colleague asking you for the wiki URL", "*Someone else using your account"],
          "Loss of confidentiality, integrity or availability of personal data is a breach."),
         ("single", "Where do you report it?",
-         ["By telling the customer yourself", "*On Annex's incident report page",
+         ["By telling the customer yourself", "*On Annex's “Report a breach” page",
           "In the company-wide chat channel"],
-         "The incident report page alerts the response team and starts the deadline clocks."),
+         "Annex's “Report a breach” page alerts the response team and starts the deadline clocks."),
         ("multiple", "After reporting, what should you do?",
          ["*Stay reachable for the response team", "Delete the wrong email to limit damage",
           "*Keep devices and messages as they are", "Contact the affected people yourself"],

@@ -144,3 +144,11 @@ def assignments_sync_users(*, user_ids: list[int], today: date | None = None) ->
     """The sweep for a few people: on hire, and on a change of role or department."""
     return assignments_sweep(today=today, user_ids=list(user_ids))
 
+
+def assignments_on_roles_changed(user_id: int) -> None:
+    """A role given (by an administrator, or with an accepted invitation) brings the courses of that role at once,
+    once the change is committed; the nightly sweep would catch it too."""
+    from training.tasks import assignments_sync_users_task
+
+    transaction.on_commit(lambda: assignments_sync_users_task.delay([user_id]))
+

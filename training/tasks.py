@@ -12,6 +12,13 @@ def assignments_sweep_task() -> int:
     return assignments_sweep().created
 
 
+@shared_task(name="training.assignments_sync_users", acks_late=True)
+def assignments_sync_users_task(user_ids: list[int]) -> int:
+    from training.sweep import assignments_sync_users
+
+    return assignments_sync_users(user_ids=user_ids).created
+
+
 @shared_task(name="training.evidence_snapshot", acks_late=True)
 def evidence_snapshot_task() -> bool:
     from training.evidence import evidence_snapshot_monthly

@@ -40,3 +40,15 @@ def clock(obligation, now) -> dict:
     fraction = obligation.elapsed_fraction(now)
     return {"state": "due", "text": _("due in %(d)s") % {"d": _duration(minutes)},
             "urgent": fraction is not None and fraction >= 0.75}
+
+
+@register.simple_tag
+def countdown(deadline, now) -> dict:
+    """A case's nearest deadline: {'state': due|overdue|none, 'text': 'due in 5 h 20 min', 'urgent': bool};
+    urgent when overdue or due within a day."""
+    state, minutes = describe_remaining(deadline, now)
+    if state == "overdue":
+        return {"state": state, "text": _("overdue by %(d)s") % {"d": _duration(minutes)}, "urgent": True}
+    if state == "due":
+        return {"state": state, "text": _("due in %(d)s") % {"d": _duration(minutes)}, "urgent": minutes < 24 * 60}
+    return {"state": "none", "text": _("no running clock"), "urgent": False}

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
 # skipped by roles_sync() and picked up by the migrate that creates them.
 # The DPO runs the programme: controls, customers, annexes, the audit trail, invitations.
 _DPO = [
+    "core.view_programme",
     "accounts.view_user",
     "accounts.invite_user",
     "audit.view_auditevent",
@@ -100,6 +101,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.EMPLOYEE: [],
     Role.AUDITOR: [
+        "core.view_programme",
         "accounts.view_user",
         "controls.view_control",
         "controls.view_customer",

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 
 from portal.accounts.credentials import credential_revokers
 from portal.accounts.models import BackupCodeDevice, Invitation, TOTPDevice, User, hash_secret
+from portal.accounts.role_listeners import roles_changed
 from portal.accounts.roles import Role, user_has_role
 from portal.accounts.tokens import revoke_api_tokens
 from portal.audit.models import AuditAction
@@ -169,6 +170,7 @@ def invitation_accept(*, request, invitation: Invitation, password: str) -> User
     user.set_password(password)
     user.save()
     user.groups.set(Group.objects.filter(name__in=invitation.roles))
+    roles_changed(user.pk)
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
@@ -196,6 +198,7 @@ def user_set_roles(*, actor, user: User, roles) -> bool:
         raise AccountRuleError("You cannot remove your own Admin role; ask another administrator.")
     user.groups.set(Group.objects.filter(name__in=roles))
     audit_record(action=AuditAction.ROLES_CHANGED, actor=actor, target=user, changes={"roles": (before, roles)})
+    roles_changed(user.pk)
     return True
 
 

@@ -35,8 +35,9 @@ def register(source: TaskSource) -> TaskSource:
     return source
 
 
-def inbox_for(user, today: date, *, limit: int = INBOX_LIMIT) -> list[dict]:
-    perms = user.get_all_permissions() if user.is_active else set()
+def inbox_for(user, today: date, *, limit: int = INBOX_LIMIT, perms: set[str] | None = None) -> list[dict]:
+    if perms is None:
+        perms = user.get_all_permissions() if user.is_active else set()
     items: list[InboxItem] = []
     for source in sorted(_SOURCES.values(), key=lambda s: s.name):
         if source.permission is None or source.permission in perms:

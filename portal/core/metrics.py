@@ -3,12 +3,14 @@
 An app lists its figures in `<app>/metrics.py` (autodiscovered at start-up). A source is one chart: a few
 figures of the same unit computed together with a fixed number of queries (`compute(day)` returns
 {key: number}); the daily snapshot stores each figure once per day, and the dashboard and the programme
-report draw the last 90 days for whoever holds the source's permission.
+report draw the last 90 days for whoever may see the programme's posture and holds the source's permission.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+
+from portal.core.dashboard import POSTURE_PERMISSION
 
 TREND_DAYS = 90
 
@@ -40,6 +42,10 @@ def sources() -> list[MetricSource]:
     return sorted(_SOURCES.values(), key=lambda s: (s.order, s.name))
 
 
-def sources_for(user) -> list[MetricSource]:
-    perms = user.get_all_permissions() if user.is_active else set()
+def sources_for(user, perms: set[str] | None = None) -> list[MetricSource]:
+    """The trends `user` may see: none without the posture permission (portal.core.dashboard)."""
+    if perms is None:
+        perms = user.get_all_permissions() if user.is_active else set()
+    if POSTURE_PERMISSION not in perms:
+        return []
     return [s for s in sources() if s.permission is None or s.permission in perms]

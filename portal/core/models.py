@@ -16,6 +16,8 @@ class MetricSnapshot(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "source", "key"], name="metric_one_per_day")]
         indexes = [models.Index(fields=["source", "day"], name="metric_source_day_idx")]
+        # The programme's posture as a whole (its cards, trends and report); each card also needs its own permission.
+        permissions = [("view_programme", "Can see the programme's posture, its trends and the programme report")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.source}.{self.key} = {self.value}"

@@ -54,6 +54,10 @@ def navigation_for(user, current_path: str) -> list[dict]:
         url = _url(item.url_name)
         if url is None:
             continue
-        active = current_path == url or (url != "/" and current_path.startswith(url))
-        items.append({"label": item.label, "url": url, "active": active})
+        items.append({"label": item.label, "url": url, "active": False})
+    # The page belongs to the entry whose address is the longest prefix of it: /training/report/ is the
+    # training report's, not also "My training" at /training/.
+    matching = [i for i in items if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))]
+    if matching:
+        max(matching, key=lambda i: len(i["url"]))["active"] = True
     return items

@@ -8,9 +8,10 @@ from portal.core.metrics import TREND_DAYS, sources_for
 from portal.core.models import MetricSnapshot
 
 
-def trends_for(user, *, days: int = TREND_DAYS) -> list[dict]:
-    """Each visible source with its days and, per figure, the values (None where no snapshot was taken)."""
-    visible = sources_for(user)
+def trends_for(user, *, days: int = TREND_DAYS, names: list[str] | None = None) -> list[dict]:
+    """Each visible source (of `names`, if given) with its days and, per figure, the values (None where no snapshot
+    was taken)."""
+    visible = [s for s in sources_for(user) if names is None or s.name in names]
     if not visible:
         return []
     today = timezone.localdate()

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("about/", views.about, name="about"),
+    path("trends/<str:name>.svg", views.trend_chart, name="trend_chart"),
 ]

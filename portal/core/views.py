@@ -2,18 +2,22 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from portal.audit.models import AuditAction, AuditEvent
-from portal.core.charts import trend_charts
-from portal.core.dashboard import panels_for
+from portal.core.charts import source_svg, trend_charts
+from portal.core.dashboard import POSTURE_CACHE_SECONDS, panels_for, posture_for, posture_key, sees_posture
+from portal.core.exports import PROGRAMME_REPORT, PROGRAMME_REPORT_PERMISSION
 from portal.core.inbox import inbox_for
+from portal.core.metrics import sources_for
 from portal.core.selectors import trends_for
 
 logger = logging.getLogger(__name__)
@@ -78,17 +82,68 @@ def _tried_on(target_id: str) -> list[AuditEvent]:
     ).only(*_OWN_EVENT_FIELDS)[:OWN_EVENTS])
 
 
+def _programme_html(user, perms: set[str], today) -> str:
+    """The posture cards and the trend charts, rendered at most once a minute for everyone who sees the same cards
+    and charts in the same language: their queries and drawing 90 days of figures cost far more than the rest of
+    the page (docs/performance.md). The figures of a card are the whole programme's, whoever looks."""
+    charts = ",".join(source.name for source in sources_for(user, perms))
+    key = f"core:programme:{translation.get_language()}:{today.isoformat()}:{posture_key(user, perms)}:{charts}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("portal/partials/_programme.html", {
+            "cards": posture_for(user, today=today, perms=perms),
+            "trends": trend_charts(trends_for(user)) if charts else [],
+        })
+        cache.set(key, html, POSTURE_CACHE_SECONDS)
+    return html
+
+
+def _panel_part(request, name: str, perms: set[str]):
+    """One panel alone, for its own refresh (the responder's countdowns); 404 for a panel this user does not get."""
+    panel = next((p for p in panels_for(request.user, perms) if p["name"] == name), None)
+    if panel is None:
+        raise Http404("no such panel")
+    return render(request, panel["template"], {"panel": panel})
+
+
+@login_required
+@require_GET
+def trend_chart(request, name: str):
+    """One trend of the home page as an SVG image, drawn at most once a minute per language; 404 for a trend this
+    user may not see."""
+    perms = request.user.get_all_permissions()
+    if name not in {source.name for source in sources_for(request.user, perms)}:
+        raise Http404("no such trend")
+    key = f"core:trend-svg:{translation.get_language()}:{timezone.localdate().isoformat()}:{name}"
+    svg = cache.get(key)
+    if svg is None:
+        trend = next(iter(trends_for(request.user, names=[name])), None)
+        if trend is None or not trend["days"]:
+            raise Http404("no figures yet")
+        svg = source_svg(trend)
+        cache.set(key, svg, POSTURE_CACHE_SECONDS)
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+
+
 @login_required
 @require_GET
 def dashboard(request):
-    """The landing page: the panels of the apps this user may use, and their own recent security events."""
+    """The home page: everyone's task inbox; the programme's posture and trends for the DPO, administrators and
+    auditors; the others' own work (their controls, cases, training and notices); their own sign-in events."""
     user = request.user
+    perms = user.get_all_permissions()
+    if request.htmx and request.GET.get("part"):
+        return _panel_part(request, request.GET["part"], perms)
+    today = timezone.localdate()
+    posture = sees_posture(user, perms)
     own_events = sorted([*_signed_in_as(user.pk), *_tried_on(str(user.pk))], key=lambda e: e.seq, reverse=True)
     return render(
         request,
         "portal/dashboard.html",
         {"roles": user.role_names, "own_events": own_events[:OWN_EVENTS],
-         "panels": panels_for(request.user),
-         "inbox": inbox_for(user, timezone.localdate()),
-         "trends": trend_charts(trends_for(user))},
+         "inbox": inbox_for(user, today, perms=perms),
+         "sees_posture": posture,
+         "panels": [] if posture else panels_for(user, perms),
+         "programme_html": _programme_html(user, perms, today) if posture else "",
+         "report_kind": PROGRAMME_REPORT if posture and PROGRAMME_REPORT_PERMISSION in perms else ""},
     )

@@ -14,7 +14,7 @@ def seed(stdout=None) -> list[AnnexVersion]:
         return []
     published = []
     for kind in versioned_kinds():
-        customers = [key for key, _ in kind.subjects() if key != ALL_SUBJECTS]
+        customers = [key for key, _ in kind.subject_choices() if key != ALL_SUBJECTS]
         if not customers:
             if stdout:
                 stdout.write(f"Exports: no customers yet, so no {kind.label} was published (run seed_demo again).")

@@ -1,6 +1,6 @@
 from django import forms
 
-from portal.exports.registry import kinds_for
+from portal.exports.registry import kinds_for, subjects_available_of
 
 
 class ExportRequestForm(forms.Form):
@@ -10,7 +10,7 @@ class ExportRequestForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = [(kind, kind.subjects_available(user)) for kind in kinds_for(user)]
+        groups = subjects_available_of(kinds_for(user), user)
         # A kind with nothing to request (certificates, issued by their own service) is not offered.
         self.fields["document"].choices = [
             (kind.label, [(f"{kind.name}|{key}", label) for key, label in subjects]) for kind, subjects in groups

@@ -34,7 +34,9 @@ class ExportKind:
     # subject key -> JSON content (with per_user: subject key, requesting user -> the content that user may see);
     # raises LookupError for an unknown subject
     snapshot: Callable[..., dict]
-    subjects: Callable[[], list[tuple[str, str]]]  # (key, label) a user may choose from
+    # (key, label) a user may choose from. Kinds about the same records (the active customers) pass one function,
+    # so a page offering several kinds reads them once (subjects_available_of).
+    subjects: Callable[[], list[tuple[str, str]]]
     permission: str  # "app_label.codename" needed to request it
     versioned: bool = False  # published versions, diffs and /verify apply
     notice_recipients: Callable[[str], list[tuple[str, str]]] | None = None  # subject -> [(name, email)]
@@ -55,9 +57,17 @@ class ExportKind:
     # case): used instead of subjects() wherever a user asks
     subjects_for: Callable[..., list[tuple[str, str]]] | None = None
 
+    # When set, the kind also covers all subjects at once (ALL_SUBJECTS), offered first under this label.
+    whole_set_label: str = ""
+
+    def subject_choices(self, subjects: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+        """Every (key, label) the kind can be made for: the whole set first where it has one, then `subjects()`."""
+        subjects = self.subjects() if subjects is None else subjects
+        return [(ALL_SUBJECTS, str(self.whole_set_label)), *subjects] if self.whole_set_label else list(subjects)
+
     def subjects_available(self, user) -> list[tuple[str, str]]:
         """The (key, label) subjects `user` may request this kind for."""
-        return self.subjects_for(user) if self.subjects_for is not None else self.subjects()
+        return self.subjects_for(user) if self.subjects_for is not None else self.subject_choices()
 
     def content(self, subject_key: str, user=None) -> dict:
         """The content snapshot for a subject, as the requesting user may see it."""
@@ -102,3 +112,17 @@ def get_kind(name: str) -> ExportKind:
 
 def kinds_for(user) -> list[ExportKind]:
     return [kind for kind in kinds() if user.has_perm(kind.permission)]
+
+
+def subjects_available_of(chosen: list[ExportKind], user) -> list[tuple[ExportKind, list[tuple[str, str]]]]:
+    """Each kind with the subjects `user` may request it for; a subjects function that kinds share runs once."""
+    read: dict[Callable, list[tuple[str, str]]] = {}
+    result = []
+    for kind in chosen:
+        if kind.subjects_for is not None:
+            result.append((kind, kind.subjects_for(user)))
+            continue
+        if kind.subjects not in read:
+            read[kind.subjects] = kind.subjects()
+        result.append((kind, kind.subject_choices(read[kind.subjects])))
+    return result

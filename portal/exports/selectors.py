@@ -37,13 +37,14 @@ def subject_to_url(key: str) -> str:
     return ALL_SUBJECTS_URL_KEY if key == ALL_SUBJECTS else key
 
 
-def annex_overview(kind: ExportKind) -> list[dict]:
-    """Each subject with its latest published version and whether the current content differs from it."""
+def annex_overview(kind: ExportKind, subjects: list[tuple[str, str]] | None = None) -> list[dict]:
+    """Each subject (all the kind's unless given) with its latest published version and whether the current
+    content differs from it."""
     latest: dict[str, AnnexVersion] = {}
     versions = AnnexVersion.objects.filter(kind=kind.name).defer("snapshot", "changes")
     for version in versions.order_by("subject_key", "-number"):
         latest.setdefault(version.subject_key, version)
-    subjects = kind.subjects()
+    subjects = kind.subject_choices() if subjects is None else subjects
     keys = [key for key, _ in subjects]
     contents = kind.snapshots(keys) if kind.snapshots else {key: kind.snapshot(key) for key in keys}
     rows = []

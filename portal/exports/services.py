@@ -34,7 +34,7 @@ class ExportError(Exception):
 
 
 def _subject_label(kind, subject_key: str, user=None) -> str:
-    labels = dict(kind.subjects() if user is None else kind.subjects_available(user))
+    labels = dict(kind.subject_choices() if user is None else kind.subjects_available(user))
     if subject_key not in labels:
         raise ExportError(f"{kind.label} cannot be made for the subject chosen.")
     return labels[subject_key]

@@ -15,7 +15,7 @@ from portal.accounts.mfa import require_recent_mfa
 from portal.exports import selectors, services, storage
 from portal.exports.forms import AnnexPublishForm, ExportRequestForm
 from portal.exports.models import ExportJob
-from portal.exports.registry import PDF_CONTENT_TYPE, get_kind, kinds_for
+from portal.exports.registry import PDF_CONTENT_TYPE, get_kind, kinds_for, subjects_available_of
 
 GONE = 410
 
@@ -114,7 +114,7 @@ def _versioned_kind(name: str):
 
 
 def _subject_label(kind, subject_key: str) -> str:
-    label = dict(kind.subjects()).get(subject_key)
+    label = dict(kind.subject_choices()).get(subject_key)
     if label is None:
         raise Http404("No such subject.")
     return label
@@ -125,7 +125,8 @@ def _subject_label(kind, subject_key: str) -> str:
 @permission_required("exports.view_annexversion", raise_exception=True)
 def annex_list(request):
     """For every subject: the last published version and whether the measures changed since."""
-    overview = [{"kind": kind, "rows": selectors.annex_overview(kind)} for kind in selectors.versioned_kinds()]
+    overview = [{"kind": kind, "rows": selectors.annex_overview(kind, subjects)}
+                for kind, subjects in subjects_available_of(selectors.versioned_kinds(), request.user)]
     return render(request, "exports/annex_list.html", {"overview": overview})
 
 

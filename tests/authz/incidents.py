@@ -4,7 +4,7 @@ or seeing every case (DPO, admin); the outsider is another responder, who gets 4
 import io
 
 from portal.accounts.roles import Role
-from tests.authz.spec import Access
+from tests.authz.spec import EVERY_VERIFIED_USER, Access
 
 WORKERS = [Role.INCIDENT_RESPONDER.value, Role.DPO.value, Role.ADMIN.value]
 DECIDERS = [Role.DPO.value, Role.ADMIN.value]
@@ -62,6 +62,8 @@ def _export_kwargs(owner):
 ENTRIES = [
     Access("incidents:board", WORKERS),
     Access("incidents:create", WORKERS),
+    Access("incidents:report", EVERY_VERIFIED_USER,
+           note="everyone may report a suspected breach; the case it opens stays need-to-know"),
     Access("incidents:register", DECIDERS),
     Access("incidents:register_export", DECIDERS, method="post", ok=302),
     Access("incidents:detail", WORKERS, kwargs=_case, outsider=404),

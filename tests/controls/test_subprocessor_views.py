@@ -141,3 +141,13 @@ def test_the_form_offers_evidence_for_the_dpa_and_the_certificate_with_its_expir
                     valid_until=date(2027, 5, 31))
     page = client.get(reverse("subprocessors:create")).content.decode()
     assert "TOM-SUP-01: ISO 27001 certificate (valid until 31 May 2027)" in page
+
+
+def test_the_customers_page_leads_to_its_sub_processor_list_and_record_for_publishing(signed_in):
+    client, _ = signed_in(Role.DPO)
+    customer = CustomerFactory(slug="acme")
+    page = client.get(reverse("subprocessors:customer", args=[customer.slug])).content.decode()
+    for kind in ("controls.subprocessor_list", "controls.processing_record"):
+        url = reverse("exports:annex_detail", args=[kind, "acme"])
+        assert f'href="{url}"' in page
+        assert client.get(url).status_code == 200

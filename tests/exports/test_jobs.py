@@ -201,11 +201,28 @@ def test_my_exports_lists_only_own_jobs_in_a_fixed_number_of_queries(client, dja
         ExportJob.objects.create(kind=TOM_ANNEX, requested_by=owner, title="Mine")
     ExportJob.objects.create(kind=TOM_ANNEX, requested_by=UserFactory(), title="Someone else's")
     sign_in(client, owner)
-    # Fixed whatever the number of jobs; each export kind offering customers as subjects reads them once.
-    with django_assert_max_num_queries(17):
+    # Fixed whatever the number of jobs and however many export kinds offer the customers as subjects.
+    with django_assert_max_num_queries(11) as queries:
         response = client.get(reverse("exports:list"))
     body = response.content.decode()
     assert body.count(">Mine</a>") == jobs and "Someone else" not in body
+    customer_reads = [q["sql"] for q in queries.captured_queries if 'FROM "controls_customer"' in q["sql"]]
+    assert len(customer_reads) == 1, customer_reads
+
+
+@pytest.mark.django_db
+def test_the_kinds_about_customers_offer_each_active_customer_and_their_own_whole_set(client):
+    from controls.models import Customer
+
+    owner = UserFactory(roles=[Role.DPO])
+    Customer.objects.create(slug="acme", name="Acme GmbH", is_active=True)
+    Customer.objects.create(slug="gone", name="Gone Ltd", is_active=False)
+    sign_in(client, owner)
+    choices = dict(client.get(reverse("exports:list")).context["form"].fields["document"].choices)
+    assert choices["TOM annex"] == [("controls.tom_annex|", "All customers"), ("controls.tom_annex|acme", "Acme GmbH")]
+    assert choices["Sub-processor list"] == [("controls.subprocessor_list|acme", "Acme GmbH")]
+    assert choices["Record of processing (PDF)"] == [("controls.processing_record|", "All customers (the whole set)"),
+                                                     ("controls.processing_record|acme", "Acme GmbH")]
 
 
 def test_rendering_is_routed_to_its_own_queue_and_notices_are_not():

@@ -188,3 +188,42 @@ def test_the_built_in_templates_come_back_after_a_flush_and_admin_edits_stay():
     assert templates_sync() == 1
     assert ObligationTemplate.objects.count() == len(BUILT_IN_TEMPLATES)
     assert ObligationTemplate.objects.get(code="sa-art33").hours == 48
+
+
+def test_a_high_risk_assessment_owes_the_data_subjects_a_communication_with_no_fixed_deadline(signed_in):
+    from django.urls import reverse
+
+    from incidents.reminders import DEADLINE
+    from tests.incidents.factories import ASSESSMENT_INPUT
+
+    actor = responder()
+    incident = open_case(actor, controller_data=True, aware_hours_ago=500)
+    assert not incident.obligations.filter(recipient="data_subjects").exists()
+    services.assessment_record(incident=incident, actor=actor, inputs=ASSESSMENT_INPUT)  # high risk
+    subjects = incident.obligations.get(recipient="data_subjects")
+    assert subjects.deadline_at is None and subjects.legal_reference.startswith("GDPR Art. 34(1)")
+    assert not subjects.is_overdue() and incident.obligations.get(recipient="authority").is_overdue()
+    assert not DEADLINE.queryset().filter(pk=subjects.pk).exists()  # never reminded about nor escalated
+    client, _dpo = signed_in("DPO")
+    page = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    row = page[page.index("Communication to the data subjects"):][:1500]
+    assert "no fixed deadline" in row and "overdue" not in row
+
+
+def test_a_decision_against_the_recommendation_needs_a_justification():
+    from tests.incidents.factories import ASSESSMENT_INPUT
+
+    actor, officer = responder(), dpo()
+    incident = open_case(actor, controller_data=True)
+    assessment = services.assessment_record(incident=incident, actor=actor, inputs=ASSESSMENT_INPUT)
+    assert assessment.recommend_notify_authority is True
+    with pytest.raises(ValidationError) as refused:
+        services.assessment_decide(incident=incident, actor=officer, notify_authority=False,
+                                   communicate_subjects=True)
+    assert "justification" in refused.value.message_dict
+    assessment.refresh_from_db()
+    assert not assessment.is_decided
+    decided = services.assessment_decide(
+        incident=incident, actor=officer, notify_authority=False, communicate_subjects=True,
+        justification="The authority was informed by the customer, who is the controller of these records.")
+    assert decided.is_decided and decided.override_justification.startswith("The authority")

@@ -30,5 +30,6 @@ def test_the_demo_seed_shows_departments_managers_and_every_state_and_is_idempot
     assert EvidenceSnapshot.objects.count() == 1
     data = report()
     assert data["overall"]["rate"] and data["overdue"]
+    assert sum(1 for month in data["trend"] if month["completed"]) >= 6  # the trend chart shows a trend
     demo.seed()
     assert sorted(Assignment.objects.values_list("user_id", "course_id", "status", "due_date")) == snapshot

@@ -92,3 +92,19 @@ def test_the_dpo_digest_carries_a_signed_audit_checkpoint_that_verifies_the_trai
     line = next(text for text in mail.body.splitlines() if text.startswith("#"))
     assert Checkpoint.from_line(line) == latest
     call_command("verify_audit_trail", "--checkpoint", line)
+
+
+def test_the_employee_hears_at_7_and_1_days_and_a_day_overdue_without_the_manager():
+    manager = UserFactory()
+    profile = ProfileFactory(manager=manager)
+    today = date(2026, 3, 1)
+    with time_machine.travel("2026-03-01 08:00Z"):
+        for days in (7, 1, -1, 3):
+            AssignmentFactory(user=profile.user, course=full_course(title=f"Course due {days}"),
+                              due_date=today + timedelta(days=days))
+        reminders_sweep()
+    titles = sorted(set(Notification.objects.filter(recipient=profile.user, reason="training.assignment_due")
+                        .values_list("title", flat=True)))
+    assert titles == [f"Training “Course due -1” of {profile.user.full_name} is 1 day overdue",
+                      "Training “Course due 1” is due in 1 day", "Training “Course due 7” is due in 7 days"]
+    assert not Notification.objects.filter(recipient=manager).exists()

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.urls import reverse
 
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
@@ -16,7 +16,7 @@ from tests.training.factories import (
     course_for_everyone,
 )
 from training.models import Assignment, AudienceRule
-from training.sweep import assignments_sweep, assignments_sync_users
+from training.sweep import assignments_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -66,16 +66,53 @@ def test_a_new_hire_is_due_their_grace_days_after_the_hire_date():
     assert Assignment.objects.get(user=veteran.user, course=course).due_date == date(2026, 3, 31)
 
 
-def test_a_role_change_adds_the_course_of_that_role():
+def test_a_role_given_by_an_administrator_assigns_that_roles_course_at_once(
+        signed_in, django_capture_on_commit_callbacks):
     course = CourseFactory()
     AudienceRule.objects.create(course=course, kind=AudienceRule.Kind.ROLE, role=Role.INCIDENT_RESPONDER)
-    profile = ProfileFactory(user=UserFactory(roles=[Role.EMPLOYEE, Role.AUDITOR]))
-    profile.user.groups.remove(Group.objects.get(name=Role.AUDITOR))
-    assignments_sync_users(user_ids=[profile.user_id], today=date(2026, 3, 1))
+    profile = ProfileFactory(user=UserFactory(roles=[Role.EMPLOYEE]))
+    client, _admin = signed_in(Role.ADMIN)
+    url = reverse("accounts:user_roles", args=[profile.user_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"roles": [Role.EMPLOYEE, Role.AUDITOR]})
     assert not Assignment.objects.filter(user=profile.user).exists()
-    profile.user.groups.add(Group.objects.get(name=Role.INCIDENT_RESPONDER))
-    assignments_sync_users(user_ids=[profile.user_id], today=date(2026, 3, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"roles": [Role.EMPLOYEE, Role.INCIDENT_RESPONDER]})
+    assert response.status_code == 302
+    assert Assignment.objects.filter(user=profile.user, course=course, status=Assignment.Status.ASSIGNED).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"roles": [Role.INCIDENT_RESPONDER]})
     assert Assignment.objects.filter(user=profile.user, course=course).count() == 1
+
+
+def test_an_accepted_invitation_brings_the_courses_of_its_roles(client, django_capture_on_commit_callbacks):
+    from portal.accounts import services as accounts
+
+    course = course_for_everyone()
+    admin = UserFactory(roles=[Role.ADMIN])
+    _invitation, token = accounts.invitation_create(actor=admin, email="new.hire@annex.test", full_name="New Hire",
+                                                   roles=[Role.EMPLOYEE])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:invitation_accept", args=[token]),
+                    {"new_password1": "a long and unusual passphrase 7",
+                     "new_password2": "a long and unusual passphrase 7"})
+    assert Assignment.objects.filter(user__email="new.hire@annex.test", course=course).count() == 1
+
+
+def test_a_role_change_that_rolls_back_assigns_nothing(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from portal.accounts import services as accounts
+
+    course = CourseFactory()
+    AudienceRule.objects.create(course=course, kind=AudienceRule.Kind.ROLE, role=Role.AUDITOR)
+    user = UserFactory(roles=[Role.EMPLOYEE])
+    admin = UserFactory(roles=[Role.ADMIN])
+    with (django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError),
+          transaction.atomic()):
+            accounts.user_set_roles(actor=admin, user=user, roles=[Role.AUDITOR])
+            raise RuntimeError("the surrounding change failed")
+    assert callbacks == [] and not Assignment.objects.exists()
 
 
 def test_a_department_change_adds_the_course_of_that_department():

@@ -1,12 +1,15 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from tests.factories import UserFactory
 from tests.training.factories import AssignmentFactory, ProfileFactory, full_course
 from training import services
-from training.models import Assignment, Course
+from training.models import OPEN_STATUSES, Assignment, Course
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +113,26 @@ def test_a_material_change_bumps_the_version_and_requires_a_retake(signed_in):
     assert response.status_code == 302
     course.refresh_from_db()
     assert course.version == 2 and course.retake_from_version == 2
+
+
+def test_a_material_change_brings_a_scheduled_refresher_forward_to_the_days_to_complete(signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    course = full_course(validity_months=12, due_days=21)
+    employee = ProfileFactory().user
+    assignment = AssignmentFactory(user=employee, course=course)
+    attempt = services.quiz_attempt_start(actor=employee, assignment=assignment)
+    services.quiz_attempt_submit(actor=employee, attempt=attempt, answers={
+        q.pk: [c.pk for c in q.choices.all() if c.is_correct] for q in course.questions.all()})
+    refresher = Assignment.objects.get(user=employee, course=course, status=Assignment.Status.ASSIGNED)
+    assert refresher.due_date > timezone.localdate() + timedelta(days=300)
+    response = client.post(reverse("training:course_edit", args=[course.pk]), {
+        "title": course.title, "description": "Rewritten for the new reporting line", "estimated_minutes": 15,
+        "validity_months": 12, "pass_mark_percent": 80, "pool_size": 0, "due_days": 21, "new_hire_days": 14,
+        "is_published": "on", "revision": course.revision, "require_retake": "on"})
+    assert response.status_code == 302
+    refresher.refresh_from_db()
+    assert refresher.due_date == timezone.localdate() + timedelta(days=21)
+    assert Assignment.objects.filter(user=employee, course=course, status__in=OPEN_STATUSES).count() == 1
 
 
 def test_a_question_with_no_right_answer_is_refused_and_kept(signed_in):

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if export_kind.per_user:
             raise CommandError(f"{export_kind.label} is made for a requesting user; request it from /exports/")
         subject_key = subject_from_url(subject)
-        if subject_key not in dict(export_kind.subjects()):
+        if subject_key not in dict(export_kind.subject_choices()):
             raise CommandError(f"{export_kind.label} has no subject {subject!r}")
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(f".{output.name}.part")
