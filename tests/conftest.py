@@ -14,8 +14,9 @@ def totp_device_for(user, *, confirmed: bool = True) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=confirmed)
 
 
-def sign_in(client, user, *, verified: bool = True, step_up: bool = True):
-    """Sign a test client in; `verified` marks the session as having passed MFA."""
+def sign_in(client, user, *, verified: bool = True, step_up: bool = False):
+    """Sign a test client in; `verified` marks the session as having passed MFA, `step_up` as having passed it
+    within MFA_STEP_UP_SECONDS (what sensitive actions ask for: a test of one must say so)."""
     client.force_login(user)
     if verified:
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device_for(user)
@@ -55,7 +56,7 @@ def user_factory(db):
 def signed_in(client, db):
     """signed_in(*roles, verified=True) -> (client, user)."""
 
-    def make(*roles, verified: bool = True, step_up: bool = True, **fields):
+    def make(*roles, verified: bool = True, step_up: bool = False, **fields):
         user = UserFactory(roles=list(roles), **fields)
         return sign_in(client, user, verified=verified, step_up=step_up), user
 

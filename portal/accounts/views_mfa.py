@@ -64,6 +64,10 @@ def mfa_enrol(request):
     )
 
 
+# Adding a second authenticator needs a fresh check of the first one (above); the matrix holds it to that.
+mfa_enrol.requires_recent_mfa = True
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request):
