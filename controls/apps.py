@@ -13,7 +13,7 @@ class ControlsConfig(AppConfig):
         # Re-encryption and key retirement find every evidence file through this registration.
         register_encrypted_files(
             label="controls.evidence", model=Evidence, path_field="file_path",
-            purpose=lambda evidence: evidence.purpose, key_id_field="key_id",
+            purpose=lambda evidence: evidence.purpose, key_id_field="key_id", sha256_field="sha256",
         )
         register("controls.subprocessors", subprocessor_facts)
         register("controls.records_of_processing", records_facts)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.utils.text import format_lazy
+
 SCC_MEASURES_FILE = Path(__file__).resolve().parent / "catalogue" / "scc-annex-measures.json"
 
 
@@ -17,6 +19,13 @@ class Category:
     id: str
     wording: str
     mirrors_gdpr: str = ""
+
+    @property
+    def title(self) -> str:
+        """The heading in the active language (the official wording of that language's version)."""
+        from controls.scc_headings import heading
+
+        return heading(self.id, self.wording)
 
 
 @cache
@@ -42,4 +51,6 @@ def category_by_id(category_id: str) -> Category | None:
 
 
 def category_choices() -> list[tuple[str, str]]:
-    return [(c.id, f"{c.n}. {c.wording}") for c in scc_categories()]
+    from controls.scc_headings import HEADINGS
+
+    return [(c.id, format_lazy("{}. {}", c.n, HEADINGS.get(c.id, c.wording))) for c in scc_categories()]

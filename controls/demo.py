@@ -19,6 +19,7 @@ from portal.accounts.models import User
 
 DEMO_CUSTOMERS = [
     # slug, name, contract, contact, email, notice hours, services, overrides (reference, mode, reason)
+    # (contract languages: DEMO_CONTRACT_LANGUAGES below)
     ("northwind-health", "Northwind Health GmbH", "DPA-2024-017", "Greta Lindqvist", "privacy@northwind-health.example",
      24, ["hosting", "support", "archive"],
      [("TOM-ENC-03", "include", "Contract annex 2 requires pseudonymised exports for their research team.")]),
@@ -28,6 +29,10 @@ DEMO_CUSTOMERS = [
     ("fabrikam-finance", "Fabrikam Finance AB", "DPA-2025-003", "Sofia Berg", "dataprotection@fabrikam.example",
      12, ["hosting", "support", "analytics", "archive"], []),
 ]
+
+# Northwind's DPA is German: its TOM annex and change notices are German. Contoso's is bilingual.
+DEMO_CONTRACT_LANGUAGES = {"northwind-health": Customer.ContractLanguage.GERMAN,
+                           "contoso-retail": Customer.ContractLanguage.BILINGUAL}
 
 PEN_TEST_SUMMARY = b"""# External penetration test, summary
 
@@ -114,6 +119,7 @@ def seed(stdout=None) -> None:
         customer, is_new = Customer.objects.get_or_create(slug=slug, defaults={
             "name": name, "contract_reference": contract, "notice_contact_name": contact,
             "notice_contact_email": email, "breach_notice_hours": hours,
+            "contract_language": DEMO_CONTRACT_LANGUAGES.get(slug, Customer.ContractLanguage.ENGLISH),
         })
         if is_new:
             created += 1

@@ -7,20 +7,25 @@
 Snapshots are plain JSON, so a published version keeps exactly what it said and every job's content has a hash.
 """
 
+import functools
 import hashlib
 import io
 import json
 import zipfile
-from functools import cache
+from datetime import date
 from typing import BinaryIO
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from controls.categories import SCC_MEASURES_FILE, category_by_id, scc_categories
+from controls.catalogue_i18n import catalogue_text
+from controls.categories import category_by_id, scc_categories
 from controls.exports_subprocessors import add_subprocessor_measures
 from controls.models import ART32_POINTS, CategoryStatement, Control, Customer, Evidence
+from controls.scc_headings import ANNEX_TEXT, heading
 from controls.selectors import (
     active_customer_subjects,
     applicable_control_ids,
@@ -30,53 +35,82 @@ from controls.selectors import (
     evidence_visible_to,
 )
 from controls.services_register import EXPORT_COLUMNS, export_row
-from portal.core.spreadsheet import safe_cell
+from portal.accounts.language import language_of
+from portal.core.spreadsheet import safe_cell, typed_cell, typed_cells
 from portal.exports.registry import ALL_SUBJECTS, ExportKind, register
 from portal.exports.rendering import content_sha256, render_pdf
 from portal.security.storage import open_decrypted
 
 TOM_ANNEX = "controls.tom_annex"
-ANNEX_TITLE = "Technical and organisational measures"
-ALL_CUSTOMERS_LABEL = "All customers"
-NO_MEASURE_REASON = (
+ANNEX_TITLE = _("Technical and organisational measures")
+ALL_CUSTOMERS_LABEL = _("All customers")
+NO_MEASURE_REASON = _(
     "No measure of this category applies to the services covered by this annex; the processor's measures of "
     "other categories protect the personal data concerned."
 )
+BILINGUAL = Customer.ContractLanguage.BILINGUAL
+# The second language of a bilingual annex; its first is German.
+SECOND_LANGUAGE = "en"
 
 
-@cache
-def _published_text() -> dict:
-    data = json.loads(SCC_MEASURES_FILE.read_text(encoding="utf-8"))
-    text = {key: data.get(key, "") for key in ("annex_title", "lead_in", "explanatory_note", "instrument")}
-    # Annex III of 2021/915 (controller-processor clauses) speaks of the processor where 2021/914 says importer.
-    text["lead_in"] = text["lead_in"].replace("data importer(s)", "processor(s)")
-    return text
+def contract_languages(contract_language: str) -> list[str]:
+    """The languages a document is written in, first language first ("bilingual": German, then English)."""
+    if contract_language == BILINGUAL:
+        return ["de", SECOND_LANGUAGE]
+    return [contract_language or settings.LANGUAGE_CODE]
 
 
-def _item(control: Control) -> dict:
-    return {
+def _control_text(control: Control, language: str) -> tuple[str, str, bool]:
+    """Title and description in `language`, and whether that version is missing (edited in one language only)."""
+    title, description = catalogue_text(language, control.title), catalogue_text(language, control.description)
+    if title is None or description is None:
+        return control.title, control.description, True
+    return title, description, False
+
+
+def _item(control: Control, language: str) -> dict:
+    """One measure, written in `language` (call inside translation.override(language))."""
+    title, description, missing = _control_text(control, language)
+    item = {
         "reference": control.reference,
-        "title": control.title,
-        "description": control.description,
-        "kind": control.get_kind_display(),
-        "art32_points": [ART32_POINTS[p] for p in sorted(control.art32_points or []) if p in ART32_POINTS],
+        "title": title,
+        "description": description,
+        "kind": str(control.get_kind_display()),
+        "art32_points": [str(ART32_POINTS[p]) for p in sorted(control.art32_points or []) if p in ART32_POINTS],
         "parameters": [
             [str(name), _parameter_text(value)] for name, value in sorted((control.parameters or {}).items())
         ],
     }
+    if missing:
+        item["translation_missing"] = True
+    return item
+
+
+def _items_in(controls, languages: list[str]) -> dict[int, tuple[str, dict]]:
+    """Each control's item in the first language, with the second language's texts under its code."""
+    first, *others = languages
+    with translation.override(first):
+        items = {c.pk: (c.scc_category, _item(c, first)) for c in controls}
+    for language in others:
+        with translation.override(language):
+            for c in controls:
+                other = _item(c, language)
+                items[c.pk][1][language] = {k: other[k] for k in ("title", "description", "kind")}
+    return items
 
 
 def _parameter_text(value) -> str:
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return str(_("Yes") if value else _("No"))
     return str(value)
 
 
 ANNEX_FIELDS = ("reference", "title", "description", "kind", "art32_points", "parameters", "scc_category")
 
 
-def tom_annex_snapshot(subject_key: str) -> dict:
-    """What the annex says for one customer ("" = the general annex for all customers), as JSON."""
+def tom_annex_snapshot(subject_key: str, language: str = "") -> dict:
+    """What the annex says for one customer ("" = the general annex for all customers), as JSON, in the
+    customer's contract language or in `language` ("de", "en", "bilingual") when given."""
     controls = Control.objects.exclude(status=Control.Status.RETIRED)
     customer = None
     if subject_key != ALL_SUBJECTS:
@@ -84,9 +118,12 @@ def tom_annex_snapshot(subject_key: str) -> dict:
         if customer is None:
             raise LookupError(f"no customer with the slug {subject_key!r}")
         controls = Control.objects.filter(applicable_controls_q(customer))
-    items = [(c.scc_category, _item(c)) for c in controls.order_by("reference").only(*ANNEX_FIELDS)]
+    contract_language = language or (customer.contract_language if customer else settings.LANGUAGE_CODE)
+    items = list(_items_in(list(controls.order_by("reference").only(*ANNEX_FIELDS)),
+                           contract_languages(contract_language)).values())
     statements = {s.scc_category: s for s in CategoryStatement.objects.all()}
-    return add_subprocessor_measures({subject_key: _snapshot(subject_key, customer, items, statements)})[subject_key]
+    snapshot = _snapshot(subject_key, customer, items, statements, contract_language=contract_language)
+    return add_subprocessor_measures({subject_key: snapshot})[subject_key]
 
 
 def tom_annex_snapshots(subject_keys: list[str]) -> dict[str, dict]:
@@ -96,7 +133,14 @@ def tom_annex_snapshots(subject_keys: list[str]) -> dict[str, dict]:
     (tests/exports compare both for every subject).
     """
     controls = list(Control.objects.order_by("reference").only(*ANNEX_FIELDS, "status"))
-    items = {c.pk: (c.scc_category, _item(c)) for c in controls}
+    items_by_languages: dict[tuple[str, ...], dict] = {}
+
+    def items_for(customer) -> dict:
+        languages = tuple(contract_languages(customer.contract_language if customer else ""))
+        if languages not in items_by_languages:
+            items_by_languages[languages] = _items_in(controls, list(languages))
+        return items_by_languages[languages]
+
     customers = {c.slug: c for c in Customer.objects.filter(slug__in=subject_keys)}
     applicable = applicable_control_ids(list(customers.values()))
     statements = {s.scc_category: s for s in CategoryStatement.objects.all()}
@@ -104,44 +148,83 @@ def tom_annex_snapshots(subject_keys: list[str]) -> dict[str, dict]:
     result = {}
     for key in subject_keys:
         if key == ALL_SUBJECTS:
+            items = items_for(None)
             result[key] = _snapshot(key, None, [items[c.pk] for c in live], statements)
             continue
         customer = customers.get(key)
         if customer is None:
             raise LookupError(f"no customer with the slug {key!r}")
+        items = items_for(customer)
         chosen = applicable[customer.pk]
         result[key] = _snapshot(key, customer, [items[c.pk] for c in controls if c.pk in chosen], statements)
     return add_subprocessor_measures(result)
 
 
-def _snapshot(subject_key: str, customer, items: list[tuple[str, dict]], statements: dict) -> dict:
+def _statement_text(language: str, text: str) -> str:
+    """A category statement in `language`; the English text when the catalogue has no version of it."""
+    return catalogue_text(language, text) or text
+
+
+def _texts(language: str, customer, category_texts: list[tuple]) -> dict:
+    """The annex's own texts in `language`: title, the decision's annex title and lead-in, the headings."""
+    with translation.override(language):
+        return {
+            "title": str(ANNEX_TITLE),
+            "annex_title": str(ANNEX_TEXT["annex_title"]),
+            "lead_in": str(ANNEX_TEXT["lead_in"]),
+            "subject_label": customer.name if customer else str(ALL_CUSTOMERS_LABEL),
+            "sections": [
+                {"title": heading(category.id, category.wording),
+                 "statement": _statement_text(language, summary) if summary is not None else str(NO_MEASURE_REASON)}
+                for category, summary in category_texts
+            ],
+        }
+
+
+def _snapshot(subject_key: str, customer, items: list[tuple[str, dict]], statements: dict, *,
+              contract_language: str = "") -> dict:
+    contract_language = contract_language or (customer.contract_language if customer else settings.LANGUAGE_CODE)
+    languages = contract_languages(contract_language)
     by_category: dict[str, list[dict]] = {}
     for category_id, item in items:
         by_category.setdefault(category_id, []).append(item)
-    sections = []
+    category_texts = []  # (category, the processor's statement; None: the standard "no measure" reason)
     for category in scc_categories():
-        items = by_category.get(category.id, [])
         statement = statements.get(category.id)
-        if items:
+        if by_category.get(category.id):
             summary = statement.statement if statement and statement.applicable else ""
         else:
-            summary = statement.statement if statement and not statement.applicable else NO_MEASURE_REASON
-        sections.append({
-            "id": category.id, "n": category.n, "title": category.wording, "mirrors_gdpr": category.mirrors_gdpr,
-            "applicable": bool(items), "statement": summary, "items": items,
-        })
-    published = _published_text()
-    return {
-        "title": ANNEX_TITLE,
-        "annex_title": published["annex_title"],
-        "lead_in": published["lead_in"],
+            summary = statement.statement if statement and not statement.applicable else None
+        category_texts.append((category, summary))
+    texts = {language: _texts(language, customer, category_texts) for language in languages}
+    first = texts[languages[0]]
+    sections = []
+    for index, category in enumerate(scc_categories()):
+        section_items = by_category.get(category.id, [])
+        section = {
+            "id": category.id, "n": category.n, "title": first["sections"][index]["title"],
+            "mirrors_gdpr": category.mirrors_gdpr, "applicable": bool(section_items),
+            "statement": first["sections"][index]["statement"], "items": section_items,
+        }
+        for language in languages[1:]:
+            section[language] = texts[language]["sections"][index]
+        sections.append(section)
+    snapshot = {
+        "language": contract_language,
+        "languages": languages,
+        "title": first["title"],
+        "annex_title": first["annex_title"],
+        "lead_in": first["lead_in"],
         "processor": settings.ORGANISATION_NAME,
         "subject_key": subject_key,
-        "subject_label": customer.name if customer else ALL_CUSTOMERS_LABEL,
+        "subject_label": first["subject_label"],
         "contract_reference": customer.contract_reference if customer else "",
         "measure_count": sum(len(s["items"]) for s in sections),
         "sections": sections,
     }
+    for language in languages[1:]:
+        snapshot[language] = {k: texts[language][k] for k in ("title", "annex_title", "lead_in", "subject_label")}
+    return snapshot
 
 
 def tom_annex_notice_recipients(subject_key: str) -> list[tuple[str, str]]:
@@ -156,7 +239,7 @@ def tom_annex_notice_recipients(subject_key: str) -> list[tuple[str, str]]:
 register(
     ExportKind(
         name=TOM_ANNEX,
-        label="TOM annex",
+        label=_("TOM annex"),
         template="controls/tom_annex.html",
         snapshot=tom_annex_snapshot,
         snapshots=tom_annex_snapshots,
@@ -165,7 +248,9 @@ register(
         permission="controls.view_control",
         versioned=True,
         notice_recipients=tom_annex_notice_recipients,
-        description="The technical and organisational measures annex of a data processing agreement, as a PDF.",
+        language_snapshot=tom_annex_snapshot,
+        languages=tuple(Customer.ContractLanguage.values),
+        description=_("The technical and organisational measures annex of a data processing agreement, as a PDF."),
     )
 )
 
@@ -174,14 +259,14 @@ register(
 
 CONTROL_REGISTER_PDF = "controls.register_pdf"
 CONTROL_REGISTER_XLSX = "controls.register_xlsx"
-REGISTER_TITLE = "Control register"
-ALL_CONTROLS_LABEL = "All controls"
+REGISTER_TITLE = _("Control register")
+ALL_CONTROLS_LABEL = _("All controls")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _scope(subject_key: str, user) -> tuple[Customer | None, str]:
     if subject_key == ALL_SUBJECTS:
-        return None, ALL_CONTROLS_LABEL
+        return None, str(ALL_CONTROLS_LABEL)
     customer = customers_visible_to(user).filter(slug=subject_key).first()
     if customer is None:
         raise LookupError(f"no customer with the slug {subject_key!r}")
@@ -190,7 +275,8 @@ def _scope(subject_key: str, user) -> tuple[Customer | None, str]:
 
 def _register_header(subject_key: str, label: str, user) -> dict:
     return {
-        "title": REGISTER_TITLE,
+        "title": str(REGISTER_TITLE),
+        "language": translation.get_language(),
         "processor": settings.ORGANISATION_NAME,
         "subject_key": subject_key,
         "subject_label": label,
@@ -199,6 +285,18 @@ def _register_header(subject_key: str, label: str, user) -> dict:
     }
 
 
+def in_users_language(snapshot):
+    """Take a per-user snapshot in the requester's language: its labels, statuses and headings."""
+
+    @functools.wraps(snapshot)
+    def wrapper(subject_key: str, user) -> dict:
+        with translation.override(language_of(user)):
+            return snapshot(subject_key, user)
+
+    return wrapper
+
+
+@in_users_language
 def control_register_snapshot(subject_key: str, user) -> dict:
     """The register as the user may see it: one row per control with its owner and live evidence count."""
     customer, label = _scope(subject_key, user)
@@ -212,8 +310,8 @@ def control_register_snapshot(subject_key: str, user) -> dict:
         rows.append({
             "reference": control.reference,
             "title": control.title,
-            "category": f"{category.n}. {category.wording}" if category else control.scc_category,
-            "status": control.get_status_display(),
+            "category": f"{category.n}. {heading(category.id, category.wording)}" if category else control.scc_category,
+            "status": str(control.get_status_display()),
             "owner": str(control.owner) if control.owner else "",
             "next_review_due": control.next_review_due.isoformat() if control.next_review_due else "",
             "overdue": control.is_overdue(today),
@@ -222,6 +320,7 @@ def control_register_snapshot(subject_key: str, user) -> dict:
     return {**_register_header(subject_key, label, user), "control_count": len(rows), "controls": rows}
 
 
+@in_users_language
 def control_register_rows_snapshot(subject_key: str, user) -> dict:
     """The register in the columns of the CSV export (so a workbook saved as CSV imports into another Annex)."""
     customer, label = _scope(subject_key, user)
@@ -235,26 +334,29 @@ def control_register_xlsx_write(kind: ExportKind, content: dict, target: BinaryI
     """A "Controls" sheet with the register and an "About" sheet saying what, for whom, when and its hash."""
     from openpyxl import Workbook
 
+    language = content.get("language") or settings.LANGUAGE_CODE
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Controls")
-    sheet.append(content["columns"])
-    for row in content["rows"]:
-        sheet.append(row)
-    progress(60)
-    about = workbook.create_sheet("About")
-    for name, value in (
-        ("Document", content["title"]), ("Processor", content["processor"]), ("Scope", content["subject_label"]),
-        ("Prepared for", content["prepared_for"]), ("As of", content["as_of"]),
-        ("Controls", content["control_count"]), ("Content fingerprint (SHA-256)", content_sha256(content)),
-    ):
-        about.append([name, safe_cell(value)])
+    with translation.override(language):
+        sheet = workbook.create_sheet(gettext("Controls"))
+        sheet.append(content["columns"])
+        for row in content["rows"]:
+            sheet.append(typed_cells(sheet, content["columns"], row, language))
+        progress(60)
+        about = workbook.create_sheet(gettext("About"))
+        for name, value in (
+            (gettext("Document"), content["title"]), (gettext("Processor"), content["processor"]),
+            (gettext("Scope"), content["subject_label"]), (gettext("Prepared for"), content["prepared_for"]),
+            (gettext("As of"), date.fromisoformat(content["as_of"])), (gettext("Controls"), content["control_count"]),
+            (gettext("Content fingerprint (SHA-256)"), content_sha256(content)),
+        ):
+            about.append([name, typed_cell(sheet, safe_cell(value), language)])
     workbook.save(target)
 
 
 # The evidence pack ---------------------------------------------------------------------------------------
 
 EVIDENCE_PACK = "controls.evidence_pack"
-EVIDENCE_PACK_TITLE = "Evidence pack"
+EVIDENCE_PACK_TITLE = _("Evidence pack")
 EVIDENCE_PACK_INDEX_TEMPLATE = "controls/evidence_pack_index.html"
 INDEX_NAME = "index.pdf"
 MANIFEST_NAME = "manifest.json"
@@ -269,7 +371,7 @@ def _evidence_item(evidence: Evidence, reference: str, today, taken: set[str]) -
     item = {
         "id": str(evidence.public_id),
         "kind": evidence.kind,
-        "kind_label": evidence.get_kind_display(),
+        "kind_label": str(evidence.get_kind_display()),
         "title": evidence.title,
         "description": evidence.description,
         "valid_from": evidence.valid_from.isoformat() if evidence.valid_from else "",
@@ -293,6 +395,7 @@ def _evidence_item(evidence: Evidence, reference: str, today, taken: set[str]) -
     return item
 
 
+@in_users_language
 def evidence_pack_snapshot(subject_key: str, user) -> dict:
     """Every control the user may see (or that applies to one customer) with its current evidence."""
     customer, label = _scope(subject_key, user)
@@ -311,14 +414,14 @@ def evidence_pack_snapshot(subject_key: str, user) -> dict:
     for control in controls:
         category = category_by_id(control.scc_category)
         rows.append({
-            "reference": control.reference, "title": control.title, "status": control.get_status_display(),
-            "category": f"{category.n}. {category.wording}" if category else control.scc_category,
+            "reference": control.reference, "title": control.title, "status": str(control.get_status_display()),
+            "category": f"{category.n}. {heading(category.id, category.wording)}" if category else control.scc_category,
             "evidence": [_evidence_item(e, control.reference, today, taken) for e in by_control.get(control.pk, [])],
         })
     files = [e["file"] for row in rows for e in row["evidence"] if "file" in e]
     return {
         **_register_header(subject_key, label, user),
-        "title": EVIDENCE_PACK_TITLE,
+        "title": str(EVIDENCE_PACK_TITLE),
         "control_count": len(rows),
         "evidence_count": sum(len(row["evidence"]) for row in rows),
         "file_count": len(files),
@@ -389,20 +492,20 @@ def evidence_pack_write(kind: ExportKind, content: dict, target: BinaryIO, progr
 register(
     ExportKind(
         name=CONTROL_REGISTER_PDF,
-        label="Control register (PDF)",
+        label=_("Control register (PDF)"),
         template="controls/control_register.html",
         snapshot=control_register_snapshot,
         subjects=active_customer_subjects,  # the controls that apply to one customer, or the whole register
         whole_set_label=ALL_CONTROLS_LABEL,
         permission="controls.view_control",
         per_user=True,
-        description="Every control you may see, with its owner, status, next review and evidence, as a PDF table.",
+        description=_("Every control you may see, with its owner, status, next review and evidence, as a PDF table."),
     )
 )
 register(
     ExportKind(
         name=CONTROL_REGISTER_XLSX,
-        label="Control register (Excel)",
+        label=_("Control register (Excel)"),
         template="",
         snapshot=control_register_rows_snapshot,
         subjects=active_customer_subjects,  # the controls that apply to one customer, or the whole register
@@ -412,13 +515,13 @@ register(
         writer=control_register_xlsx_write,
         extension="xlsx",
         content_type=XLSX_CONTENT_TYPE,
-        description="The same register as an Excel workbook, in the columns of the CSV import.",
+        description=_("The same register as an Excel workbook, in the columns of the CSV import."),
     )
 )
 register(
     ExportKind(
         name=EVIDENCE_PACK,
-        label="Evidence pack",
+        label=_("Evidence pack"),
         template=EVIDENCE_PACK_INDEX_TEMPLATE,
         snapshot=evidence_pack_snapshot,
         subjects=active_customer_subjects,  # the controls that apply to one customer, or the whole register
@@ -428,6 +531,6 @@ register(
         writer=evidence_pack_write,
         extension="zip",
         content_type="application/zip",
-        description="For auditors: a ZIP with an index PDF, every current evidence file and their SHA-256 hashes.",
+        description=_("For auditors: a ZIP with an index PDF, every current evidence file and their SHA-256 hashes."),
     )
 )

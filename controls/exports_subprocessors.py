@@ -10,16 +10,14 @@
 Every snapshot here is built with a fixed number of queries, whatever the number of customers.
 """
 
-import json
-from functools import cache
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from controls.categories import SCC_MEASURES_FILE
 from controls.models import Customer
 from controls.models_subprocessors import (
     NoticeState,
@@ -27,6 +25,7 @@ from controls.models_subprocessors import (
     SubProcessor,
     SubProcessorChange,
 )
+from controls.scc_headings import ANNEX_TEXT
 from controls.selectors import active_customer_subjects
 from controls.selectors_subprocessors import (
     ListEntry,
@@ -53,9 +52,10 @@ RECORD_ANNEX_TITLE = gettext_noop("Records of a processor, Art. 30(2) GDPR")
 ALL_CUSTOMERS_LABEL = gettext_noop("All customers")
 
 
-@cache
-def _closing_sentence() -> str:
-    return json.loads(SCC_MEASURES_FILE.read_text(encoding="utf-8")).get("closing_sentence", "")
+def _closing_sentence(language: str) -> str:
+    """The decision's sentence on the measures of (sub-)processors, in `language`."""
+    with translation.override(language):
+        return str(ANNEX_TEXT["closing_sentence"])
 
 
 def _customers(subject_keys: list[str]) -> dict[str, Customer]:
@@ -122,7 +122,11 @@ def add_subprocessor_measures(snapshots: dict[str, dict]) -> dict[str, dict]:
                 "name": sp.legal_name, "service_performed": sp.service_performed, "locations": sp.location_text(),
                 "measures": sp.measures, "certification": sp.certification, "performs": performed.get(sp.pk, []),
             })
-        snapshot["subprocessor_measures"] = {"closing_sentence": _closing_sentence(), "subprocessors": part}
+        first, *others = snapshot.get("languages") or [settings.LANGUAGE_CODE]
+        snapshot["subprocessor_measures"] = {
+            "closing_sentence": _closing_sentence(first), "subprocessors": part,
+            **{language: {"closing_sentence": _closing_sentence(language)} for language in others},
+        }
         for section in snapshot.get("sections", []):
             # Items may be shared between the snapshots of several customers: replace them, never mutate.
             section["items"] = [

@@ -11,6 +11,9 @@ import unicodedata
 import zipfile
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 TEXT_SNIFF_BYTES = 1024 * 1024
 # Zip containers (Office, OpenDocument) are checked from their directory before any member is inflated: a
 # member may not claim more than ZIP_MEMBER_MAX_BYTES, nor (above ZIP_RATIO_FLOOR_BYTES) inflate more than
@@ -32,14 +35,14 @@ OOXML = {
 ODF_PREFIX = "application/vnd.oasis.opendocument."
 
 EXECUTABLE_SIGNATURES = (
-    (b"MZ", "a Windows executable"),
-    (b"\x7fELF", "a Linux executable"),
-    (b"\xfe\xed\xfa\xce", "a macOS executable"),
-    (b"\xfe\xed\xfa\xcf", "a macOS executable"),
-    (b"\xce\xfa\xed\xfe", "a macOS executable"),
-    (b"\xcf\xfa\xed\xfe", "a macOS executable"),
-    (b"\xca\xfe\xba\xbe", "a macOS or Java executable"),
-    (b"#!", "a script"),
+    (b"MZ", gettext_noop("a Windows executable")),
+    (b"\x7fELF", gettext_noop("a Linux executable")),
+    (b"\xfe\xed\xfa\xce", gettext_noop("a macOS executable")),
+    (b"\xfe\xed\xfa\xcf", gettext_noop("a macOS executable")),
+    (b"\xce\xfa\xed\xfe", gettext_noop("a macOS executable")),
+    (b"\xcf\xfa\xed\xfe", gettext_noop("a macOS executable")),
+    (b"\xca\xfe\xba\xbe", gettext_noop("a macOS or Java executable")),
+    (b"#!", gettext_noop("a script")),
 )
 SIMPLE_SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -64,11 +67,12 @@ def detect_content_type(fileobj: BinaryIO, filename: str = "") -> str:
     head = fileobj.read(16)
     fileobj.seek(0)
     if not head:
-        raise RejectedFile("The file is empty.")
+        raise RejectedFile(_("The file is empty."))
     for signature, what in EXECUTABLE_SIGNATURES:
         if head.startswith(signature):
             raise RejectedFile(
-                f"This file is {what}, whatever its name says. Programs and scripts cannot be uploaded as evidence."
+                _("This file is %(what)s, whatever its name says. Programs and scripts cannot be uploaded as evidence.")
+                % {"what": _(what)}
             )
     for signature, content_type in SIMPLE_SIGNATURES:
         if head.startswith(signature):
@@ -119,18 +123,18 @@ def _office_type(fileobj: BinaryIO) -> str:
         fileobj.seek(0)
         raise
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise RejectedFile("The file looks like a zip archive but cannot be read.") from exc
+        raise RejectedFile(_("The file looks like a zip archive but cannot be read.")) from exc
     finally:
         fileobj.seek(0)
     if "[Content_Types].xml" in names:
         if any(name.lower().endswith("vbaproject.bin") for name in names):
-            raise RejectedFile("Documents with macros cannot be uploaded as evidence; save it without macros.")
+            raise RejectedFile(_("Documents with macros cannot be uploaded as evidence; save it without macros."))
         for prefix, (content_type, _label) in OOXML.items():
             if any(name.startswith(prefix) for name in names):
                 return content_type
     raise RejectedFile(
-        "Zip archives are accepted only as Word, Excel, PowerPoint or OpenDocument files; upload the documents "
-        "themselves."
+        _("Zip archives are accepted only as Word, Excel, PowerPoint or OpenDocument files; upload the documents "
+          "themselves.")
     )
 
 
@@ -163,8 +167,8 @@ def _text_type(fileobj: BinaryIO, filename: str) -> str:
 
 def _unsupported() -> str:
     return (
-        "This type of file is not accepted. Upload a PDF, an image (PNG, JPEG, GIF), a text, CSV, Markdown or JSON "
-        "file, or a Word, Excel, PowerPoint or OpenDocument file."
+        _("This type of file is not accepted. Upload a PDF, an image (PNG, JPEG, GIF), a text, CSV, Markdown or JSON "
+          "file, or a Word, Excel, PowerPoint or OpenDocument file.")
     )
 
 

@@ -1,6 +1,7 @@
 """Forms of the control inventory. They validate input; the services do the writing."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from controls import selectors
@@ -51,9 +52,11 @@ def parse_parameters(text: str) -> dict:
         name, sep, value = line.partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name:
-            raise forms.ValidationError(f"Line {number}: write each parameter as name = value.")
+            raise forms.ValidationError(gettext("Line %(number)d: write each parameter as name = value.")
+                                        % {"number": number})
         if name in result:
-            raise forms.ValidationError(f"Line {number}: parameter {name} is given twice.")
+            raise forms.ValidationError(gettext("Line %(number)d: parameter %(name)s is given twice.")
+                                        % {"number": number, "name": name})
         if value.lower() in ("true", "false"):
             result[name] = value.lower() == "true"
         elif value.isascii() and value.isdigit() and (value == "0" or not value.startswith("0")):
@@ -65,14 +68,14 @@ def parse_parameters(text: str) -> dict:
 
 class ControlForm(forms.ModelForm):
     art32_points = forms.MultipleChoiceField(
-        label="GDPR Art. 32(1) points", choices=list(ART32_POINTS.items()), required=False,
+        label=_("GDPR Art. 32(1) points"), choices=list(ART32_POINTS.items()), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    parameters = forms.CharField(
+    parameters = forms.CharField(label=_("Parameters"),
         required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line as name = value, e.g. tls_min_version = 1.3",
+        help_text=_("One per line as name = value, e.g. tls_min_version = 1.3"),
     )
-    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. encryption, transport")
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated, e.g. encryption, transport"))
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -82,6 +85,13 @@ class ControlForm(forms.ModelForm):
             "parameters", "review_cadence_months", "next_review_due", "applies_to_all_services", "services", "tags",
             "related",
         ]
+        labels = {
+            "reference": _("Reference"), "title": _("Title"), "description": _("Description"),
+            "scc_category": _("SCC measure category"), "kind": _("Kind"), "owner": _("Owner"), "status": _("Status"),
+            "review_cadence_months": _("Review cadence (months)"), "next_review_due": _("Next review due"),
+            "applies_to_all_services": _("Applies to all services"), "services": _("Services"),
+            "related": _("Related controls"),
+        }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "next_review_due": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -131,15 +141,16 @@ DUE_CHOICES = [("", _("Anything")), ("review_30", _("Review due")), ("evidence_3
 
 
 class ControlFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, widget=forms.TextInput(attrs={"type": "search"}))
-    category = forms.ChoiceField(required=False)
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Control.Status.choices])
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), *Control.Status.choices])
     # A select of plain (id, name) pairs: one values() query, no model instances, however many owners there
     # are. Any id is accepted: an id that owns nothing simply filters to an empty register.
-    owner = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=PlainSelect)
-    customer = forms.ModelChoiceField(required=False, queryset=Customer.objects.none(), empty_label="Any customer",
-                                      widget=PlainSelect)
-    overdue = forms.BooleanField(label="Review overdue", required=False)
+    owner = forms.IntegerField(label=_("Owner"), required=False, min_value=1, max_value=2**63 - 1, widget=PlainSelect)
+    customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=Customer.objects.none(),
+                                      empty_label=_("Any customer"), widget=PlainSelect)
+    overdue = forms.BooleanField(label=_("Review overdue"), required=False)
     # What the home page's cards link to: reviews or evidence due within 30 days, a tag (a control objective).
     due = forms.ChoiceField(label=_("Due within 30 days"), required=False, choices=DUE_CHOICES)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
@@ -147,11 +158,13 @@ class ControlFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "Any category"), *category_choices()]
-        self.fields["owner"].widget.choices = PlainChoices([("", "Any owner"), *_person_choices(_control_owners())])
+        self.fields["category"].choices = [("", gettext("Any category")), *category_choices()]
+        self.fields["owner"].widget.choices = PlainChoices(
+            [("", gettext("Any owner")), *_person_choices(_control_owners())])
         # The customers the user may see: the queryset validates a choice, the (id, name) pairs render it.
         self.fields["customer"].queryset = selectors.customers_visible_to(user)
-        self.fields["customer"].widget.choices = PlainChoices([("", "Any customer"), *selectors.customer_options(user)])
+        self.fields["customer"].widget.choices = PlainChoices(
+            [("", gettext("Any customer")), *selectors.customer_options(user)])
 
     def selector_kwargs(self) -> dict:
         """The valid filters as keyword arguments of selectors.control_list (invalid ones are ignored)."""
@@ -170,10 +183,10 @@ class ControlFilterForm(forms.Form):
 
 
 class BulkOwnerForm(forms.Form):
-    controls = forms.ModelMultipleChoiceField(
-        queryset=Control.objects.all(), error_messages={"required": "Select at least one control."}
+    controls = forms.ModelMultipleChoiceField(label=_("Controls"),
+        queryset=Control.objects.all(), error_messages={"required": _("Select at least one control.")}
     )
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="New owner", widget=PlainSelect)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label=_("New owner"), widget=PlainSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,9 +197,11 @@ class BulkOwnerForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Review.Outcome.choices, widget=forms.RadioSelect)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="What was checked and what was found.")
-    reviewed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Review.Outcome.choices, widget=forms.RadioSelect)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text=_("What was checked and what was found."))
+    reviewed_on = forms.DateField(label=_("Reviewed on"),
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class CustomerForm(forms.ModelForm):
@@ -196,21 +211,33 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = [
             "name", "slug", "contract_reference", "notice_contact_name", "notice_contact_email",
-            "breach_notice_hours", "services", "is_active", "contract_ends_on", "end_of_contract_choice",
+            "breach_notice_hours", "services", "contract_language", "is_active", "contract_ends_on",
+            "end_of_contract_choice",
         ]
+        labels = {
+            "name": _("Name"), "slug": _("Short name"), "contract_reference": _("Contract / DPA reference"),
+            "notice_contact_name": _("Contact for notices"), "notice_contact_email": _("Notice email"),
+            "breach_notice_hours": _("Breach notice deadline (hours)"), "services": _("Services"),
+            "contract_language": _("Contract language"), "is_active": _("Active"),
+        }
         widgets = {"services": forms.CheckboxSelectMultiple,
                    "contract_ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["services"].queryset = Service.objects.all()
+        self.fields["contract_language"].required = False
         if self.instance.pk:
             self.initial.setdefault("expected_version", self.instance.version)
+
+    def clean_contract_language(self):
+        # Optional in the form: a customer added without one gets the model's default (English).
+        return self.cleaned_data.get("contract_language") or Customer.ContractLanguage.ENGLISH
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
         if slug in RESERVED_SLUGS:
-            raise forms.ValidationError("This short name is reserved; choose another.")
+            raise forms.ValidationError(gettext("This short name is reserved; choose another."))
         return slug
 
     def service_kwargs(self) -> dict:
@@ -220,9 +247,10 @@ class CustomerForm(forms.ModelForm):
 
 
 class OverrideForm(forms.Form):
-    control = forms.ModelChoiceField(queryset=Control.objects.order_by("reference"))
-    mode = forms.ChoiceField(choices=CustomerControlOverride.Mode.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Why this customer differs.")
+    control = forms.ModelChoiceField(label=_("Control"), queryset=Control.objects.order_by("reference"))
+    mode = forms.ChoiceField(label=_("Mode"), choices=CustomerControlOverride.Mode.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Why this customer differs."))
 
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -232,33 +260,35 @@ class EvidenceForm(forms.Form):
     """One form for the three kinds; the service checks that the chosen kind has its content."""
 
     kind = forms.ChoiceField(
-        label="Kind of evidence", choices=Evidence.Kind.choices, widget=forms.RadioSelect, initial=Evidence.Kind.FILE
+        label=_("Kind of evidence"), choices=Evidence.Kind.choices, widget=forms.RadioSelect, initial=Evidence.Kind.FILE
     )
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     file = forms.FileField(
-        label="File to upload", required=False, allow_empty_file=True,
-        help_text="PDF, image, text/CSV/Markdown/JSON or an Office/OpenDocument file.",
+        label=_("File to upload"), required=False, allow_empty_file=True,
+        help_text=_("PDF, image, text/CSV/Markdown/JSON or an Office/OpenDocument file."),
     )
-    url = forms.URLField(label="Link", required=False, max_length=500, assume_scheme="https")
-    text = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    valid_from = forms.DateField(required=False, widget=DATE_WIDGET)
+    url = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
+    text = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DATE_WIDGET)
     valid_until = forms.DateField(
-        label="Valid until", required=False, widget=DATE_WIDGET,
-        help_text="When this evidence stops proving the control; leave empty if it does not expire.",
+        label=_("Valid until"), required=False, widget=DATE_WIDGET,
+        help_text=_("When this evidence stops proving the control; leave empty if it does not expire."),
     )
 
     def clean_url(self):
         url = self.cleaned_data.get("url") or ""
         if url and not url.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError("Use an http or https address.")
+            raise forms.ValidationError(gettext("Use an http or https address."))
         return url
 
 
 class EvidenceRemoveForm(forms.Form):
-    reason = forms.CharField(max_length=500, help_text="Why this evidence no longer counts.")
+    reason = forms.CharField(label=_("Reason"), max_length=500,
+            help_text=_("Why this evidence no longer counts."))
 
 
 class ControlImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, comma-separated, with a header row.")
-    check_only = forms.BooleanField(label="Check only, import nothing", required=False)
+    file = forms.FileField(label=_("CSV file"),
+                           help_text=_("UTF-8 or Windows-1252, separated by commas or semicolons, with a header row."))
+    check_only = forms.BooleanField(label=_("Check only, import nothing"), required=False)

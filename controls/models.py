@@ -8,48 +8,50 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from controls.categories import category_by_id, category_choices, category_ids
 
 ART32_POINTS = {
-    "a": "Art. 32(1)(a) pseudonymisation and encryption",
-    "b": "Art. 32(1)(b) ongoing confidentiality, integrity, availability and resilience",
-    "c": "Art. 32(1)(c) timely restore of availability after an incident",
-    "d": "Art. 32(1)(d) regular testing, assessing and evaluating effectiveness",
+    "a": _("Art. 32(1)(a) pseudonymisation and encryption"),
+    "b": _("Art. 32(1)(b) ongoing confidentiality, integrity, availability and resilience"),
+    "c": _("Art. 32(1)(c) timely restore of availability after an incident"),
+    "d": _("Art. 32(1)(d) regular testing, assessing and evaluating effectiveness"),
 }
 
 reference_validator = RegexValidator(
-    r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", "Use capitals, digits and dashes, for example TOM-ENC-01."
+    r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", _("Use capitals, digits and dashes, for example TOM-ENC-01.")
 )
 
 
 def validate_category_id(value: str) -> None:
     if value not in category_ids():
-        raise ValidationError("%(value)s is not one of the 17 SCC measure categories.", params={"value": value})
+        raise ValidationError(gettext("%(value)s is not one of the 17 SCC measure categories."),
+                              params={"value": value})
 
 
 def validate_art32_points(value) -> None:
     if not isinstance(value, list) or not all(isinstance(p, str) and p in ART32_POINTS for p in value):
-        raise ValidationError("Art. 32(1) points must be a list drawn from a, b, c and d.")
+        raise ValidationError(gettext("Art. 32(1) points must be a list drawn from a, b, c and d."))
     if len(set(value)) != len(value):
-        raise ValidationError("Each Art. 32(1) point may be listed once.")
+        raise ValidationError(gettext("Each Art. 32(1) point may be listed once."))
 
 
 def validate_string_list(value) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValidationError("Expected a list of non-empty text values.")
+        raise ValidationError(gettext("Expected a list of non-empty text values."))
 
 
 def validate_parameters(value) -> None:
     if not isinstance(value, dict):
-        raise ValidationError("Parameters must be an object of name: value pairs.")
+        raise ValidationError(gettext("Parameters must be an object of name: value pairs."))
     for key, item in value.items():
         if not isinstance(key, str) or not key.strip():
-            raise ValidationError("Every parameter needs a name.")
+            raise ValidationError(gettext("Every parameter needs a name."))
         if not isinstance(item, str | int | float | bool):
             raise ValidationError(
-                "Parameter %(key)s must be a single text, number or yes/no value.", params={"key": key}
+                gettext("Parameter %(key)s must be a single text, number or yes/no value."), params={"key": key}
             )
 
 
@@ -70,19 +72,19 @@ class Control(models.Model):
     """One technical or organisational measure, worded specifically, owned and reviewed."""
 
     class Kind(models.TextChoices):
-        TECHNICAL = "technical", "Technical"
-        ORGANISATIONAL = "organisational", "Organisational"
+        TECHNICAL = "technical", _("Technical")
+        ORGANISATIONAL = "organisational", _("Organisational")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        IMPLEMENTED = "implemented", "Implemented"
-        VERIFIED = "verified", "Verified"
-        NEEDS_ATTENTION = "needs_attention", "Needs attention"
-        RETIRED = "retired", "Retired"
+        PLANNED = "planned", _("Planned")
+        IMPLEMENTED = "implemented", _("Implemented")
+        VERIFIED = "verified", _("Verified")
+        NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+        RETIRED = "retired", _("Retired")
 
     reference = models.CharField(max_length=32, unique=True, validators=[reference_validator])
     title = models.CharField(max_length=200)
-    description = models.TextField(help_text="What is actually done, in specific (not generic) terms.")
+    description = models.TextField(help_text=_("What is actually done, in specific (not generic) terms."))
     scc_category = models.CharField(
         "SCC measure category", max_length=40, choices=category_choices, validators=[validate_category_id],
         db_index=True,
@@ -102,7 +104,7 @@ class Control(models.Model):
     last_reviewed_on = models.DateField(null=True, blank=True)
     next_review_due = models.DateField(null=True, blank=True, db_index=True)
     applies_to_all_services = models.BooleanField(
-        default=True, help_text="Organisation-wide measure; otherwise only the services listed apply."
+        default=True, help_text=_("Organisation-wide measure; otherwise only the services listed apply.")
     )
     services = models.ManyToManyField(Service, blank=True, related_name="controls")
     tags = models.JSONField(default=list, blank=True, validators=[validate_string_list])
@@ -148,7 +150,7 @@ class CategoryStatement(models.Model):
         max_length=40, unique=True, choices=category_choices, validators=[validate_category_id]
     )
     applicable = models.BooleanField(default=True)
-    statement = models.TextField(help_text="Summary for the annex; for a category that does not apply, the reason.")
+    statement = models.TextField(help_text=_("Summary for the annex; for a category that does not apply, the reason."))
     catalogue_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -161,6 +163,11 @@ class CategoryStatement(models.Model):
 class Customer(models.Model):
     """A controller the processor serves, with what its DPA agreed."""
 
+    class ContractLanguage(models.TextChoices):
+        GERMAN = "de", _("German")
+        ENGLISH = "en", _("English")
+        BILINGUAL = "bilingual", _("German and English (bilingual)")
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     contract_reference = models.CharField("contract / DPA reference", max_length=100)
@@ -168,9 +175,14 @@ class Customer(models.Model):
     notice_contact_email = models.EmailField("notice email")
     breach_notice_hours = models.PositiveSmallIntegerField(
         "breach notice deadline (hours)", default=24, validators=[MinValueValidator(1), MaxValueValidator(72)],
-        help_text="Hours after awareness within which the DPA requires the processor to notify this customer.",
+        help_text=_("Hours after awareness within which the DPA requires the processor to notify this customer."),
     )
     services = models.ManyToManyField(Service, blank=True, related_name="customers")
+    # The language of the documents the customer receives: the TOM annex, its change notices, certificates.
+    contract_language = models.CharField(
+        _("contract language"), max_length=10, choices=ContractLanguage.choices, default=ContractLanguage.ENGLISH,
+        help_text=_("The TOM annex and its change notices are written in this language."),
+    )
     is_active = models.BooleanField(default=True)
     # The end of the services (Art. 28(3)(g) GDPR): when, and whether the controller wants its data back first.
     contract_ends_on = models.DateField(_("contract ends on"), null=True, blank=True)
@@ -196,8 +208,8 @@ class CustomerControlOverride(models.Model):
     """A per-customer decision to include or exclude one control, with the reason for the record."""
 
     class Mode(models.TextChoices):
-        INCLUDE = "include", "Include"
-        EXCLUDE = "exclude", "Exclude"
+        INCLUDE = "include", _("Include")
+        EXCLUDE = "exclude", _("Exclude")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="overrides")
     control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="customer_overrides")
@@ -223,9 +235,9 @@ class Review(models.Model):
     """A recorded review of a control's effectiveness."""
 
     class Outcome(models.TextChoices):
-        EFFECTIVE = "effective", "Effective"
-        PARTIALLY_EFFECTIVE = "partially_effective", "Partially effective"
-        INEFFECTIVE = "ineffective", "Ineffective"
+        EFFECTIVE = "effective", _("Effective")
+        PARTIALLY_EFFECTIVE = "partially_effective", _("Partially effective")
+        INEFFECTIVE = "ineffective", _("Ineffective")
 
     control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(
@@ -248,9 +260,9 @@ class Evidence(models.Model):
     """Proof that a control works: an encrypted file, a link or a note, valid for a stated time."""
 
     class Kind(models.TextChoices):
-        FILE = "file", "File"
-        LINK = "link", "Link"
-        NOTE = "note", "Note"
+        FILE = "file", _("File")
+        LINK = "link", _("Link")
+        NOTE = "note", _("Note")
 
     # Binds the stored ciphertext to this record (the encryption purpose is "evidence:<public_id>").
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -267,7 +279,7 @@ class Evidence(models.Model):
     url = models.URLField("link", max_length=500, blank=True)
     text = models.TextField(blank=True)
     valid_from = models.DateField(null=True, blank=True)
-    valid_until = models.DateField(null=True, blank=True, db_index=True, help_text="Empty: does not expire.")
+    valid_until = models.DateField(null=True, blank=True, db_index=True, help_text=_("Empty: does not expire."))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

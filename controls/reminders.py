@@ -4,6 +4,7 @@ Evidence about to expire: the control's owner is reminded 30, 7 and 1 days befor
 
 from django.db.models import Q
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from controls.models import Control, Customer, Evidence
 from portal.accounts.roles import Role, user_has_role
@@ -34,7 +35,7 @@ def _title(control: Row, days: int) -> str:
 # latest moment ("overdue by 3 days"), never a stale "due tomorrow" alongside it.
 REVIEW_DUE = register(ReminderRule(
     name="controls.review_due",
-    description="A control review is due.",
+    description=_("A control review is due."),
     queryset=_open_controls,
     date_field="next_review_due",
     offsets=(-14, -7, -1, 1, 7),
@@ -45,7 +46,8 @@ REVIEW_DUE = register(ReminderRule(
     escalate_from=7,
     link=_link,
     calendar_filter=lambda user: Q(owner=user),
-    calendar_title=lambda control: f"Review due: {control.reference} {control.title}",
+    calendar_title=lambda control: gettext("Review due: %(reference)s %(title)s")
+    % {"reference": control.reference, "title": control.title},
 ))
 
 
@@ -57,13 +59,14 @@ def _expiring_evidence():
 
 def _evidence_title(evidence: Row, offset: int) -> str:
     days = abs(offset)
-    return (f"Evidence “{evidence.title}” for {evidence.control__reference} expires in {days} "
-            f"day{'s' if days != 1 else ''}")
+    return ngettext("Evidence “%(title)s” for %(reference)s expires in %(days)d day",
+                    "Evidence “%(title)s” for %(reference)s expires in %(days)d days", days) % {
+        "title": evidence.title, "reference": evidence.control__reference, "days": days}
 
 
 EVIDENCE_EXPIRING = register(ReminderRule(
     name="controls.evidence_expiring",
-    description="Evidence of a control is about to expire; add current evidence so the control stays evidenced.",
+    description=_("Evidence of a control is about to expire; add current evidence so the control stays evidenced."),
     queryset=_expiring_evidence,
     date_field="valid_until",
     offsets=(-30, -7, -1),
@@ -72,7 +75,8 @@ EVIDENCE_EXPIRING = register(ReminderRule(
     title=_evidence_title,
     link=lambda evidence: cached_reverse("controls:detail", args=[evidence.control_id]),
     calendar_filter=lambda user: Q(control__owner=user),
-    calendar_title=lambda evidence: f"Evidence expires: {evidence.control__reference} {evidence.title}",
+    calendar_title=lambda evidence: gettext("Evidence expires: %(reference)s %(title)s")
+    % {"reference": evidence.control__reference, "title": evidence.title},
 ))
 
 

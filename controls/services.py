@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from controls.audit_actions import ControlAction
 from controls.models import Control, Customer, CustomerControlOverride, Review, Service
@@ -28,7 +29,7 @@ CONTROL_FIELDS = (
 CONTROL_M2M = ("services", "related")
 CUSTOMER_FIELDS = (
     "name", "slug", "contract_reference", "notice_contact_name", "notice_contact_email", "breach_notice_hours",
-    "is_active", "contract_ends_on", "end_of_contract_choice",
+    "contract_language", "is_active", "contract_ends_on", "end_of_contract_choice",
 )
 
 
@@ -66,7 +67,7 @@ def _m2m_labels(values: Iterable) -> list[str]:
 
 def _check_owner(owner) -> None:
     if owner is not None and not owner.is_active:
-        raise ValidationError({"owner": "The owner must be an active user."})
+        raise ValidationError({"owner": _("The owner must be an active user.")})
 
 
 @transaction.atomic
@@ -91,7 +92,7 @@ def control_create(
 ) -> Control:
     """Add a control to the inventory."""
     if not actor.has_perm("controls.add_control"):
-        raise PermissionDenied("You may not add controls.")
+        raise PermissionDenied(_("You may not add controls."))
     _check_owner(owner)
     if next_review_due is None and status != Control.Status.RETIRED:
         # A control with a review cadence is first reviewed one cadence after it is added.
@@ -121,15 +122,15 @@ def control_update(*, control: Control, actor, expected_version: int, **changes:
         raise TypeError(f"control_update got unknown fields: {sorted(unknown)}")
     locked = Control.objects.select_for_update().get(pk=control.pk)
     if not can_change_control(actor, locked):
-        raise PermissionDenied("You may change only the controls you own.")
+        raise PermissionDenied(_("You may change only the controls you own."))
     if locked.version != expected_version:
         raise StaleVersionError(
-            "Someone else changed this control after you opened it (now version %(now)s, yours %(yours)s). "
-            "Nothing was saved: reload the control and apply your change again.",
+            _("Someone else changed this control after you opened it (now version %(now)s, yours %(yours)s). "
+            "Nothing was saved: reload the control and apply your change again."),
             params={"now": locked.version, "yours": expected_version},
         )
     if ("owner" in changes and changes["owner"] != locked.owner) and not actor.has_perm("controls.change_any_control"):
-        raise PermissionDenied("Only the DPO or an administrator may change a control's owner.")
+        raise PermissionDenied(_("Only the DPO or an administrator may change a control's owner."))
     if "owner" in changes:
         _check_owner(changes["owner"])
     if "reference" in changes:
@@ -153,7 +154,7 @@ def control_update(*, control: Control, actor, expected_version: int, **changes:
                 diff[name] = (_m2m_labels(before), _m2m_labels(after))
                 m2m_new[name] = after
     if "related" in m2m_new and any(o.pk == locked.pk for o in m2m_new["related"]):
-        raise ValidationError({"related": "A control cannot be related to itself."})
+        raise ValidationError({"related": _("A control cannot be related to itself.")})
     if not diff:
         return locked
     locked.full_clean()
@@ -187,15 +188,15 @@ def control_record_review(
     """Record a review; it sets the next review date and moves the status with the outcome."""
     locked = Control.objects.select_for_update().get(pk=control.pk)
     if not can_review_control(actor, locked):
-        raise PermissionDenied("You may review only the controls you own.")
+        raise PermissionDenied(_("You may review only the controls you own."))
     today = timezone.localdate()
     reviewed_on = reviewed_on or today
     if reviewed_on > today:
-        raise ValidationError({"reviewed_on": "A review cannot be dated in the future."})
+        raise ValidationError({"reviewed_on": _("A review cannot be dated in the future.")})
     if locked.status == Control.Status.RETIRED:
-        raise ValidationError("A retired control is not reviewed; reinstate it first.")
+        raise ValidationError(_("A retired control is not reviewed; reinstate it first."))
     if not notes.strip():
-        raise ValidationError({"notes": "Say what was checked and what was found."})
+        raise ValidationError({"notes": _("Say what was checked and what was found.")})
     outcome = Review.Outcome(outcome)
     next_due = add_months(reviewed_on, locked.review_cadence_months)
     review = Review.objects.create(
@@ -225,14 +226,14 @@ def control_record_review(
 def control_bulk_change_owner(*, control_ids: Iterable[int], owner, actor) -> list[Control]:
     """Hand several controls to one owner; each control gets its own audit event for its history."""
     if not actor.has_perm("controls.change_any_control"):
-        raise PermissionDenied("Only the DPO or an administrator may change control owners.")
+        raise PermissionDenied(_("Only the DPO or an administrator may change control owners."))
     _check_owner(owner)
     ids = sorted(set(control_ids))
     if not ids:
-        raise ValidationError("Select at least one control.")
+        raise ValidationError(_("Select at least one control."))
     controls = list(Control.objects.select_for_update().select_related("owner").filter(pk__in=ids))
     if len(controls) != len(ids):
-        raise ValidationError("Some of the selected controls no longer exist; nothing was changed.")
+        raise ValidationError(_("Some of the selected controls no longer exist; nothing was changed."))
     changed = []
     now = timezone.now()
     for control in controls:
@@ -262,16 +263,18 @@ def customer_create(
     notice_contact_email: str,
     breach_notice_hours: int = 24,
     services: Iterable[Service] = (),
+    contract_language: str = Customer.ContractLanguage.ENGLISH,
     is_active: bool = True,
     contract_ends_on=None,
     end_of_contract_choice: str = "",
 ) -> Customer:
     """Record a customer (a controller the processor serves) and the terms of its DPA."""
     if not actor.has_perm("controls.add_customer"):
-        raise PermissionDenied("You may not add customers.")
+        raise PermissionDenied(_("You may not add customers."))
     customer = Customer(
         name=name, slug=slug, contract_reference=contract_reference, notice_contact_name=notice_contact_name,
         notice_contact_email=notice_contact_email, breach_notice_hours=breach_notice_hours, is_active=is_active,
+        contract_language=contract_language,
         contract_ends_on=contract_ends_on, end_of_contract_choice=end_of_contract_choice,
     )
     customer.full_clean()
@@ -290,14 +293,14 @@ def customer_create(
 def customer_update(*, customer: Customer, actor, expected_version: int, **changes: Any) -> Customer:
     """Change a customer's record; a stale edit is refused."""
     if not actor.has_perm("controls.change_customer"):
-        raise PermissionDenied("You may not change customers.")
+        raise PermissionDenied(_("You may not change customers."))
     unknown = set(changes) - set(CUSTOMER_FIELDS) - {"services"}
     if unknown:
         raise TypeError(f"customer_update got unknown fields: {sorted(unknown)}")
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     if locked.version != expected_version:
         raise StaleVersionError(
-            "Someone else changed this customer after you opened it. Nothing was saved: reload and try again."
+            _("Someone else changed this customer after you opened it. Nothing was saved: reload and try again.")
         )
     diff = {}
     for name in CUSTOMER_FIELDS:
@@ -331,10 +334,10 @@ def customer_set_override(
 ) -> CustomerControlOverride:
     """Include or exclude one control for one customer; the reason is required and recorded."""
     if not actor.has_perm("controls.change_customer"):
-        raise PermissionDenied("You may not change customers.")
+        raise PermissionDenied(_("You may not change customers."))
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Give the reason for this inclusion or exclusion."})
+        raise ValidationError({"reason": _("Give the reason for this inclusion or exclusion.")})
     mode = CustomerControlOverride.Mode(mode)
     # Lock the customer first: with no override row yet there is nothing else to lock, and two
     # simultaneous saves would both try to create it.
@@ -365,7 +368,7 @@ def customer_set_override(
 def customer_remove_override(*, override: CustomerControlOverride, actor) -> None:
     """Drop a per-customer inclusion or exclusion; the control's services decide again."""
     if not actor.has_perm("controls.change_customer"):
-        raise PermissionDenied("You may not change customers.")
+        raise PermissionDenied(_("You may not change customers."))
     customer, reference = override.customer, override.control.reference
     changes = {"control": (reference, None), "mode": (override.mode, None), "reason": (override.reason, None)}
     override.delete()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from controls.audit_actions import ControlAction
 from controls.filetypes import RejectedFile, detect_content_type, sanitise_filename
@@ -27,15 +28,15 @@ def _megabytes(n: int) -> str:
 
 def _check_common(title: str, valid_from: date | None, valid_until: date | None) -> None:
     if not title.strip():
-        raise ValidationError({"title": "Give the evidence a title."})
+        raise ValidationError({"title": _("Give the evidence a title.")})
     if valid_from and valid_until and valid_until < valid_from:
-        raise ValidationError({"valid_until": "The validity end cannot be before its start."})
+        raise ValidationError({"valid_until": _("The validity end cannot be before its start.")})
 
 
 def _locked_control_for_change(control: Control, actor) -> Control:
     locked = Control.objects.select_for_update().get(pk=control.pk)
     if not can_change_control(actor, locked):
-        raise PermissionDenied("You may add and remove evidence only on the controls you own.")
+        raise PermissionDenied(_("You may add and remove evidence only on the controls you own."))
     return locked
 
 
@@ -72,11 +73,11 @@ def evidence_add(
     )
     if kind == Evidence.Kind.LINK:
         if not url.strip():
-            raise ValidationError({"url": "Give the address of the evidence."})
+            raise ValidationError({"url": _("Give the address of the evidence.")})
         evidence.url = url.strip()
     elif kind == Evidence.Kind.NOTE:
         if not text.strip():
-            raise ValidationError({"text": "Write the note."})
+            raise ValidationError({"text": _("Write the note.")})
         evidence.text = text.strip()
     stored_path = ""
     if kind == Evidence.Kind.FILE:
@@ -98,12 +99,12 @@ def evidence_add(
 def _store_file(evidence: Evidence, upload: BinaryIO | None, filename: str) -> str:
     """Check and encrypt the upload into the store; nothing is kept when it is refused."""
     if upload is None:
-        raise ValidationError({"file": "Choose a file to upload."})
+        raise ValidationError({"file": _("Choose a file to upload.")})
     limit = settings.EVIDENCE_MAX_BYTES
     declared = getattr(upload, "size", None)
     if declared is not None and declared > limit:
-        raise ValidationError({"file": f"The file is too large ({_megabytes(declared)}); the limit is "
-                                       f"{_megabytes(limit)}."})
+        raise ValidationError({"file": _("The file is too large (%(size)s); the limit is %(limit)s.")
+                               % {"size": _megabytes(declared), "limit": _megabytes(limit)}})
     try:
         content_type = detect_content_type(upload, filename)
     except RejectedFile as exc:
@@ -111,7 +112,8 @@ def _store_file(evidence: Evidence, upload: BinaryIO | None, filename: str) -> s
     try:
         stored = store_encrypted(upload, purpose=evidence.purpose, max_bytes=limit)
     except FileTooLarge as exc:
-        raise ValidationError({"file": f"The file is too large; the limit is {_megabytes(limit)}."}) from exc
+        raise ValidationError({"file": _("The file is too large; the limit is %(limit)s.")
+                               % {"limit": _megabytes(limit)}}) from exc
     evidence.file_path, evidence.sha256, evidence.size, evidence.key_id = (
         stored.path, stored.sha256, stored.size, stored.key_id
     )
@@ -126,10 +128,10 @@ def evidence_remove(*, evidence: Evidence, actor, reason: str) -> Evidence:
     locked_control = _locked_control_for_change(evidence.control, actor)
     locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
     if locked.removed_at is not None:
-        raise ValidationError("This evidence was already removed.")
+        raise ValidationError(_("This evidence was already removed."))
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the evidence is removed."})
+        raise ValidationError({"reason": _("Say why the evidence is removed.")})
     locked.removed_at, locked.removed_by, locked.removal_reason = timezone.now(), actor, reason
     locked.save(update_fields=["removed_at", "removed_by", "removal_reason"])
     _audit(ControlAction.EVIDENCE_REMOVED, actor, locked_control, locked, {"reason": (None, reason)})
@@ -143,7 +145,7 @@ def evidence_restore(*, evidence: Evidence, actor) -> Evidence:
     locked_control = _locked_control_for_change(evidence.control, actor)
     locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
     if locked.removed_at is None:
-        raise ValidationError("This evidence is not removed.")
+        raise ValidationError(_("This evidence is not removed."))
     before = locked.removal_reason
     locked.removed_at, locked.removed_by, locked.removal_reason = None, None, ""
     locked.save(update_fields=["removed_at", "removed_by", "removal_reason"])
@@ -159,7 +161,7 @@ def evidence_open_for_download(*, evidence: Evidence, actor):
     and key are checked), so a missing or unreadable file fails before anything is recorded.
     """
     if evidence.kind != Evidence.Kind.FILE:
-        raise ValidationError("Only file evidence can be downloaded.")
+        raise ValidationError(_("Only file evidence can be downloaded."))
     stream = open_decrypted(evidence.file_path, purpose=evidence.purpose)
     try:
         with transaction.atomic():

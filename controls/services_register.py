@@ -11,11 +11,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from controls.audit_actions import ControlAction
 from controls.categories import category_by_id, category_ids
@@ -24,7 +27,7 @@ from controls.models import ART32_POINTS, Control
 from controls.services import control_create
 from portal.accounts.models import User
 from portal.audit.services import audit_record
-from portal.core.spreadsheet import safe_cell, unquote_cell
+from portal.core.spreadsheet import safe_cell, typed_cells, unquote_cell
 
 IMPORT_COLUMNS = (
     "reference", "title", "description", "scc_category", "kind", "status", "owner_email", "art32_points",
@@ -62,7 +65,7 @@ def export_row(control: Control, today: date) -> list:
 def control_register_export(*, actor, fmt: str, filters: dict, count: int) -> None:
     """Record that the register (or a filtered part of it) left the portal."""
     if not actor.has_perm("controls.view_control"):
-        raise PermissionDenied("You may not export the control register.")
+        raise PermissionDenied(_("You may not export the control register."))
     audit_record(
         action=ControlAction.CONTROL_REGISTER_EXPORTED, actor=actor, target_type=Control._meta.label_lower,
         target_label="control register",
@@ -88,12 +91,13 @@ def csv_lines(controls: QuerySet[Control]) -> Iterator[str]:
 def xlsx_bytes(controls: QuerySet[Control]) -> bytes:
     from openpyxl import Workbook
 
+    language = translation.get_language() or settings.LANGUAGE_CODE
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Controls")
+    sheet = workbook.create_sheet(_("Controls"))
     sheet.append(list(EXPORT_COLUMNS))
     today = timezone.localdate()
     for control in controls.iterator(chunk_size=500):
-        sheet.append(export_row(control, today))
+        sheet.append(typed_cells(sheet, EXPORT_COLUMNS, export_row(control, today), language))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -112,6 +116,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     created: list[Control] = field(default_factory=list)
     checked_only: bool = False
+    dialect: "CsvDialect | None" = None
 
     @property
     def ok(self) -> bool:
@@ -128,7 +133,8 @@ def _choice(value: str, choices, what: str) -> str:
         if wanted in (choice_value.lower(), str(label).lower()):
             return choice_value
     allowed = ", ".join(v for v, _ in choices)
-    raise ValueError(f"{what} {value!r} is not one of: {allowed}.")
+    raise ValueError(_("%(what)s “%(value)s” is not one of: %(allowed)s.")
+                     % {"what": what, "value": value, "allowed": allowed})
 
 
 def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list[str]]:
@@ -136,14 +142,15 @@ def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list
     problems = []
     for name in REQUIRED_COLUMNS:
         if not row.get(name):
-            problems.append(f"{name} is required.")
+            problems.append(_("%(column)s is required.") % {"column": name})
     data: dict = {
         "reference": row.get("reference", "").upper(), "title": row.get("title", ""),
         "description": row.get("description", ""),
     }
     category = row.get("scc_category", "")
     if category and category not in category_ids():
-        problems.append(f"scc_category {category!r} is not one of the 17 SCC measure category ids.")
+        problems.append(_("scc_category “%(value)s” is not one of the 17 SCC measure category ids.")
+                        % {"value": category})
     data["scc_category"] = category
     for name, choices, default in (("status", Control.Status.choices, None),
                                    ("kind", Control.Kind.choices, Control.Kind.TECHNICAL)):
@@ -160,30 +167,32 @@ def _parse_row(row: dict[str, str], owners: dict[str, User]) -> tuple[dict, list
     if email:
         owner = owners.get(email)
         if owner is None:
-            problems.append(f"owner_email {email} is not an active user of Annex.")
+            problems.append(_("owner_email %(email)s is not an active user of Annex.") % {"email": email})
         data["owner"] = owner
     points = [p.lower().strip("()") for p in _split(row.get("art32_points", ""))]
     bad_points = [p for p in points if p not in ART32_POINTS]
     if bad_points:
-        problems.append(f"art32_points may list only a, b, c and d (got {', '.join(bad_points)}).")
+        problems.append(_("art32_points may list only a, b, c and d (got %(points)s).")
+                        % {"points": ", ".join(bad_points)})
     data["art32_points"] = [p for p in points if p in ART32_POINTS]
     cadence = row.get("review_cadence_months", "")
     if cadence:
         if cadence.isascii() and cadence.isdigit() and 1 <= int(cadence) <= 60:
             data["review_cadence_months"] = int(cadence)
         else:
-            problems.append("review_cadence_months must be a whole number from 1 to 60.")
+            problems.append(_("review_cadence_months must be a whole number from 1 to 60."))
     due = row.get("next_review_due", "")
     if due:
         try:
-            data["next_review_due"] = date.fromisoformat(due)
+            data["next_review_due"] = _parse_date(due)
         except ValueError:
-            problems.append(f"next_review_due {due!r} is not a date written as YYYY-MM-DD.")
+            problems.append(_("next_review_due “%(value)s” is not a date written as YYYY-MM-DD or DD.MM.YYYY.")
+                            % {"value": due})
     data["tags"] = [t.lower() for t in _split(row.get("tags", ""))]
     try:
         data["parameters"] = parse_parameters("\n".join(row.get("parameters", "").split(LIST_SEPARATOR)))
     except ValidationError:
-        problems.append("parameters: write each as name=value, separated by semicolons, each name once.")
+        problems.append(_("parameters: write each as name=value, separated by semicolons, each name once."))
     return data, problems
 
 
@@ -198,24 +207,90 @@ def _model_problems(data: dict) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class CsvDialect:
+    """How an uploaded CSV file was read, to report back to the person who sent it."""
+
+    encoding: str  # "UTF-8 with BOM" (translated), "UTF-8" or "Windows-1252"
+    delimiter: str
+
+    @property
+    def delimiter_name(self) -> str:
+        return {",": _("commas"), ";": _("semicolons"), "\t": _("tabs")}[self.delimiter]
+
+    def describe(self) -> str:
+        return _("Read as %(encoding)s, separated by %(delimiter)s.") % {
+            "encoding": self.encoding, "delimiter": self.delimiter_name}
+
+
+def decode_csv(data: bytes) -> tuple[str, CsvDialect] | None:
+    """Text and dialect of a CSV file as spreadsheet programs write it, German ones included: UTF-8 with or
+    without a byte order mark, else Windows-1252; separated by commas, semicolons or tabs. None if unreadable."""
+    if data.startswith(b"\xef\xbb\xbf") and _is_utf8(data[3:]):
+        encoding, text = gettext_lazy("UTF-8 with BOM"), data[3:].decode("utf-8")
+    elif _is_utf8(data):
+        encoding, text = "UTF-8", data.decode("utf-8")
+    else:
+        try:
+            encoding, text = "Windows-1252", data.decode("cp1252")
+        except UnicodeDecodeError:
+            return None
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+    return text, CsvDialect(encoding=encoding, delimiter=delimiter if counts[delimiter] else ",")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _parse_date(value: str) -> date:
+    """YYYY-MM-DD, or DD.MM.YYYY as German spreadsheets write dates."""
+    if "." in value:
+        day, month, year = value.split(".")
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(value)
+
+
 def parse_register_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowError]]:
     """Read and check every row: the create arguments with their line numbers, or every problem found."""
+    rows, errors, _dialect = parse_register_csv_with_dialect(data)
+    return rows, errors
+
+
+def parse_register_csv_with_dialect(data: bytes) -> tuple[list[tuple[int, dict]], list[RowError], CsvDialect | None]:
+    """parse_register_csv, and how the file was read (None when it could not be decoded)."""
     if len(data) > IMPORT_MAX_BYTES:
-        return [], [RowError(0, "", f"The file is larger than {IMPORT_MAX_BYTES // (1024 * 1024)} MB.")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [RowError(0, "", "The file is not UTF-8 text; save it as CSV UTF-8 and try again.")]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+        return [], [RowError(0, "", _("The file is larger than %(mb)d MB.")
+                             % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)})], None
+    decoded = decode_csv(data)
+    if decoded is None:
+        unreadable = _("The file is neither UTF-8 nor Windows-1252 text; save it as CSV and try again.")
+        return [], [RowError(0, "", unreadable)], None
+    text, dialect = decoded
+    rows, errors = _parse_text(text, dialect.delimiter)
+    return rows, errors, dialect
+
+
+def _parse_text(text: str, delimiter: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return _parse_rows(reader)
     except csv.Error as exc:
         # The csv module refuses a field over its size limit (128 KB) and some broken quoting; say where.
-        too_long = "field larger than field limit" in str(exc)
-        reason = (f"a value is longer than {csv.field_size_limit() // 1024} KB; no column of the register "
-                  "holds that much" if too_long else "the quoting is broken (a quote mark is not closed)")
+        if "field larger than field limit" in str(exc):
+            reason = _("a value is longer than %(kb)d KB; no column of the register holds that much") % {
+                "kb": csv.field_size_limit() // 1024}
+        else:
+            reason = _("the quoting is broken (a quote mark is not closed)")
         line = reader.line_num + 1  # the line being read when the reader gave up
-        return [], [RowError(line, "", f"The file cannot be read at line {line}: {reason}.")]
+        return [], [RowError(line, "", _("The file cannot be read at line %(line)d: %(reason)s.")
+                             % {"line": line, "reason": reason})]
 
 
 def _parse_rows(reader: csv.DictReader) -> tuple[list[tuple[int, dict]], list[RowError]]:
@@ -225,12 +300,12 @@ def _parse_rows(reader: csv.DictReader) -> tuple[list[tuple[int, dict]], list[Ro
     if missing or unknown or len(set(header)) != len(header):
         problems = []
         if missing:
-            problems.append(f"missing required columns: {', '.join(missing)}")
+            problems.append(_("missing required columns: %(columns)s") % {"columns": ", ".join(missing)})
         if unknown:
-            problems.append(f"unknown columns: {', '.join(unknown)}")
+            problems.append(_("unknown columns: %(columns)s") % {"columns": ", ".join(unknown)})
         if len(set(header)) != len(header):
-            problems.append("a column is named twice")
-        return [], [RowError(1, "", "Header row: " + "; ".join(problems) + ".")]
+            problems.append(_("a column is named twice"))
+        return [], [RowError(1, "", _("Header row: %(problems)s.") % {"problems": "; ".join(problems)})]
     reader.fieldnames = header
 
     raw_rows: list[tuple[int, dict[str, str]]] = []
@@ -244,9 +319,10 @@ def _parse_rows(reader: csv.DictReader) -> tuple[list[tuple[int, dict]], list[Ro
                 raw_rows.append((line, cleaned))
         line = reader.line_num + 1
         if len(raw_rows) > IMPORT_MAX_ROWS:
-            return [], [RowError(0, "", f"The file has more than {IMPORT_MAX_ROWS} rows; split it.")]
+            return [], [RowError(0, "", _("The file has more than %(rows)d rows; split it.")
+                                 % {"rows": IMPORT_MAX_ROWS})]
     if not raw_rows:
-        return [], [RowError(0, "", "The file has a header but no rows.")]
+        return [], [RowError(0, "", _("The file has a header but no rows."))]
 
     emails = {r.get("owner_email", "").lower() for _, r in raw_rows if r.get("owner_email")}
     owners = {
@@ -260,14 +336,15 @@ def _parse_rows(reader: csv.DictReader) -> tuple[list[tuple[int, dict]], list[Ro
     parsed, errors = [], []
     for line_no, row in raw_rows:
         if "__extra__" in row:
-            errors.append(RowError(line_no, "", "The row has more values than the header has columns."))
+            errors.append(RowError(line_no, "", _("The row has more values than the header has columns.")))
             continue
         data, problems = _parse_row(row, owners)
         reference = data["reference"]
         if reference in existing:
-            problems.append(f"reference {reference} already exists in the register.")
+            problems.append(_("reference %(reference)s already exists in the register.") % {"reference": reference})
         if reference and reference in seen:
-            problems.append(f"reference {reference} is also on line {seen[reference]}.")
+            problems.append(_("reference %(reference)s is also on line %(line)d.")
+                            % {"reference": reference, "line": seen[reference]})
         seen.setdefault(reference, line_no)
         if not problems:
             problems = _model_problems(data)
@@ -280,9 +357,9 @@ def _parse_rows(reader: csv.DictReader) -> tuple[list[tuple[int, dict]], list[Ro
 def control_register_import(*, actor, data: bytes, check_only: bool = False) -> ImportResult:
     """Create every control in the CSV, or none: all rows are checked first, and any error writes nothing."""
     if not (actor.has_perm("controls.change_any_control") and actor.has_perm("controls.add_control")):
-        raise PermissionDenied("Only the DPO or an administrator may import controls.")
-    rows, errors = parse_register_csv(data)
-    result = ImportResult(rows=len(rows), errors=errors, checked_only=check_only)
+        raise PermissionDenied(_("Only the DPO or an administrator may import controls."))
+    rows, errors, dialect = parse_register_csv_with_dialect(data)
+    result = ImportResult(rows=len(rows), errors=errors, checked_only=check_only, dialect=dialect)
     if errors or check_only:
         return result
     for _line, kwargs in rows:
@@ -290,7 +367,8 @@ def control_register_import(*, actor, data: bytes, check_only: bool = False) -> 
     audit_record(
         action=ControlAction.CONTROL_REGISTER_IMPORTED, actor=actor, target_type=Control._meta.label_lower,
         target_label="control register",
-        changes={"created": {"before": None, "after": [c.reference for c in result.created]}},
+        changes={"created": {"before": None, "after": [c.reference for c in result.created]},
+                 "read_as": {"before": None, "after": dialect.describe() if dialect else ""}},
     )
     return result
 

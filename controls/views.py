@@ -6,6 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from controls import selectors, services
@@ -82,7 +85,9 @@ def control_bulk_owner(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{len(changed)} controls now owned by {form.cleaned_data['owner']}.")
+        messages.success(request, ngettext("%(count)d control now owned by %(owner)s.",
+                                           "%(count)d controls now owned by %(owner)s.", len(changed))
+                         % {"count": len(changed), "owner": form.cleaned_data["owner"]})
     return redirect("controls:list")
 
 
@@ -130,7 +135,7 @@ def control_create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Control {control.reference} added.")
+            messages.success(request, _("Control %(reference)s added.") % {"reference": control.reference})
             return redirect("controls:detail", pk=control.pk)
     return render(request, "controls/control_form.html", {"form": form, "control": None})
 
@@ -141,7 +146,7 @@ def control_create(request):
 def control_edit(request, pk: int):
     control = get_object_or_404(selectors.controls_visible_to(request.user), pk=pk)
     if not services.can_change_control(request.user, control):
-        raise PermissionDenied("You may change only the controls you own.")
+        raise PermissionDenied(_("You may change only the controls you own."))
     can_manage = request.user.has_perm("controls.change_any_control")
     form = ControlForm(request.POST or None, instance=control, can_manage=can_manage)
     if request.method == "POST" and form.is_valid():
@@ -154,7 +159,7 @@ def control_edit(request, pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Control {control.reference} saved.")
+            messages.success(request, _("Control %(reference)s saved.") % {"reference": control.reference})
             return redirect("controls:detail", pk=control.pk)
     return render(request, "controls/control_form.html", {"form": form, "control": control})
 
@@ -165,7 +170,7 @@ def control_edit(request, pk: int):
 def control_review(request, pk: int):
     control = get_object_or_404(selectors.controls_visible_to(request.user).select_related("owner"), pk=pk)
     if not services.can_review_control(request.user, control):
-        raise PermissionDenied("You may review only the controls you own.")
+        raise PermissionDenied(_("You may review only the controls you own."))
     form = ReviewForm(request.POST or None, initial={"reviewed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -175,7 +180,8 @@ def control_review(request, pk: int):
         else:
             messages.success(
                 request,
-                f"Review recorded: {review.get_outcome_display()}. Next review due {review.next_review_due:%d %b %Y}.",
+                _("Review recorded: %(outcome)s. Next review due %(due)s.")
+                % {"outcome": review.get_outcome_display(), "due": date_format(review.next_review_due)},
             )
             return redirect("controls:detail", pk=control.pk)
     return render(request, "controls/control_review.html", {"form": form, "control": control})

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from controls import selectors, services
@@ -68,7 +69,7 @@ def customer_create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Customer {customer.name} added.")
+            messages.success(request, _("Customer %(name)s added.") % {"name": customer.name})
             return redirect("customers:detail", slug=customer.slug)
     return render(request, "controls/customer_form.html", {"form": form, "customer": None})
 
@@ -88,7 +89,7 @@ def customer_edit(request, slug: str):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Customer {customer.name} saved.")
+            messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
             return redirect("customers:detail", slug=customer.slug)
     return render(request, "controls/customer_form.html", {"form": form, "customer": customer})
 
@@ -105,7 +106,10 @@ def customer_override_set(request, slug: str):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{override.get_mode_display()}d {override.control.reference} for {customer}.")
+            messages.success(request, (_("Included %(reference)s for %(customer)s.")
+                                      if override.mode == override.Mode.INCLUDE
+                                      else _("Excluded %(reference)s for %(customer)s."))
+                             % {"reference": override.control.reference, "customer": customer})
             return redirect("customers:detail", slug=customer.slug)
     return render(request, "controls/customer_detail.html", {
         "customer": customer,
@@ -126,7 +130,7 @@ def customer_override_remove(request, slug: str, pk: int):
     customer = get_object_or_404(selectors.customers_visible_to(request.user), slug=slug)
     override = get_object_or_404(CustomerControlOverride.objects.select_related("control"), customer=customer, pk=pk)
     services.customer_remove_override(override=override, actor=request.user)
-    messages.success(request, f"Override for {override.control.reference} removed.")
+    messages.success(request, _("Override for %(reference)s removed.") % {"reference": override.control.reference})
     return redirect("customers:detail", slug=customer.slug)
 
 

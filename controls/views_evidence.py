@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from controls import selectors, services, services_evidence
@@ -17,14 +18,14 @@ from controls.views import add_service_errors
 def _changeable_control(request, pk: int):
     control = get_object_or_404(selectors.controls_visible_to(request.user).select_related("owner"), pk=pk)
     if not services.can_change_control(request.user, control):
-        raise PermissionDenied("You may add and remove evidence only on the controls you own.")
+        raise PermissionDenied(_("You may add and remove evidence only on the controls you own."))
     return control
 
 
 def _changeable_evidence(request, pk: int) -> Evidence:
     evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
     if not services.can_change_control(request.user, evidence.control):
-        raise PermissionDenied("You may add and remove evidence only on the controls you own.")
+        raise PermissionDenied(_("You may add and remove evidence only on the controls you own."))
     return evidence
 
 
@@ -46,7 +47,8 @@ def evidence_add(request, pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Evidence “{evidence.title}” added to {control.reference}.")
+            messages.success(request, _("Evidence “%(title)s” added to %(reference)s.")
+                             % {"title": evidence.title, "reference": control.reference})
             return redirect("controls:detail", pk=control.pk)
     return render(request, "controls/evidence_form.html", {"form": form, "control": control})
 
@@ -57,7 +59,7 @@ def evidence_download(request, pk: int):
     """No role check before the lookup: whoever may not see the control gets the same 404 as for a wrong id."""
     evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
     if evidence.kind != Evidence.Kind.FILE:
-        raise Http404("This evidence has no file.")
+        raise Http404(_("This evidence has no file."))
     chunks = services_evidence.evidence_open_for_download(evidence=evidence, actor=request.user)
     response = StreamingHttpResponse(chunks, content_type=evidence.content_type or "application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(
@@ -76,14 +78,15 @@ def evidence_remove(request, pk: int):
     evidence = _changeable_evidence(request, pk)
     form = EvidenceRemoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say why the evidence is removed.")
+        messages.error(request, _("Say why the evidence is removed."))
         return redirect("controls:detail", pk=evidence.control_id)
     try:
         services_evidence.evidence_remove(evidence=evidence, actor=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Evidence “{evidence.title}” removed. It can be restored from the list below.")
+        messages.success(request, _("Evidence “%(title)s” removed. It can be restored from the list below.")
+                         % {"title": evidence.title})
     return redirect("controls:detail", pk=evidence.control_id)
 
 
@@ -97,6 +100,6 @@ def evidence_restore(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Evidence “{evidence.title}” restored.")
+        messages.success(request, _("Evidence “%(title)s” restored.") % {"title": evidence.title})
     return redirect("controls:detail", pk=evidence.control_id)
 

@@ -6,6 +6,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from controls import selectors, services_register
@@ -55,7 +56,9 @@ def register_import(request):
             actor=request.user, data=data, check_only=form.cleaned_data["check_only"]
         )
         if result.ok and not result.checked_only:
-            messages.success(request, f"{len(result.created)} controls imported.")
+            messages.success(request, " ".join([
+                ngettext("%(count)d control imported.", "%(count)d controls imported.", len(result.created))
+                % {"count": len(result.created)}, result.dialect.describe()]))
             return redirect("controls:list")
     return render(request, "controls/control_import.html", {
         "form": form,

@@ -20,9 +20,9 @@ class IncidentsConfig(AppConfig):
         post_migrate.connect(_sync_templates, dispatch_uid="annex.incidents.sync_templates")
         # Re-encryption and key retirement find every encrypted value and file of a case through these.
         register_encrypted_fields(Incident, *Incident.PERSONAL_FIELDS)
-        register_encrypted_fields(TimelineEntry, "text")
+        register_encrypted_fields(TimelineEntry, "text", "message")
         register_encrypted_fields(NoticeRecord, "content", "delay_reasons")
         register_encrypted_files(
             label="incidents.evidence", model=IncidentEvidence, path_field="file_path",
-            purpose=lambda evidence: evidence.purpose, key_id_field="key_id",
+            purpose=lambda evidence: evidence.purpose, key_id_field="key_id", sha256_field="sha256",
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 DATA_CATEGORIES = {"simple": 1, "behavioural": 2, "financial": 3, "sensitive": 4}
 EASE_OF_IDENTIFICATION = {"negligible": Decimal("0.25"), "limited": Decimal("0.5"), "significant": Decimal("0.75"),
@@ -22,6 +23,8 @@ ADJUSTMENT_RANGE = range(-3, 4)
 # (lower bound inclusive, band); a score on a boundary belongs to the higher band.
 BANDS = ((Decimal("4"), "very_high"), (Decimal("3"), "high"), (Decimal("2"), "medium"), (Decimal("-1"), "low"))
 HIGH_BANDS = ("high", "very_high")
+BAND_LABELS = {"very_high": gettext_lazy("very high"), "high": gettext_lazy("high"), "medium": gettext_lazy("medium"),
+               "low": gettext_lazy("low")}
 # ENISA names the number of individuals as a criterion outside the formula; this is the threshold used to flag it.
 MANY_SUBJECTS = 100
 
@@ -107,7 +110,7 @@ def assess(data) -> Result:
     score = Decimal(dpc) * ei + cb
     band = band_for(score)
     reasons = [_("ENISA severity %(score)s = DPC %(dpc)s x EI %(ei)s + CB %(cb)s: %(band)s.") % {
-        "score": _fmt(score), "dpc": dpc, "ei": _fmt(ei), "cb": _fmt(cb), "band": band.replace("_", " ")}]
+        "score": _fmt(score), "dpc": dpc, "ei": _fmt(ei), "cb": _fmt(cb), "band": BAND_LABELS[band]}]
 
     # Art. 33(1): the authority is notified unless the breach is unlikely to result in a risk.
     only_confidentiality = data["integrity"] == "none" and data["availability"] == "none"

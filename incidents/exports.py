@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from incidents import assessment as enisa
 from incidents import drafts
 from incidents.models import Incident, Obligation
 from incidents.selectors import breach_register, incidents_visible_to
@@ -98,8 +99,8 @@ def register_snapshot(subject_key: str, user) -> dict:
             "subjects": incident.approx_subjects,
             "records": incident.approx_records,
             "customers": ", ".join(c.name for c in incident.customers.all()),
-            "severity": f"{assessment.score} ({assessment.band.replace('_', ' ')})" if assessment else "",
-            "notified": [f"{o.recipient_label}: " + (
+            "severity": f"{assessment.score} ({enisa.BAND_LABELS[assessment.band]})" if assessment else "",
+            "notified": [f"{_(o.recipient_label)}: " + (
                 _("filed %(when)s%(late)s") % {
                     "when": timezone.localtime(o.filed_at).strftime("%Y-%m-%d %H:%M"),
                     "late": _(" (late)") if o.filed_late else ""} if o.status == Obligation.Status.FILED

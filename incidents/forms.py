@@ -267,7 +267,7 @@ class NoticeForm(forms.Form):
 
         self.fields["obligation"].queryset = incident.obligations.exclude(
             status__in=[Obligation.Status.WITHDRAWN, Obligation.Status.NOT_REQUIRED])
-        self.fields["obligation"].label_from_instance = lambda o: f"{o.title} — {o.recipient_label}"
+        self.fields["obligation"].label_from_instance = lambda o: f"{_(o.title)} — {_(o.recipient_label)}"
         self.fields["customer"].queryset = incident.customers.order_by("name")
 
 

@@ -15,7 +15,7 @@ def _obligations(user, today, limit) -> list[InboxItem]:
            .select_related("incident").order_by("deadline_at")
            .only("id", "title", "recipient_label", "deadline_at", "incident__id", "incident__title")[:limit])
     return [InboxItem(title=_("%(duty)s to %(recipient)s: %(case)s")
-                      % {"duty": o.title, "recipient": o.recipient_label, "case": o.incident.title},
+                      % {"duty": _(o.title), "recipient": _(o.recipient_label), "case": o.incident.title},
                       url=reverse("incidents:detail", args=[o.incident.pk]),
                       due=timezone.localdate(o.deadline_at), kind=gettext_lazy("Breach notification"))
             for o in due]

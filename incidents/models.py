@@ -188,6 +188,8 @@ class TimelineEntry(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.NOTE)
     happened_at = models.DateTimeField(default=timezone.now)
     text = EncryptedTextField()
+    # A line written by Annex, as a message shown in each reader's language (incidents.timeline_text).
+    message = EncryptedJSONField(null=True, blank=True, editable=False)
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+")
@@ -198,6 +200,15 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def display_text(self) -> str:
+        """The text as the reader should see it: Annex's own lines in the active language."""
+        if self.message:
+            from incidents.timeline_text import render
+
+            return render(self.message)
+        return self.text
 
 
 class Task(models.Model):
@@ -409,6 +420,23 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id}: {self.band} ({self.score})"
+
+    @property
+    def band_label(self) -> str:
+        from incidents.assessment import BAND_LABELS
+
+        return str(BAND_LABELS.get(self.band, self.band))
+
+    @property
+    def reasons_shown(self) -> list[str]:
+        """The reasons in the reader's language: worked out again from the recorded inputs (the method is
+        deterministic); the recorded wording if the inputs no longer pass (a method changed since)."""
+        from incidents.assessment import AssessmentInputError, assess
+
+        try:
+            return assess(self.inputs).reasons
+        except (AssessmentInputError, KeyError, TypeError, ValueError):
+            return self.reasons
 
     @property
     def is_decided(self) -> bool:

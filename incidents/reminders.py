@@ -45,7 +45,7 @@ def _title(row: Row, step: int) -> str:
         text = _("OVERDUE: %(title)s to %(to)s for %(ref)s was due %(when)s")
     else:
         text = _("%(step)s %% of the time used: %(title)s to %(to)s for %(ref)s is due %(when)s")
-    return prefix + text % {"step": step, "title": row.title, "to": row.recipient_label,
+    return prefix + text % {"step": step, "title": _(row.title), "to": _(row.recipient_label),
                             "ref": row.incident__reference,
                             "when": timezone.localtime(row.deadline_at).strftime("%Y-%m-%d %H:%M")}
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
+from incidents import timeline_text
 from incidents.models import Incident, TimelineEntry
 
 User = get_user_model()
@@ -58,8 +59,10 @@ def _bump(locked: Incident, fields: list[str]) -> None:
     locked.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _system_entry(incident: Incident, text: str, actor=None) -> TimelineEntry:
-    return TimelineEntry.objects.create(incident=incident, kind=TimelineEntry.Kind.SYSTEM, text=text, author=actor)
+def _system_entry(incident: Incident, message: list[dict], actor=None) -> TimelineEntry:
+    """A line by Annex: kept as a message for each reader's language, and as text in the deployment's."""
+    return TimelineEntry.objects.create(incident=incident, kind=TimelineEntry.Kind.SYSTEM, message=message,
+                                        text=timeline_text.render_default(message), author=actor)
 
 
 def _audit_value(value: Any) -> Any:

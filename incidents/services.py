@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from guardian.shortcuts import remove_perm
 
 from incidents.audit_actions import IncidentAction
@@ -68,6 +69,7 @@ from incidents.services_obligations import (  # noqa: F401
     obligation_mark_not_required,
     obligations_generate,
 )
+from incidents.timeline_text import label, moment, sentence
 from portal.audit.services import audit_record, masked_changes
 from portal.security.errors import FileTooLarge
 from portal.security.storage import delete_encrypted, open_decrypted, store_encrypted
@@ -159,9 +161,8 @@ def incident_change_aware_at(*, incident: Incident, actor, aware_at: datetime, r
         "from": before.isoformat(), "to": aware_at.isoformat(), "reason": reason, "by": actor.email,
         "at": timezone.now().isoformat()}]
     _bump(locked, ["aware_at", "aware_at_history"])
-    _system_entry(locked, _("Awareness time changed from %(before)s to %(after)s: %(reason)s") % {
-        "before": timezone.localtime(before).strftime("%Y-%m-%d %H:%M"),
-        "after": timezone.localtime(aware_at).strftime("%Y-%m-%d %H:%M"), "reason": reason}, actor)
+    _system_entry(locked, [sentence(gettext_noop("Awareness time changed from %(before)s to %(after)s: %(reason)s"),
+                                    before=moment(before), after=moment(aware_at), reason=reason)], actor)
     audit_record(action=IncidentAction.AWARE_AT_CHANGED, actor=actor, target=locked, changes={
         "aware_at": (before.isoformat(), aware_at.isoformat()), "reason": reason})
     _recompute_open_clocks(locked)
@@ -191,12 +192,13 @@ def incident_set_phase(*, incident: Incident, actor, phase: str, reason: str = "
     before = locked.phase
     locked.phase = phase
     _bump(locked, fields)
-    _system_entry(locked, _("Phase: %(phase)s.") % {"phase": phase.label} + (f" {reason}" if reason else ""), actor)
+    _system_entry(locked, [sentence(gettext_noop("Phase: %(phase)s."), phase=label(phase.label)),
+                           *([sentence("%(reason)s", reason=reason)] if reason else [])], actor)
     audit_record(action=IncidentAction.PHASE_CHANGED, actor=actor, target=locked,
                  changes={"phase": (before, phase.value), **({"reason": reason} if reason else {})})
     if phase == Phase.NOT_A_BREACH:
         _withdraw(locked.obligations.filter(status=Obligation.Status.OPEN),
-                  _("The case was ruled not a personal data breach."))
+                  gettext_noop("The case was ruled not a personal data breach."))
     return locked
 
 
@@ -211,7 +213,7 @@ def incident_assign(*, incident: Incident, actor, user) -> Incident:
         raise ValidationError({"user": _("%(name)s is already assigned.") % {"name": user}})
     _grant(locked, user)
     _bump(locked, ["assignee_ids"])
-    _system_entry(locked, _("Assigned: %(name)s.") % {"name": user}, actor)
+    _system_entry(locked, [sentence(gettext_noop("Assigned: %(name)s."), name=str(user))], actor)
     audit_record(action=IncidentAction.ASSIGNED, actor=actor, target=locked, changes={"assignee": (None, user.email)})
     return locked
 
@@ -229,7 +231,7 @@ def incident_unassign(*, incident: Incident, actor, user) -> Incident:
     locked.assignees.remove(user)
     locked.assignee_ids = [pk for pk in locked.assignee_ids if pk != user.pk]
     _bump(locked, ["assignee_ids"])
-    _system_entry(locked, _("Unassigned: %(name)s.") % {"name": user}, actor)
+    _system_entry(locked, [sentence(gettext_noop("Unassigned: %(name)s."), name=str(user))], actor)
     audit_record(action=IncidentAction.UNASSIGNED, actor=actor, target=locked,
                  changes={"assignee": (user.email, None)})
     return locked
@@ -344,7 +346,7 @@ def close_blockers(incident: Incident) -> list[str]:
     open_ones = [o for o in incident.obligations.all() if o.status == Obligation.Status.OPEN]
     for obligation in open_ones:
         blockers.append(_("Obligation still open: %(t)s to %(r)s.") % {
-            "t": obligation.title, "r": obligation.recipient_label})
+            "t": _(obligation.title), "r": _(obligation.recipient_label)})
     if incident.is_breach:
         assessment = Assessment.objects.filter(incident=incident).first()
         if assessment is None or not assessment.is_decided:
@@ -376,7 +378,7 @@ def incident_close(*, incident: Incident, actor, what_happened: str, root_cause:
     before = locked.phase
     locked.phase, locked.closed_at = Phase.CLOSED, timezone.now()
     _bump(locked, ["review_what_happened", "review_root_cause", "review_lessons", "phase", "closed_at"])
-    _system_entry(locked, _("Case closed with its post-incident review."), actor)
+    _system_entry(locked, [sentence(gettext_noop("Case closed with its post-incident review."))], actor)
     audit_record(action=IncidentAction.CLOSED, actor=actor, target=locked, changes={
         "phase": (before, Phase.CLOSED.value), "follow_ups": [f"{c.reference}: {t}" for c, t in follow_ups]})
     return locked
@@ -395,8 +397,8 @@ def incident_anonymise(*, incident: Incident, actor) -> Incident:
     locked.anonymised_at = timezone.now()
     _bump(locked, [*Incident.PERSONAL_FIELDS, "anonymised_at"])
     for entry in locked.timeline.all():
-        entry.text = REDACTED
-        entry.save(update_fields=["text"])
+        entry.text, entry.message = REDACTED, None
+        entry.save(update_fields=["text", "message"])
     for notice in locked.notices.all():
         notice.content, notice.delay_reasons, notice.delivered_to = REDACTED, "", ""
         notice.save(update_fields=["content", "delay_reasons", "delivered_to"])

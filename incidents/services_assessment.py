@@ -4,12 +4,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incidents import assessment as enisa
 from incidents.audit_actions import IncidentAction
 from incidents.models import Art34Exemption, Assessment, Incident
 from incidents.rules import _bump, _locked, _require_open, _require_work, _system_entry, can_decide
 from incidents.services_obligations import obligations_generate
+from incidents.timeline_text import label, sentence
 from portal.audit.services import audit_record
 
 
@@ -38,8 +40,8 @@ def assessment_record(*, incident: Incident, actor, inputs: dict) -> Assessment:
     audit_record(action=IncidentAction.ASSESSED, actor=actor, target=locked, changes={
         "score": float(result.score), "band": result.band, "notify": result.notify_supervisory_authority,
         "communicate": result.communicate_to_data_subjects})
-    _system_entry(locked, _("Assessed: ENISA score %(s)s (%(b)s).") % {"s": float(result.score),
-                                                                      "b": result.band.replace("_", " ")}, actor)
+    _system_entry(locked, [sentence(gettext_noop("Assessed: ENISA score %(s)s (%(b)s)."), s=str(float(result.score)),
+                                    b=label(enisa.BAND_LABELS[result.band]))], actor)
     obligations_generate(incident=locked, actor=actor)
     return found
 
@@ -79,7 +81,9 @@ def assessment_decide(*, incident: Incident, actor, notify_authority: bool, comm
     audit_record(action=IncidentAction.DECIDED, actor=actor, target=locked_incident, changes={
         "notify_authority": notify_authority, "communicate_subjects": communicate_subjects,
         "art34_exemption": exemption.value, "overrides_recommendation": overrides, "justification": justification})
-    _system_entry(locked_incident, _("Decision: notify the authority: %(n)s; tell the data subjects: %(c)s.") % {
-        "n": _("yes") if notify_authority else _("no"), "c": _("yes") if communicate_subjects else _("no")}, actor)
+    _system_entry(locked_incident, [sentence(
+        gettext_noop("Decision: notify the authority: %(n)s; tell the data subjects: %(c)s."),
+        n=label(gettext_noop("yes") if notify_authority else gettext_noop("no")),
+        c=label(gettext_noop("yes") if communicate_subjects else gettext_noop("no")))], actor)
     obligations_generate(incident=locked_incident, actor=actor)
     return assessment

@@ -10,11 +10,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incidents.audit_actions import IncidentAction
 from incidents.models import Incident, Severity
 from incidents.rules import User, _grant, _labels, _next_reference, _system_entry
 from incidents.services_obligations import obligations_generate
+from incidents.timeline_text import moment, sentence
 from portal.audit.services import audit_record, masked_changes
 
 
@@ -96,8 +98,8 @@ def _open_case(
     for person in people:
         _grant(incident, person)
     incident.save(update_fields=["assignee_ids"])
-    _system_entry(incident, _("Case opened in triage; aware at %(at)s.") % {
-        "at": timezone.localtime(aware_at).strftime("%Y-%m-%d %H:%M %Z")}, actor)
+    _system_entry(incident, [sentence(gettext_noop("Case opened in triage; aware at %(at)s."),
+                                      at=moment(aware_at))], actor)
     audit_record(action=IncidentAction.OPENED, actor=actor, target=incident, changes=masked_changes({
         "title": (None, incident.title), "severity": (None, incident.severity),
         "aware_at": (None, aware_at.isoformat()), "detected_at": (None, detected_at.isoformat()),

@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incidents.audit_actions import IncidentAction
 from incidents.models import Art34Exemption, Incident, NoticeRecord, Obligation, Recipient
 from incidents.rules import _locked, _require_work, _system_entry
-from incidents.services_obligations import _file, _start_dependent_clocks
+from incidents.services_obligations import _english, _file, _start_dependent_clocks
+from incidents.timeline_text import label, sentence
 from portal.audit.services import audit_record
 
 
@@ -60,7 +62,8 @@ def notice_record(
             recipient, recipient_label = Recipient.CUSTOMER, customer.name
         if recipient not in Recipient.values:
             errors["recipient"] = _("Choose who the notice went to.")
-        recipient_label = recipient_label or (Recipient(recipient).label if recipient in Recipient.values else "")
+        if not recipient_label and recipient in Recipient.values:
+            recipient_label = _english(Recipient(recipient).label)
     late = (obligation is not None and obligation.filed_at is None and obligation.deadline_at is not None
             and sent_at > obligation.deadline_at)
     if (late and obligation.recipient == Recipient.AUTHORITY and stage == NoticeRecord.Stage.INITIAL
@@ -90,8 +93,9 @@ def notice_record(
     if obligation is not None and obligation.filed_at is None:
         _file(obligation, actor, sent_at)
         _start_dependent_clocks(locked, obligation.template.code, sent_at)
-    _system_entry(locked, _("%(stage)s recorded to %(to)s (%(channel)s).") % {
-        "stage": stage.label, "to": recipient_label, "channel": channel.label}, actor)
+    to = recipient_label if customer is not None else label(recipient_label)
+    _system_entry(locked, [sentence(gettext_noop("%(stage)s recorded to %(to)s (%(channel)s)."),
+                                    stage=label(stage.label), to=to, channel=label(channel.label))], actor)
     audit_record(action=IncidentAction.NOTICE_RECORDED, actor=actor, target=locked, changes={
         "recipient": recipient_label, "stage": stage.value, "channel": channel.value,
         "sent_at": sent_at.isoformat(), "obligation": obligation.pk if obligation else None,

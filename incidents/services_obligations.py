@@ -7,8 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incidents import clocks
 from incidents.audit_actions import IncidentAction
@@ -23,6 +24,7 @@ from incidents.models import (
     Trigger,
 )
 from incidents.rules import _locked, _system_entry, can_decide
+from incidents.timeline_text import label, sentence
 from portal.audit.services import audit_record
 
 NIS2_SEVERITIES = (Severity.HIGH, Severity.CRITICAL)
@@ -67,10 +69,21 @@ def _clock_start(incident: Incident, kind: str, after_code: str, filed: dict[str
     return filed.get(after_code)
 
 
+def _english(text) -> str:
+    """A label as stored: in English, whoever's request writes it; pages show it through the catalogue."""
+    with translation.override("en"):
+        return str(text)
+
+
+def _recipient(obligation: Obligation):
+    """For a timeline line: the customer's name as written, or the recipient's label translated when shown."""
+    return obligation.recipient_label if obligation.customer_id else label(Recipient(obligation.recipient).label)
+
+
 def _recipient_label(template: ObligationTemplate, customer) -> str:
     if customer is not None:
         return customer.name
-    return Recipient(template.recipient).label
+    return _english(Recipient(template.recipient).label)
 
 
 def obligations_generate(*, incident: Incident, actor) -> dict[str, int]:
@@ -104,7 +117,7 @@ def obligations_generate(*, incident: Incident, actor) -> dict[str, int]:
             obligation.save(update_fields=["status", "rationale"])
             reopened.append(obligation)
     gone = [o for key, o in existing.items() if key not in wanted and o.status == Obligation.Status.OPEN]
-    _withdraw(gone, _("The facts of the case no longer call for it."))
+    _withdraw(gone, gettext_noop("The facts of the case no longer call for it."))
     incident.obligations.exclude(is_exercise=incident.is_exercise).update(is_exercise=incident.is_exercise)
     if created or reopened or gone:
         audit_record(action=IncidentAction.OBLIGATIONS_GENERATED, actor=actor, target=incident, changes={
@@ -112,10 +125,11 @@ def obligations_generate(*, incident: Incident, actor) -> dict[str, int]:
             "reopened": [f"{o.title} ({o.recipient_label})" for o in reopened],
             "withdrawn": [f"{o.title} ({o.recipient_label})" for o in gone],
         })
-        lines = [_("New obligation: %(t)s to %(r)s.") % {"t": o.title, "r": o.recipient_label}
+        lines = [sentence(gettext_noop("New obligation: %(t)s to %(r)s."), t=label(o.title), r=_recipient(o))
                  for o in [*created, *reopened]]
-        lines += [_("No longer required: %(t)s to %(r)s.") % {"t": o.title, "r": o.recipient_label} for o in gone]
-        _system_entry(incident, " ".join(lines), actor)
+        lines += [sentence(gettext_noop("No longer required: %(t)s to %(r)s."), t=label(o.title), r=_recipient(o))
+                  for o in gone]
+        _system_entry(incident, lines, actor)
     return {"created": len(created), "reopened": len(reopened), "withdrawn": len(gone)}
 
 
@@ -159,8 +173,8 @@ def obligation_mark_not_required(*, obligation: Obligation, actor, rationale: st
     locked.status, locked.rationale = Obligation.Status.NOT_REQUIRED, rationale
     locked.decided_by, locked.decided_at = actor, timezone.now()
     locked.save(update_fields=["status", "rationale", "decided_by", "decided_at"])
-    _system_entry(locked_incident, _("Not required: %(t)s to %(r)s. %(why)s") % {
-        "t": locked.title, "r": locked.recipient_label, "why": rationale}, actor)
+    _system_entry(locked_incident, [sentence(gettext_noop("Not required: %(t)s to %(r)s. %(why)s"),
+                                             t=label(locked.title), r=_recipient(locked), why=rationale)], actor)
     audit_record(action=IncidentAction.OBLIGATION_NOT_REQUIRED, actor=actor, target=locked_incident, changes={
         "obligation": f"{locked.title} ({locked.recipient_label})", "rationale": rationale})
     return locked

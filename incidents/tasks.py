@@ -20,6 +20,6 @@ def incident_notify_on_call_task(incident_id: int, with_dpo: bool = False) -> in
 def obligations_deadline_sweep_task() -> int:
     """The reminder sweep for breach deadlines only, run every few minutes: their steps are hours apart."""
     from incidents.reminders import DEADLINE
-    from portal.notifications.services import reminders_sweep
+    from portal.notifications.sweep import reminders_sweep
 
     return reminders_sweep(rule_names=[DEADLINE.name]).created

@@ -12,7 +12,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="portal.ping")
+@app.task(name="portal.ping", ignore_result=False)  # its caller waits for the answer
 def ping(payload: str = "pong") -> dict:
     """Round-trip check used by /healthz-style probes and the integration tests."""
     import socket

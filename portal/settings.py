@@ -7,6 +7,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 from portal.env import (
     database_from_url,
@@ -76,9 +77,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Browser language (cookie, then Accept-Language, then LANGUAGE_CODE); a signed-in user's own
+    # preference and time zone replace it once authentication has run (UserLocaleMiddleware).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.accounts.middleware.UserLocaleMiddleware",
     # Before the accounts middleware, so the idle sign-out can leave a message.
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.accounts.middleware.OTPMiddleware",
@@ -118,9 +123,13 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
                 "portal.core.context_processors.navigation",
                 "portal.notifications.context_processors.unread_notifications",
             ],
+            # {% translate %} and {% blocktranslate %} everywhere, without a {% load i18n %} in each template.
+            "builtins": ["django.templatetags.i18n"],
         },
     },
 ]
@@ -229,7 +238,17 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
-LANGUAGE_CODE = "en-gb"
+# German and English: pages follow each user's preference, documents the customer's contract language.
+LANGUAGES = [("de", _("German")), ("en", _("English"))]
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}")
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats per language (24-hour clock; 28.11.2026 in German): portal/formats/<lang>/formats.py.
+FORMAT_MODULE_PATH = ["portal.formats"]
+LANGUAGE_COOKIE_NAME = "annex_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
@@ -283,6 +302,10 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks record their outcome in the database, not in the result backend: publishing a task then needs only the
+# broker, and a request that publishes while Redis is away fails over to the requeue sweeps within a second
+# instead of waiting on the result store (portal/core/broker.py).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -308,6 +331,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.reminders_sweep",
         "schedule": env_int("REMINDER_SWEEP_SECONDS", 3600, minimum=1),
     },
+    # Work whose message was lost while the broker was away (portal/core/broker.py) is sent again.
+    "notifications-requeue": {"task": "notifications.requeue", "schedule": 300},
+    "exports-requeue": {"task": "exports.requeue", "schedule": 300},
     "notifications-daily-digests": {
         "task": "notifications.digests_queue",
         "schedule": crontab(hour=env_int("REMINDER_DIGEST_HOUR", 7, minimum=0), minute=0),

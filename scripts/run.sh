@@ -29,6 +29,11 @@ export ANNEX_DEMO_MODE="${ANNEX_DEMO_MODE:-true}"
 export SITE_URL="${SITE_URL:-http://$LINK_HOST:$PORT}"
 export PYTHONUNBUFFERED=1
 
+# German and English catalogues: compiled from locale/*/LC_MESSAGES/*.po with GNU gettext's msgfmt.
+source scripts/services.sh
+ensure_debian_packages gettext || exit 1
+$BIN/python manage.py compilemessages --ignore=.venv --verbosity 0
+
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py collectstatic --noinput --verbosity 0
 $BIN/python manage.py seed_demo

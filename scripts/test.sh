@@ -36,6 +36,9 @@ $BIN/python scripts/check_programs.py --static unit || fail "external programs"
 $BIN/python scripts/fetch_html_checker.py || fail "the Nu HTML Checker (scripts/fetch_html_checker.py)"
 export ANNEX_REQUIRE_HTML_CHECKER=1
 
+step "compilemessages"
+$BIN/python manage.py compilemessages --ignore=.venv --verbosity 0 || fail "compilemessages"
+
 step "ruff"
 $BIN/ruff check . || fail "lint"
 step "manage.py check"

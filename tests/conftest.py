@@ -1,3 +1,5 @@
+import shutil
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -8,6 +10,22 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from portal.accounts.mfa import STEP_UP_SESSION_KEY
 from portal.accounts.models import TOTPDevice
 from tests.factories import UserFactory
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def pytest_configure(config):
+    """Compile the translation catalogues a test run reads, as `make test` does (once, not per xdist worker)."""
+    if hasattr(config, "workerinput"):
+        return
+    msgfmt = shutil.which("msgfmt")
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        if msgfmt is None:
+            pytest.exit("msgfmt (Debian package gettext) is needed to compile locale/*.po", returncode=4)
+        subprocess.run([msgfmt, "--check", "-o", str(mo), str(po)], check=True)
 
 
 def totp_device_for(user, *, confirmed: bool = True) -> TOTPDevice:
@@ -26,6 +44,19 @@ def sign_in(client, user, *, verified: bool = True, step_up: bool = False):
             session[STEP_UP_SESSION_KEY] = int(time.time())
         session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _default_language_and_time_zone():
+    """Each test starts in LANGUAGE_CODE and TIME_ZONE, whatever language an earlier request activated."""
+    from django.conf import settings
+    from django.utils import timezone, translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
 
 
 @pytest.fixture(autouse=True)

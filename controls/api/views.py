@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
@@ -33,13 +35,14 @@ class ApiPagination(PageNumberPagination):
         not silently ignored."""
         raw = request.query_params.get(self.page_size_query_param)
         if raw is not None and not (raw.isascii() and raw.isdigit() and raw.strip("0")):
-            raise ValidationError({self.page_size_query_param: "Give a whole number from 1 (at most 1000 are sent)."})
+            raise ValidationError(
+                {self.page_size_query_param: gettext("Give a whole number from 1 (at most 1000 are sent).")})
         return super().get_page_size(request)
 
     def paginate_queryset(self, queryset, request, view=None):
         """As DRF's, except that an empty `page=` is refused (DRF would read it as page 1), as the schema says."""
         if request.query_params.get(self.page_query_param) == "":
-            raise ValidationError({self.page_query_param: "Give a page number from 1."})
+            raise ValidationError({self.page_query_param: gettext("Give a page number from 1.")})
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):
@@ -62,7 +65,7 @@ class SchemaView(SpectacularAPIView):
 
 
 class CanViewControls(permissions.BasePermission):
-    message = "You may not read the control register."
+    message = _("You may not read the control register.")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.has_perm("controls.view_control"))
@@ -72,7 +75,7 @@ def _refuse_empty_values(params, names) -> None:
     """A parameter with a type, format or fixed values is left out, or given a value: `?category=` is refused."""
     for name in names:
         if params.get(name, None) == "":
-            raise ValidationError({name: "Give a value, or leave the parameter out."})
+            raise ValidationError({name: gettext("Give a value, or leave the parameter out.")})
 
 
 def _flag(value: str | None, name: str) -> bool | None:
@@ -83,25 +86,25 @@ def _flag(value: str | None, name: str) -> bool | None:
         return True
     if lowered in ("0", "false", "no"):
         return False
-    raise ValidationError({name: "Use true or false."})
+    raise ValidationError({name: gettext("Use true or false.")})
 
 
 # Every answer other than 200 is JSON: {"detail": "..."}, or for 400 {"<parameter>": "..." or ["..."]}.
 ERROR = OpenApiResponse(
     response={"type": "object", "additionalProperties": True},
-    description="An error, as JSON: `detail` or the refused parameter with its message.",
+    description=_("An error, as JSON: `detail` or the refused parameter with its message."),
 )
 ERROR_RESPONSES = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR}
 READ_ERROR_RESPONSES = {401: ERROR, 403: ERROR, 404: ERROR}
 
 CONTROL_FILTERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="Search in reference, title and description."),
-    OpenApiParameter("category", OpenApiTypes.STR, enum=category_ids(), description="SCC measure category id."),
+    OpenApiParameter("q", OpenApiTypes.STR, description=_("Search in reference, title and description.")),
+    OpenApiParameter("category", OpenApiTypes.STR, enum=category_ids(), description=_("SCC measure category id.")),
     OpenApiParameter("status", OpenApiTypes.STR, enum=Control.Status.values),
-    OpenApiParameter("owner", OpenApiTypes.EMAIL, description="Owner's email address."),
-    OpenApiParameter("overdue", OpenApiTypes.BOOL, description="Only controls whose review is overdue."),
+    OpenApiParameter("owner", OpenApiTypes.EMAIL, description=_("Owner's email address.")),
+    OpenApiParameter("overdue", OpenApiTypes.BOOL, description=_("Only controls whose review is overdue.")),
     OpenApiParameter("customer", OpenApiTypes.STR,
-                     description="Customer slug: the controls that apply to it; 404 if there is no such customer."),
+                     description=_("Customer slug: the controls that apply to it; 404 if there is no such customer.")),
     OpenApiParameter("sort", OpenApiTypes.STR, enum=list(selectors.SORTS)),
 ]
 
@@ -132,20 +135,21 @@ class ControlViewSet(viewsets.ReadOnlyModelViewSet):
             try:
                 validate_email(params["owner"])
             except DjangoValidationError:
-                raise ValidationError({"owner": "Give the owner's email address."}) from None
+                raise ValidationError({"owner": gettext("Give the owner's email address.")}) from None
         if category and category not in category_ids():
             raise ValidationError({"category": f"{category!r} is not an SCC measure category id."})
         if status and status not in Control.Status.values:
-            raise ValidationError({"status": f"Use one of: {', '.join(Control.Status.values)}."})
+            raise ValidationError({"status": gettext("Use one of: %(values)s.")
+                                       % {"values": ", ".join(Control.Status.values)}})
         customer = None
         # No text in Annex holds a NUL character (and PostgreSQL refuses to compare with one): such a search
         # or slug matches nothing.
         if "\x00" in params.get("customer", ""):
-            raise NotFound("No such customer.")
+            raise NotFound(gettext("No such customer."))
         if params.get("customer"):
             customer = selectors.customers_visible_to(user).filter(slug=params["customer"]).first()
             if customer is None:  # none by that slug, or one the user may not see: as for any record, a 404
-                raise NotFound("No such customer.")
+                raise NotFound(gettext("No such customer."))
         qs = selectors.control_list(
             user, search=params.get("q", "").replace("\x00", ""), category=category, status=status,
             overdue=bool(_flag(params.get("overdue"), "overdue")), customer=customer,
@@ -174,9 +178,9 @@ class ControlViewSet(viewsets.ReadOnlyModelViewSet):
 
 EVIDENCE_FILTERS = [
     OpenApiParameter("control", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                     description="Only the evidence of this control id."),
-    OpenApiParameter("expired", OpenApiTypes.BOOL, description="Only expired (true) or current (false) evidence."),
-    OpenApiParameter("include_removed", OpenApiTypes.BOOL, description="Also list removed evidence."),
+                     description=_("Only the evidence of this control id.")),
+    OpenApiParameter("expired", OpenApiTypes.BOOL, description=_("Only expired (true) or current (false) evidence.")),
+    OpenApiParameter("include_removed", OpenApiTypes.BOOL, description=_("Also list removed evidence.")),
 ]
 
 
@@ -203,7 +207,7 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("control"):
             control = params["control"]
             if not (control.isascii() and control.isdigit() and 1 <= int(control) <= MAX_ID):
-                raise ValidationError({"control": "Give a control id (a whole number from 1)."})
+                raise ValidationError({"control": gettext("Give a control id (a whole number from 1).")})
             qs = qs.filter(control_id=int(params["control"]))
         if not _flag(params.get("include_removed"), "include_removed"):
             qs = qs.filter(removed_at__isnull=True)

@@ -6,6 +6,7 @@ The API serves the control register, so the token page is for those who may read
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -39,7 +40,7 @@ def token_create(request):
 @require_POST
 def token_revoke(request):
     if services.api_token_revoke(user=request.user):
-        messages.success(request, "Your API token was revoked; programs using it can no longer sign in.")
+        messages.success(request, _("Your API token was revoked; programs using it can no longer sign in."))
     else:
-        messages.info(request, "You had no API token.")
+        messages.info(request, _("You had no API token."))
     return redirect("api:tokens")

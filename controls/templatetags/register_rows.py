@@ -31,7 +31,7 @@ def _category_cell(category_id: str) -> str:
     category = category_by_id(category_id)
     if category is None:
         return escape(category_id)
-    return f"{category.n}. {escape(truncatechars(category.wording, 60))}"
+    return f"{category.n}. {escape(truncatechars(category.title, 60))}"
 
 
 def _status_cell(status: str) -> str:

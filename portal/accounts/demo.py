@@ -20,7 +20,11 @@ DEMO_PEOPLE = [
     ("responder", "Rico Responder", "Security", [Role.INCIDENT_RESPONDER], "E-1004", date(2021, 2, 1)),
     ("employee", "Emma Employee", "Customer Support", [Role.EMPLOYEE], "E-1005", date(2024, 9, 2)),
     ("auditor", "Aude Auditor", "Internal Audit", [Role.AUDITOR], "E-1006", date(2022, 4, 11)),
+    # The German-speaking DPO: Annex speaks German to her, in pages, emails and reminders.
+    ("dsb", "Dörte Schubert", "Datenschutz", [Role.DPO], "E-1007", date(2021, 5, 3)),
 ]
+# Everyone else follows the browser; these read Annex in their own language.
+DEMO_LANGUAGES = {"dsb": "de"}
 
 
 @transaction.atomic
@@ -31,7 +35,9 @@ def seed_users() -> list[tuple[User, TOTPDevice, list[str]]]:
     for local, name, dept, roles, emp_id, hired in DEMO_PEOPLE:
         user, is_new = User.objects.get_or_create(
             email=f"{local}@{DEMO_DOMAIN}",
-            defaults={"full_name": name, "department": dept, "employee_id": emp_id, "hire_date": hired},
+            defaults={"full_name": name, "department": dept, "employee_id": emp_id, "hire_date": hired,
+                      "language": DEMO_LANGUAGES.get(local, ""), "time_zone": "Europe/Berlin" if local in DEMO_LANGUAGES
+                      else ""},
         )
         if is_new:
             user.set_password(DEMO_PASSWORD)

@@ -16,6 +16,7 @@ STEP_UP_SESSION_KEY = "mfa_verified_at"
 MFA_EXEMPT_PREFIXES = (
     "/account/mfa/",
     "/account/logout/",
+    "/account/language/",
     "/account/invitation/",
     "/account/password/reset/",  # a forgotten password: reached before (or instead of) signing in
     "/static/",

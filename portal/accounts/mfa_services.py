@@ -8,8 +8,9 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import transaction
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django_otp import login as otp_login
 
 from portal.accounts.mfa import mark_mfa_verified, mfa_recently_verified, user_has_mfa_device
@@ -20,7 +21,7 @@ from portal.audit.services import audit_record
 BACKUP_CODE_COUNT = 10
 # No 0/o, 1/l/i: codes are read off paper.
 BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-INVALID_CODE = "That code is not valid. Wait for a new code and try again."
+INVALID_CODE = gettext_lazy("That code is not valid. Wait for a new code and try again.")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,9 @@ class VerifyResult:
 
 def throttled_message(locked_until) -> str:
     seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
-    return f"Too many wrong codes. Wait {seconds} second{pluralize(seconds)} before trying again."
+    return ngettext("Too many wrong codes. Wait %(seconds)d second before trying again.",
+                    "Too many wrong codes. Wait %(seconds)d seconds before trying again.",
+                    seconds) % {"seconds": seconds}
 
 
 def totp_pending_device(*, user) -> TOTPDevice:
@@ -96,14 +99,14 @@ def totp_confirm(*, request, device: TOTPDevice, code: str) -> VerifyResult:
     if user_has_mfa_device(request.user) and not (request.user.is_verified() and mfa_recently_verified(request)):
         # Adding a factor when one exists needs that factor, freshly: otherwise a stolen password alone
         # could enrol an attacker's authenticator and pass MFA with it.
-        return VerifyResult(False, "Confirm it's you with your existing authenticator first.")
+        return VerifyResult(False, _("Confirm it's you with your existing authenticator first."))
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
     allowed, info = device.verify_is_allowed()
     if not allowed or not device.verify_token(code):
         audit_record(action=AuditAction.MFA_FAILED, actor=request.user, target=request.user,
                      changes={"stage": ("", "enrolment")})
         message = throttled_message(info["locked_until"]) if not allowed else (
-            "That code is not valid. Check the time on your device and try again.")
+            _("That code is not valid. Check the time on your device and try again."))
         return VerifyResult(False, message)
     device.confirmed = True
     device.save(update_fields=["confirmed"])

@@ -7,11 +7,13 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django_otp.middleware import OTPMiddleware as _OTPMiddleware
 from django_otp.models import Device
 
+from portal.accounts.language import supported_language, time_zone_of
 from portal.accounts.mfa import is_mfa_exempt_path, user_has_mfa_device
 from portal.core.prepared import PreparedQuery
 
@@ -94,7 +96,29 @@ class MFARequiredMiddleware:
             if request.path.startswith("/api/") and "text/html" not in request.headers.get("Accept", ""):
                 from django.http import JsonResponse
 
-                return JsonResponse({"detail": "MFA verification required."}, status=403)
+                return JsonResponse({"detail": gettext("MFA verification required.")}, status=403)
             target = "accounts:mfa_verify" if user_has_mfa_device(user) else "accounts:mfa_enrol"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+class UserLocaleMiddleware:
+    """A signed-in user's own language and time zone, after LocaleMiddleware has read the browser's.
+
+    The user row is loaded for authentication anyway, so this costs no query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            language = supported_language(user.language)
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+            timezone.activate(time_zone_of(user))
+        else:
+            timezone.deactivate()
         return self.get_response(request)

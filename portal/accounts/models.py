@@ -54,8 +54,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     employee_id = models.CharField(max_length=32, blank=True)
     hire_date = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
+    is_staff = models.BooleanField(default=False, help_text=_("May sign in to the Django admin."))
     date_joined = models.DateTimeField(default=timezone.now)
+    # Blank: follow the browser (Accept-Language), then LANGUAGE_CODE. Emails use it, else LANGUAGE_CODE.
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+    # Blank: the deployment's TIME_ZONE.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -101,14 +105,16 @@ class Invitation(models.Model):
     """A single-use link that lets a new person set a password and join with the given roles."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        REVOKED = "revoked", "Revoked"
-        EXPIRED = "expired", "Expired"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
 
     email = models.EmailField("email address")
     full_name = models.CharField(max_length=150)
-    roles = models.JSONField(default=list, help_text="Role names granted on acceptance.")
+    roles = models.JSONField(default=list, help_text=_("Role names granted on acceptance."))
+    # The invitation email's language, and the new account's.
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
     )

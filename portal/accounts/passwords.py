@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from portal.accounts.language import language_of
 from portal.accounts.models import PasswordResetToken, User, hash_secret
 from portal.accounts.services import AccountRuleError, _end_sessions, _require, _send
 from portal.audit.models import AuditAction
@@ -60,9 +61,9 @@ def password_reset_send(*, email: str, actor=None) -> bool:
                  changes={"by_administrator": actor is not None, "valid_minutes": minutes})
     context = {"user": user, "link": reset_link(token), "minutes": minutes, "actor": actor,
                "organisation": settings.ORGANISATION_NAME}
-    transaction.on_commit(lambda: _send(subject=gettext("Reset your Annex password"),
+    transaction.on_commit(lambda: _send(subject=lambda: gettext("Reset your Annex password"),
                                         template="accounts/email/password_reset.txt", to=user.email,
-                                        context=context))
+                                        context=context, language=language_of(user)))
     return True
 
 

@@ -5,15 +5,26 @@ so a permission added by a new model reaches its roles without a data migration.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "Admin"
-    DPO = "DPO"
-    SECURITY_OFFICER = "Security officer"
-    INCIDENT_RESPONDER = "Incident responder"
-    EMPLOYEE = "Employee"
-    AUDITOR = "Auditor"
+    """The value is the group's name (stored); the label is what people read, in their language."""
+
+    ADMIN = "Admin", _("Admin")
+    DPO = "DPO", _("DPO")
+    SECURITY_OFFICER = "Security officer", _("Security officer")
+    INCIDENT_RESPONDER = "Incident responder", _("Incident responder")
+    EMPLOYEE = "Employee", _("Employee")
+    AUDITOR = "Auditor", _("Auditor")
+
+
+def role_label(name: str) -> str:
+    """The translated label of a role name; a name that is no role (an old group) shows as itself."""
+    try:
+        return str(Role(name).label)
+    except ValueError:
+        return name
 
 
 # "app_label.codename" per role. Entries for apps whose models do not exist yet are

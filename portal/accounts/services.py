@@ -16,10 +16,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext as _
 
 from portal.accounts.credentials import credential_revokers
+from portal.accounts.language import is_known_time_zone, language_of, supported_language
 from portal.accounts.models import BackupCodeDevice, Invitation, TOTPDevice, User, hash_secret
 from portal.accounts.role_listeners import roles_changed
 from portal.accounts.roles import Role, user_has_role
@@ -71,11 +73,15 @@ def _require(actor, permission: str, message: str) -> None:
         raise AccountRuleError(message)
 
 
-def _send(*, subject: str, template: str, to: str, context: dict) -> None:
+def _send(*, subject, template: str, to: str, context: dict, language: str) -> None:
+    """Send in the recipient's `language`; `subject` is a callable, so it is written in that language too."""
     try:
-        send_mail(subject, render_to_string(template, context), None, [to])
+        with translation.override(language):
+            subject_text = subject()
+            body = render_to_string(template, context)
+        send_mail(subject_text, body, None, [to])
     except Exception:  # the change is committed; a mail outage must not turn it into a 500
-        logger.exception("could not send %r to %s", subject, to)
+        logger.exception("could not send %s to %s", template, to)
 
 
 def _clean_roles(roles) -> list[str]:
@@ -83,7 +89,7 @@ def _clean_roles(roles) -> list[str]:
     wanted = sorted({str(r) for r in roles})
     unknown = [r for r in wanted if r not in known]
     if unknown:
-        raise AccountRuleError(f"Unknown role: {', '.join(unknown)}.")
+        raise AccountRuleError(_("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)})
     return wanted
 
 
@@ -99,25 +105,30 @@ def invitation_link(token: str) -> str:
 
 
 @transaction.atomic
-def invitation_create(*, actor, email: str, full_name: str, roles) -> tuple[Invitation, str]:
-    """Invite someone by email. Returns the invitation and its token (which is only emailed, never stored)."""
+def invitation_create(*, actor, email: str, full_name: str, roles, language: str = "") -> tuple[Invitation, str]:
+    """Invite someone by email. Returns the invitation and its token (which is only emailed, never stored).
+
+    `language` ("de", "en"; "" = the inviter's current one) is the email's, and the new account's.
+    """
     _require(actor, "accounts.invite_user", gettext("You may not invite people."))
+    language = supported_language(language) or supported_language(get_language()) or settings.LANGUAGE_CODE
     email = User.objects.normalize_email(email).strip().lower()
     roles = _clean_roles(roles)
     if not roles:
-        raise AccountRuleError("Choose at least one role.")
+        raise AccountRuleError(_("Choose at least one role."))
     if Role.ADMIN in roles and Role.ADMIN not in grantable_roles(actor):
-        raise AccountRuleError("Only an administrator may grant the Admin role.")
+        raise AccountRuleError(_("Only an administrator may grant the Admin role."))
     if User.objects.filter(email__iexact=email, is_active=True).exists():
-        raise AccountRuleError("Someone with this email address already has an active account.")
+        raise AccountRuleError(_("Someone with this email address already has an active account."))
     now = timezone.now()
     if Invitation.objects.filter(email__iexact=email, accepted_at=None, revoked_at=None, expires_at__gt=now).exists():
-        raise AccountRuleError("An invitation to this address is still pending. Revoke it first to send a new one.")
+        raise AccountRuleError(_("An invitation to this address is still pending. Revoke it first to send a new one."))
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         email=email,
         full_name=full_name.strip(),
         roles=roles,
+        language=language,
         invited_by=actor,
         token_hash=hash_secret(token),
         created_at=now,
@@ -128,8 +139,9 @@ def invitation_create(*, actor, email: str, full_name: str, roles) -> tuple[Invi
                           "expires_at": (None, invitation.expires_at.isoformat())})
     context = {"invitation": invitation, "link": invitation_link(token), "inviter": actor,
                "organisation": settings.ORGANISATION_NAME, "hours": settings.INVITATION_VALID_HOURS}
-    transaction.on_commit(lambda: _send(subject=f"You are invited to Annex ({settings.ORGANISATION_NAME})",
-                                        template="accounts/email/invitation.txt", to=email, context=context))
+    transaction.on_commit(lambda: _send(
+        subject=lambda: _("You are invited to Annex (%(organisation)s)") % {"organisation": settings.ORGANISATION_NAME},
+        template="accounts/email/invitation.txt", to=email, context=context, language=language))
     return invitation, token
 
 
@@ -138,7 +150,7 @@ def invitation_revoke(*, actor, invitation: Invitation) -> None:
     _require(actor, "accounts.invite_user", gettext("You may not revoke invitations."))
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending():
-        raise AccountRuleError("Only a pending invitation can be revoked.")
+        raise AccountRuleError(_("Only a pending invitation can be revoked."))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(action=AuditAction.INVITATION_REVOKED, actor=actor, target=invitation, target_label=invitation.email,
@@ -153,13 +165,16 @@ def invitation_accept(*, request, invitation: Invitation, password: str) -> User
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending():
-        raise AccountRuleError("This invitation can no longer be used.")
+        raise AccountRuleError(_("This invitation can no longer be used."))
     user = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
     if user is not None and user.is_active:
-        raise AccountRuleError("An account with this email address already exists. Sign in instead.")
+        raise AccountRuleError(_("An account with this email address already exists. Sign in instead."))
     reactivated = user is not None
     if user is None:
-        user = User(email=invitation.email, full_name=invitation.full_name)
+        # The new account starts in the invitation's language, else the one its browser asked for.
+        user = User(email=invitation.email, full_name=invitation.full_name,
+                    language=supported_language(invitation.language)
+                    or supported_language(getattr(request, "LANGUAGE_CODE", "")) or "")
     else:
         # A former account comes back with the invitation's roles only: none of its old privileges,
         # second factors or API token carry over to whoever holds the invitation link now.
@@ -195,7 +210,7 @@ def user_set_roles(*, actor, user: User, roles) -> bool:
     if before == roles:
         return False
     if user.pk == actor.pk and Role.ADMIN in before and Role.ADMIN not in roles:
-        raise AccountRuleError("You cannot remove your own Admin role; ask another administrator.")
+        raise AccountRuleError(_("You cannot remove your own Admin role; ask another administrator."))
     user.groups.set(Group.objects.filter(name__in=roles))
     audit_record(action=AuditAction.ROLES_CHANGED, actor=actor, target=user, changes={"roles": (before, roles)})
     roles_changed(user.pk)
@@ -238,10 +253,10 @@ def user_deactivate(*, actor, user: User) -> None:
     if actor is not None and not actor.has_perm("accounts.deactivate_user"):
         raise AccountRuleError(gettext("You may not deactivate accounts."))
     if actor is not None and user.pk == actor.pk:
-        raise AccountRuleError("You cannot deactivate your own account.")
+        raise AccountRuleError(gettext("You cannot deactivate your own account."))
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
-        raise AccountRuleError("This account is already deactivated.")
+        raise AccountRuleError(_("This account is already deactivated."))
     user.is_active = False
     user.save(update_fields=["is_active"])
     removed = _revoke_standing_credentials(user)
@@ -256,7 +271,7 @@ def user_reactivate(*, actor, user: User) -> None:
         raise AccountRuleError(gettext("You may not reactivate accounts."))
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
-        raise AccountRuleError("This account is already active.")
+        raise AccountRuleError(_("This account is already active."))
     user.is_active = True
     user.save(update_fields=["is_active"])
     audit_record(action=AuditAction.USER_REACTIVATED, actor=actor, target=user, changes={"is_active": (False, True)})
@@ -290,8 +305,9 @@ def user_reset_mfa(*, actor, user: User) -> int:
                  changes={name: (count, 0) for name, count in removed.items()})
     context = {"user": user, "actor": actor, "organisation": settings.ORGANISATION_NAME,
                "login_link": settings.SITE_URL + reverse("accounts:login")}
-    transaction.on_commit(lambda: _send(subject="Your Annex two-factor authentication was reset",
-                                        template="accounts/email/mfa_reset.txt", to=user.email, context=context))
+    transaction.on_commit(lambda: _send(subject=lambda: _("Your Annex two-factor authentication was reset"),
+                                        template="accounts/email/mfa_reset.txt", to=user.email, context=context,
+                                        language=language_of(user)))
     return totp_deleted
 
 
@@ -311,3 +327,29 @@ def sign_in_unlock(*, actor, username: str, ip_address: str | None) -> int:
     audit_record(action=AuditAction.LOCKOUT_LIFTED, actor=actor, target_type="accounts.user",
                  target_label=username[:254], changes={"address": ip_address or "", "failures": (failures, 0)})
     return removed
+
+
+@transaction.atomic
+def user_set_preferences(*, actor, user: User, language: str | None = None, time_zone: str | None = None) -> bool:
+    """Set a user's language and/or time zone ("" follows the browser / the deployment). False if unchanged."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if actor.pk != user.pk:
+        raise AccountRuleError(_("You can change only your own language and time zone."))
+    changes = {}
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise AccountRuleError(_("Choose one of the offered languages."))
+        if language != user.language:
+            changes["language"] = (user.language, language)
+            user.language = language
+    if time_zone is not None:
+        if time_zone and not is_known_time_zone(time_zone):
+            raise AccountRuleError(_("Choose a time zone from the list."))
+        if time_zone != user.time_zone:
+            changes["time_zone"] = (user.time_zone, time_zone)
+            user.time_zone = time_zone
+    if not changes:
+        return False
+    user.save(update_fields=list(changes))
+    audit_record(action=AuditAction.USER_PREFERENCES_CHANGED, actor=actor, target=user, changes=changes)
+    return True

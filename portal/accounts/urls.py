@@ -1,6 +1,14 @@
 from django.urls import path
 
-from portal.accounts import views, views_invitations, views_lockouts, views_mfa, views_passwords, views_users
+from portal.accounts import (
+    views,
+    views_invitations,
+    views_language,
+    views_lockouts,
+    views_mfa,
+    views_passwords,
+    views_users,
+)
 
 app_name = "accounts"
 
@@ -10,6 +18,8 @@ urlpatterns = [
     path("mfa/enrol/", views_mfa.mfa_enrol, name="mfa_enrol"),
     path("mfa/verify/", views_mfa.mfa_verify, name="mfa_verify"),
     path("mfa/step-up/", views_mfa.mfa_step_up, name="mfa_step_up"),
+    path("language/", views_language.language_switch, name="language"),
+    path("preferences/", views_language.preferences, name="preferences"),
     path("security/", views_mfa.security, name="security"),
     path("security/backup-codes/", views_mfa.backup_codes_regenerate, name="backup_codes_regenerate"),
     path("security/devices/<int:pk>/remove/", views_mfa.device_remove, name="device_remove"),

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -46,7 +47,7 @@ def mfa_enrol(request):
         if result.ok:
             if result.backup_codes:
                 return _show_backup_codes(request, result.backup_codes, _next_url(request))
-            messages.success(request, "Your authenticator app is set up.")
+            messages.success(request, _("Your authenticator app is set up."))
             return redirect(_next_url(request))
         form.add_error("code", result.message)
     uri = mfa_services.totp_config_url(device)
@@ -92,7 +93,7 @@ def mfa_step_up(request):
     if request.method == "POST" and form.is_valid():
         result = mfa_services.mfa_verify_session(request=request, code=form.cleaned_data["code"], step_up=True)
         if result.ok:
-            messages.info(request, "Confirmed. You can now repeat the action.")
+            messages.info(request, _("Confirmed. You can now repeat the action."))
             return redirect(_next_url(request))
         form.add_error("code", result.message)
     next_url = request.POST.get("next") or request.GET.get("next", "")
@@ -127,7 +128,7 @@ def backup_codes_regenerate(request):
 def device_remove(request, pk: int):
     device = get_object_or_404(TOTPDevice.objects.filter(user=request.user, confirmed=True), pk=pk)
     if mfa_services.totp_device_remove(actor=request.user, device=device):
-        messages.success(request, f"“{device.name}” was removed.")
+        messages.success(request, _("“%(name)s” was removed.") % {"name": device.name})
         return redirect("accounts:security")
-    messages.warning(request, "You removed your last authenticator app. Set up a new one to continue.")
+    messages.warning(request, _("You removed your last authenticator app. Set up a new one to continue."))
     return redirect(f"{reverse('accounts:mfa_enrol')}?next={reverse('accounts:security')}")

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts import selectors, services
@@ -55,7 +56,7 @@ def _apply(request, change, subject: User, done: str):
     except services.AccountRuleError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, done if changed is not False else "Nothing changed.")
+        messages.success(request, done if changed is not False else _("Nothing changed."))
     return redirect("accounts:user_detail", pk=subject.pk)
 
 
@@ -67,11 +68,11 @@ def user_roles(request, pk: int):
     subject = get_object_or_404(User, pk=pk)
     form = UserRolesForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose roles from the list.")
+        messages.error(request, _("Choose roles from the list."))
         return redirect("accounts:user_detail", pk=subject.pk)
     roles = form.cleaned_data["roles"]
     return _apply(request, lambda **kw: services.user_set_roles(roles=roles, **kw), subject,
-                  f"Roles of {subject} updated.")
+                  _("Roles of %(user)s updated.") % {"user": subject})
 
 
 def _confirm(request, subject: User, *, action: str, url_name: str, button: str, danger: bool = True):

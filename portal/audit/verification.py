@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from django.db import connection, connections, models
 from django.db.models import CharField, F, Func, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from portal.audit.checkpoints import Checkpoint, CheckpointError, checkpoint_latest
 from portal.audit.keys import LinkHasher, link_key
@@ -24,11 +25,11 @@ DEFAULT_CHUNK_SIZE = 5000
 
 
 class ChainFault(models.TextChoices):
-    ALTERED = "altered", "altered"
-    MISSING = "missing", "missing or removed"
-    OUT_OF_ORDER = "out_of_order", "out of order"
-    RECHAINED = "rechained", "rewritten and re-chained"
-    CHECKPOINT = "checkpoint", "checkpoint unusable"
+    ALTERED = "altered", _("altered")
+    MISSING = "missing", _("missing or removed")
+    OUT_OF_ORDER = "out_of_order", _("out of order")
+    RECHAINED = "rechained", _("rewritten and re-chained")
+    CHECKPOINT = "checkpoint", _("checkpoint unusable")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from portal.accounts.mfa import require_recent_mfa
@@ -112,9 +113,9 @@ def export_csv(request):
     """
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
-        messages.error(request, "The filters are not valid; correct them before exporting.")
+        messages.error(request, _("The filters are not valid; correct them before exporting."))
         return redirect(f"{reverse('audit:event_list')}?{_query_without_page(request)}")
-    events, _ = audit_trail_export(actor=request.user, filters=form.cleaned_data)
+    events, _count = audit_trail_export(actor=request.user, filters=form.cleaned_data)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(_csv_lines(events), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'

@@ -8,6 +8,7 @@ never names a domain's pages: the domain registers its own entries, as it does i
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch
+from django.utils.translation import gettext_lazy as _
 
 from portal.core.links import cached_reverse
 
@@ -32,7 +33,7 @@ def registered() -> list[NavItem]:
     return sorted(_ITEMS.values(), key=lambda item: (item.order, item.url_name))
 
 
-register(NavItem("Dashboard", "portal:dashboard", order=0))
+register(NavItem(_("Dashboard"), "portal:dashboard", order=0))
 
 
 def _url(url_name: str) -> str | None:

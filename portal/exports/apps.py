@@ -17,6 +17,8 @@ class ExportsConfig(AppConfig):
         autodiscover_modules("exports")
         # Key rotation (`reencrypt`, `retire_key`) finds every stored export and published annex through these.
         register_encrypted_files(label="exports.exportjob", model=ExportJob, path_field="file_path",
-                                 purpose=storage.job_purpose, key_id_field="file_key_id")
+                                 purpose=storage.job_purpose, key_id_field="file_key_id",
+                                 sha256_field="file_sha256")
         register_encrypted_files(label="exports.annexversion", model=AnnexVersion, path_field="file_path",
-                                 purpose=storage.version_purpose, key_id_field="file_key_id")
+                                 purpose=storage.version_purpose, key_id_field="file_key_id",
+                                 sha256_field="file_sha256")

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from portal.exports.registry import kinds_for, subjects_available_of
 
@@ -6,7 +7,7 @@ from portal.exports.registry import kinds_for, subjects_available_of
 class ExportRequestForm(forms.Form):
     """One choice per document the user may request: "<kind>|<subject>", grouped by kind."""
 
-    document = forms.ChoiceField(label="Document")
+    document = forms.ChoiceField(label=_("Document"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

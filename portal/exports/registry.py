@@ -47,6 +47,10 @@ class ExportKind:
     content_type: str = PDF_CONTENT_TYPE
     # keys -> {key: content}, with a fixed number of queries: lists of every subject use it when given
     snapshots: Callable[[list[str]], dict[str, dict]] | None = None
+    # (subject key, language) -> the content written in that contract language ("de", "en", "bilingual"),
+    # whatever the subject's own; for kinds whose documents follow a contract language
+    language_snapshot: Callable[[str, str], dict] | None = None
+    languages: tuple[str, ...] = ()
     # A kind whose documents are verified by their content hash without a published version (a certificate):
     # sha256 -> {"title": ..., "facts": [(label, value), ...]} for the public /verify/ page, or None if unknown.
     verifier: Callable[[str], dict | None] | None = None

@@ -15,7 +15,7 @@ import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.exports.models import AnnexVersion
 from portal.exports.registry import ExportKind
@@ -69,13 +69,23 @@ class RenderedDocument:
     version: AnnexVersion | None
 
 
+def document_languages(content: dict) -> list[str]:
+    """The languages a document is written in, first one first: a snapshot's "languages", else its
+    "language" (the requester's, for per-user documents), else LANGUAGE_CODE."""
+    languages = content.get("languages") or [content.get("language") or settings.LANGUAGE_CODE]
+    return [code for code in languages if code in dict(settings.LANGUAGES)] or [settings.LANGUAGE_CODE]
+
+
 def document_context(kind: ExportKind, content: dict, *, version: AnnexVersion | None, digest: str) -> dict:
     published = version is not None
+    languages = document_languages(content)
     printed = version.snapshot_sha256 if published else digest
     url = verify_url(printed) if published or kind.verifier else ""
     return {
         "kind": kind,
         "doc": content,
+        "languages": languages,
+        "second_language": languages[1] if len(languages) > 1 else "",
         "version": version,
         "is_draft": kind.versioned and not published,
         "printed_sha256": printed,
@@ -106,7 +116,9 @@ def render_pdf(kind: ExportKind, content: dict, target: BinaryIO, *, template: s
                version: AnnexVersion | None = None, digest: str = "") -> None:
     """A template under templates/pdf/ (the kind's own unless named) rendered with the document context."""
     context = document_context(kind, content, version=version, digest=digest or content_sha256(content))
-    write_pdf(render_to_string(PDF_TEMPLATE_DIR + (template or kind.template), context), target)
+    with translation.override(context["languages"][0]):
+        html = render_to_string(PDF_TEMPLATE_DIR + (template or kind.template), context)
+    write_pdf(html, target)
 
 
 def _no_progress(percent: int) -> None:
@@ -140,8 +152,9 @@ def render_document(
     if kind.writer is not None:
         kind.writer(kind, content, target, progress)
     else:
-        html = render_to_string(PDF_TEMPLATE_DIR + kind.template, document_context(kind, content, version=version,
-                                                                                    digest=digest))
+        context = document_context(kind, content, version=version, digest=digest)
+        with translation.override(context["languages"][0]):
+            html = render_to_string(PDF_TEMPLATE_DIR + kind.template, context)
         progress(50)
         write_pdf(html, target)
     return RenderedDocument(

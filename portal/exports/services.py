@@ -2,22 +2,29 @@
 
 import logging
 import tempfile
+import zlib
+from contextlib import contextmanager
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
+from portal.core.broker import publish
 from portal.exports import storage
 from portal.exports.models import AnnexVersion, ExportJob
 from portal.exports.registry import ALL_SUBJECTS, get_kind
 from portal.exports.rendering import (
     content_diff,
     content_sha256,
+    document_languages,
     latest_version,
     render_document,
     snapshot_sha256,
@@ -27,6 +34,9 @@ from portal.exports.rendering import (
 logger = logging.getLogger(__name__)
 
 ERROR_MAX_CHARS = 2000
+# A job still queued, never started, this long after it was requested lost its message: it is sent again.
+REQUEUE_AFTER = timedelta(minutes=5)
+_RENDER_LOCKS = 0x414E5845  # the advisory lock space of export renders ("ANXE")
 
 
 class ExportError(Exception):
@@ -46,7 +56,7 @@ def export_request(*, kind_name: str, subject_key: str, actor) -> ExportJob:
     try:
         kind = get_kind(kind_name)
     except LookupError:
-        raise ExportError("Choose one of the exports offered.") from None
+        raise ExportError(_("Choose one of the exports offered.")) from None
     if not actor.has_perm(kind.permission):
         raise PermissionDenied(f"{kind.label} is not available to you.")
     label = _subject_label(kind, subject_key, actor)
@@ -57,8 +67,18 @@ def export_request(*, kind_name: str, subject_key: str, actor) -> ExportJob:
                  changes={"kind": kind.name, "subject": subject_key})
     from portal.exports.tasks import export_render_task
 
-    transaction.on_commit(lambda: export_render_task.delay(str(job.pk)))
+    transaction.on_commit(lambda: publish(export_render_task, (str(job.pk),), what=f"export job {job.pk}"))
     return job
+
+
+def exports_requeue(*, min_age: timedelta = REQUEUE_AFTER) -> int:
+    """Publish again the jobs still queued and never started after `min_age` (their message was lost, e.g. the
+    broker was down when they were requested). A job published twice is rendered once (export_job_run)."""
+    from portal.exports.tasks import export_render_task
+
+    stalled = ExportJob.objects.filter(status=ExportJob.Status.QUEUED, attempts=0,
+                                       created_at__lte=timezone.now() - min_age).values_list("pk", flat=True)
+    return sum(publish(export_render_task, (str(pk),), what=f"export job {pk}") for pk in stalled)
 
 
 def _set_progress(job_id, percent: int) -> None:
@@ -68,8 +88,35 @@ def _set_progress(job_id, percent: int) -> None:
 def export_job_run(*, job_id) -> ExportJob:
     """Render a queued job. A finished job is left as it is, so a redelivered task does no work twice.
 
-    A job found `running` was interrupted (its worker died before acknowledging); it is rendered again.
+    A job found `running` was interrupted (its worker died before acknowledging); it is rendered again, unless
+    another process is rendering it right now (a duplicate message): that one finishes it.
     """
+    with _sole_renderer(job_id) as sole:
+        if not sole:
+            return ExportJob.objects.get(pk=job_id)
+        return _export_job_render(job_id)
+
+
+@contextmanager
+def _sole_renderer(job_id):
+    """On PostgreSQL, one process at a time renders a job: an advisory lock held by its connection, so a worker
+    killed mid-render releases it with the connection. SQLite (one host, the demo) has no such lock."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = zlib.crc32(str(job_id).encode()) - 2**31  # the int4 pair form of the lock
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_RENDER_LOCKS, key])
+        sole = cursor.fetchone()[0]
+    try:
+        yield sole
+    finally:
+        if sole:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_RENDER_LOCKS, key])
+
+
+def _export_job_render(job_id) -> ExportJob:
     with transaction.atomic():
         job = ExportJob.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=job_id)
         if job.is_finished:
@@ -142,11 +189,11 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
     nothing is published and the diff must be reviewed again.
     """
     if not actor.has_perm("exports.publish_annexversion"):
-        raise PermissionDenied("Publishing annex versions is reserved to the DPO and administrators.")
+        raise PermissionDenied(_("Publishing annex versions is reserved to the DPO and administrators."))
     try:
         kind = get_kind(kind_name)
     except LookupError:
-        raise ExportError("Choose one of the exports offered.") from None
+        raise ExportError(_("Choose one of the exports offered.")) from None
     if not kind.versioned:
         raise ExportError(f"{kind.label} has no published versions.")
     subject_label = _subject_label(kind, subject_key)
@@ -154,9 +201,11 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
     digest = content_sha256(content)
     previous = latest_version(kind, subject_key)
     if previous is not None and previous.content_sha256 == digest:
-        raise ExportError(f"Nothing has changed since version {previous.number}; there is nothing to publish.")
+        raise ExportError(_("Nothing has changed since version %(number)s; there is nothing to publish.")
+                          % {"number": previous.number})
     if expected_content_sha256 and expected_content_sha256 != digest:
-        raise ExportError("The measures changed while you were reviewing them. Review the changes again, then publish.")
+        raise ExportError(
+            _("The measures changed while you were reviewing them. Review the changes again, then publish."))
     number = previous.number + 1 if previous else 1
     return _version_publish(
         kind=kind, subject_key=subject_key, subject_label=subject_label, content=content, digest=digest,
@@ -216,7 +265,8 @@ def _version_publish(*, kind, subject_key, subject_label, content, digest, numbe
         if stored is not None:
             storage.delete_document(stored.path)
         if isinstance(exc, IntegrityError):
-            raise ExportError("Another version was published at the same moment. Review the changes again.") from None
+            raise ExportError(
+                _("Another version was published at the same moment. Review the changes again.")) from None
         raise
     return version
 
@@ -246,10 +296,17 @@ def annex_notice_send(*, version_id: int) -> list[str]:
             "is_first": previous is None, "verify_url": verify_url(version.snapshot_sha256),
             "organisation": settings.ORGANISATION_NAME, "recipients": recipients,
         }
+        # In the contract's language; a bilingual contract gets the German notice, then the English one.
+        subjects, bodies = [], []
+        for language in document_languages(version.snapshot or {}):
+            with translation.override(language):
+                subjects.append(kind.notice_subject(version) if kind.notice_subject
+                                else gettext("%(title)s: version %(number)s published")
+                                % {"title": version.title, "number": version.number})
+                bodies.append(render_to_string(kind.notice_template, context))
         message = EmailMessage(
-            subject=(kind.notice_subject(version) if kind.notice_subject
-                     else f"{version.title}: version {version.number} published"),
-            body=render_to_string(kind.notice_template, context),
+            subject=" / ".join(dict.fromkeys(subjects)),
+            body="\n\n----------\n\n".join(bodies),
             to=[email for _, email in recipients],
         )
         pdf = storage.read_document(version.file_path, purpose=storage.version_purpose(version))

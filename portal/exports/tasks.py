@@ -11,6 +11,12 @@ def export_render_task(job_id: str) -> str:
     return services.export_job_run(job_id=job_id).status
 
 
+@shared_task(name="exports.requeue", acks_late=True, queue="default")
+def exports_requeue_task() -> int:
+    """Jobs whose message was lost while the broker was away are sent again."""
+    return services.exports_requeue()
+
+
 @shared_task(
     name="exports.annex_notice_send_task", acks_late=True, autoretry_for=(Exception,), retry_backoff=60,
     max_retries=5, queue="default",

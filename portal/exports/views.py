@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -41,7 +42,7 @@ def export_list(request):
 @require_recent_mfa
 def export_request(request):
     if not kinds_for(request.user):
-        raise PermissionDenied("No export is available to you.")
+        raise PermissionDenied(_("No export is available to you."))
     form = ExportRequestForm(request.POST, user=request.user)
     if not form.is_valid():
         return _list_page(request, form, status=400)
@@ -54,9 +55,9 @@ def export_request(request):
     # Where tasks run eagerly (or a worker was quick) the job has already finished by now.
     job.refresh_from_db(fields=["status"])
     if job.status == ExportJob.Status.DONE:
-        messages.success(request, f"{job.title} is ready to download.")
+        messages.success(request, _("%(title)s is ready to download.") % {"title": job.title})
     elif job.status != ExportJob.Status.FAILED:
-        messages.success(request, f"{job.title} is queued. This page follows its progress.")
+        messages.success(request, _("%(title)s is queued. This page follows its progress.") % {"title": job.title})
     return redirect("exports:detail", pk=job.pk)
 
 
@@ -95,9 +96,9 @@ def export_download(request, pk):
     """The finished file, decrypted on the fly; requester or DPO/admin/auditor; audited."""
     job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=pk)
     if job.status != ExportJob.Status.DONE:
-        raise Http404("This export has no file.")
+        raise Http404(_("This export has no file."))
     if job.is_expired():
-        return HttpResponse("This export has expired. Request it again.", status=GONE, content_type="text/plain")
+        return HttpResponse(_("This export has expired. Request it again."), status=GONE, content_type="text/plain")
     chunks = storage.open_document(job.file_path, purpose=storage.job_purpose(job))
     services.export_record_download(job=job, actor=request.user)
     return _attachment(chunks, file_name=job.file_name, size=job.file_size, content_type=_content_type(job))
@@ -107,16 +108,16 @@ def _versioned_kind(name: str):
     try:
         kind = get_kind(name)
     except LookupError:
-        raise Http404("No such document kind.") from None
+        raise Http404(_("No such document kind.")) from None
     if not kind.versioned:
-        raise Http404("This document kind has no versions.")
+        raise Http404(_("This document kind has no versions."))
     return kind
 
 
 def _subject_label(kind, subject_key: str) -> str:
     label = dict(kind.subject_choices()).get(subject_key)
     if label is None:
-        raise Http404("No such subject.")
+        raise Http404(_("No such subject."))
     return label
 
 
@@ -154,7 +155,7 @@ def annex_publish(request, kind, subject):
     _subject_label(kind, subject_key)
     form = AnnexPublishForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Review the changes on this page, then publish.")
+        messages.error(request, _("Review the changes on this page, then publish."))
         return redirect("exports:annex_detail", kind=kind.name, subject=subject)
     try:
         version = services.annex_publish(kind_name=kind.name, subject_key=subject_key, actor=request.user,
@@ -162,7 +163,8 @@ def annex_publish(request, kind, subject):
     except services.ExportError as exc:
         messages.error(request, str(exc))
         return redirect("exports:annex_detail", kind=kind.name, subject=subject)
-    messages.success(request, f"Published {version}.")
+    messages.success(request, _("Published %(title)s for %(subject)s, version %(number)s.")
+                     % {"title": version.title, "subject": version.subject_label, "number": version.number})
     return redirect("exports:annex_detail", kind=kind.name, subject=subject)
 
 

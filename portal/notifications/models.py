@@ -5,24 +5,25 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    IN_APP = "in_app", "In the portal"
-    EMAIL = "email", "Email"
+    IN_APP = "in_app", _("In the portal")
+    EMAIL = "email", _("Email")
 
 
 class Notification(models.Model):
     """One notice to one person on one channel about one thing at one moment; `key` makes it exactly-once."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        MUTED = "muted", "Not sent: muted by the recipient"
-        DIGEST = "digest", "Held for the daily digest"
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        MUTED = "muted", _("Not sent: muted by the recipient")
+        DIGEST = "digest", _("Held for the daily digest")
 
-    key = models.CharField(max_length=64, help_text="SHA-256 of recipient, channel, subject, reason and moment.")
+    key = models.CharField(max_length=64, help_text=_("SHA-256 of recipient, channel, subject, reason and moment."))
     # No index of its own: notification_inbox_idx starts with recipient and serves its lookups; one index
     # less to maintain on a table a sweep adds hundreds of thousands of rows to.
     recipient = models.ForeignKey(
@@ -30,7 +31,7 @@ class Notification(models.Model):
     )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     reason = models.CharField(
-        max_length=80, help_text="The rule or event that caused it, e.g. a reminder rule: \"<app>.<rule>\"."
+        max_length=80, help_text=_("The rule or event that caused it, e.g. a reminder rule: \"<app>.<rule>\".")
     )
     subject_type = models.CharField(max_length=64, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)
@@ -85,11 +86,11 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
-    in_app = models.BooleanField("Show reminders in the portal", default=True)
-    email = models.BooleanField("Email me reminders", default=True)
+    in_app = models.BooleanField(_("Show reminders in the portal"), default=True)
+    email = models.BooleanField(_("Email me reminders"), default=True)
     daily_digest = models.BooleanField(
-        "Group my reminder emails into one daily digest", default=False,
-        help_text="Critical notices, such as incident deadline escalations, are always sent at once.",
+        _("Group my reminder emails into one daily digest"), default=False,
+        help_text=_("Critical notices, such as incident deadline escalations, are always sent at once."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

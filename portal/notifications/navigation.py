@@ -1,5 +1,7 @@
 """Main navigation entries of this app."""
 
+from django.utils.translation import gettext_lazy as _
+
 from portal.core.navigation import NavItem, register
 
-register(NavItem("Failed deliveries", "notifications:failed_list", "notifications.retry_delivery", order=95))
+register(NavItem(_("Failed deliveries"), "notifications:failed_list", "notifications.retry_delivery", order=95))

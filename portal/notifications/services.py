@@ -1,11 +1,11 @@
-"""The notifications engine: creating notices exactly once, the reminder sweep, sending them by email
-and digest, and retrying failed deliveries. A person's own changes (read marks, preferences, calendar
-feed links) are in services_preferences.py."""
+"""The notifications engine: creating notices exactly once, sending them by email and digest, and retrying
+failed deliveries. The reminder sweep that makes the date-driven notices is sweep.py; a person's own changes
+(read marks, preferences, calendar feed links) are in services_preferences.py."""
 
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
@@ -16,10 +16,12 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from portal.accounts.language import recipient_locale
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
-from portal.notifications import registry
+from portal.core.broker import publish
 from portal.notifications.models import (
     Channel,
     Notification,
@@ -38,6 +40,7 @@ class Person(NamedTuple):
 
     pk: int
     email: str
+    language: str = ""  # "" = the deployment's LANGUAGE_CODE; titles are written in it
 
 
 # Not frozen: a sweep makes hundreds of thousands of notices, and a frozen dataclass takes three times as
@@ -64,16 +67,6 @@ class Notice:
         """The key of the notice's row on one channel."""
         return notification_key(recipient_id=self.recipient.pk, channel=channel, reason=self.reason,
                                 subject_type=self.subject_type, subject_id=self.subject_id, moment=self.moment)
-
-
-@dataclass
-class SweepReport:
-    today: date
-    dry_run: bool
-    due: int = 0  # notices due now, including those sent by an earlier sweep
-    created: int = 0  # notices this sweep created (each one has a row per channel)
-    emails_queued: int = 0
-    per_rule: dict[str, int] = field(default_factory=dict)
 
 
 # --- creating notices ---------------------------------------------------------------------------------
@@ -206,13 +199,23 @@ def _queue_deliveries(ids: list[int]) -> None:
     from portal.notifications.tasks import notification_deliver_task, notifications_deliver_batch_task
 
     if len(ids) == 1:
-        notification_deliver_task.delay(ids[0])
+        publish(notification_deliver_task, (ids[0],), what=f"email notice {ids[0]}")
         return
     for start in range(0, len(ids), DELIVERY_BATCH):
         batch = ids[start:start + DELIVERY_BATCH]
         # A short argsrepr: Celery's own repr of 200 ids costs more than publishing the message.
-        notifications_deliver_batch_task.apply_async(
-            (batch,), argsrepr=f"([{batch[0]}, .. {batch[-1]}] ({len(batch)} ids),)")
+        publish(notifications_deliver_batch_task, (batch,), what=f"{len(batch)} email notices",
+                argsrepr=f"([{batch[0]}, .. {batch[-1]}] ({len(batch)} ids),)")
+
+
+def notifications_requeue(*, min_age: timedelta = timedelta(minutes=15)) -> int:
+    """Queue again the email notices still pending, never tried, `min_age` after they were made (their message
+    was lost: the broker was down). Delivery locks the row and sends only a pending notice, so never twice."""
+    ids = list(Notification.objects.filter(
+        channel=Channel.EMAIL, status=Notification.Status.PENDING, attempts=0,
+        created_at__lte=timezone.now() - min_age).order_by("pk").values_list("pk", flat=True))
+    _queue_deliveries(ids)
+    return len(ids)
 
 
 @transaction.atomic
@@ -236,192 +239,18 @@ def notices_create(*, notices: Sequence[Notice], prefs: dict[int, NotificationPr
 
 def notice_send(*, recipient, reason: str, title: str, moment: str, subject=None, body: str = "", link: str = "",
                 critical: bool = False, channels: tuple[str, ...] = (Channel.IN_APP, Channel.EMAIL)) -> bool:
-    """Tell one person about one thing now (for domain events that are not date-driven). True if new."""
+    """Tell one person about one thing now (for domain events that are not date-driven). True if new.
+
+    Pass `title` and `body` as gettext_lazy strings (or lazy strings formatted later): they are written
+    in the recipient's language, whatever language the acting request uses.
+    """
+    with recipient_locale(recipient):
+        title, body = str(title), str(body)
     subject_type = subject._meta.label_lower if subject is not None else ""
     subject_id = str(subject.pk) if subject is not None else ""
     notice = Notice(recipient=recipient, reason=reason, title=title, moment=moment, subject_type=subject_type,
                     subject_id=subject_id, body=body, link=link, critical=critical, channels=channels)
     return bool(notices_create(notices=[notice]))
-
-
-# --- the reminder sweep -------------------------------------------------------------------------------
-
-
-class _People:
-    """The active users a sweep tells, looked up in bulk and kept for the whole sweep: the owners, managers
-    and role holders that thousands of items share cost at most a query per batch, not one per item."""
-
-    def __init__(self):
-        self._by_id: dict[int, Person | None] = {}
-        self._by_role: dict[str, list[Person]] = {}
-
-    def load(self, recipients: Iterable) -> None:
-        """Look up, in one query, the user ids among these recipients that are not known yet."""
-        missing = {r for r in recipients if isinstance(r, int) and r not in self._by_id}
-        if missing:
-            self._by_id.update(dict.fromkeys(missing))  # inactive and unknown ids stay None: nobody to tell
-            self._by_id.update(
-                (pk, Person(pk, email))
-                for pk, email in User.objects.filter(pk__in=missing, is_active=True).values_list("pk", "email"))
-
-    def resolve(self, recipients: Iterable) -> list[Person]:
-        """The active people behind user ids and role names (loaded before); None is skipped."""
-        out = []
-        for recipient in recipients:
-            if recipient is None:
-                continue
-            if isinstance(recipient, str):
-                out.extend(self._role(recipient))
-            elif isinstance(recipient, int):
-                if (person := self._by_id[recipient]) is not None:
-                    out.append(person)
-            else:
-                raise TypeError(f"a reminder recipient is a user id, a role name or None, not {recipient!r}")
-        return out
-
-    def _role(self, role: str) -> list[Person]:
-        if role not in self._by_role:
-            self._by_role[role] = [Person(pk, email) for pk, email in User.objects.filter(
-                groups__name=role, is_active=True).order_by("pk").values_list("pk", "email")]
-        return self._by_role[role]
-
-
-class _DueOffsets(dict):
-    """The offset due on a date, per date: the latest offset whose moment lies in the catch-up window, so
-    that after an outage one notice is sent, not a burst. A batch's items share a few dates."""
-
-    def __init__(self, offsets: tuple[int, ...], today: date, window_start: date):
-        super().__init__()
-        self.offsets, self.today, self.window_start = offsets, today, window_start
-
-    def __missing__(self, due: date) -> int | None:
-        due_now = [o for o in self.offsets if self.window_start <= due + timedelta(days=o) <= self.today]
-        self[due] = offset = max(due_now) if due_now else None
-        return offset
-
-
-def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, subject_type: str,
-                 recipients: list[Person], escalated: list[Person], *, today: date) -> list[Notice]:
-    due = getattr(row, rule.date_field)
-    due_date = timezone.localdate(due) if isinstance(due, datetime) else due
-    # A rule dated in days titles the distance to the date today: after an outage the moment caught up (offset
-    # +1, "a day overdue") may be days old, and the notice must not understate how late the item is. A rule
-    # that steps through its own moments (due_step) titles the step.
-    title = rule.title(row, offset if rule.due_step is not None else (today - due_date).days)
-    moment = f"{due.isoformat()}{offset:+d}"
-    subject_id = str(row.pk)
-    link = rule.link(row) if rule.link else ""
-    seen: set[int] = set()
-    notices = []
-    for people, escalation in ((recipients, False), (escalated, True)):
-        for person in people:
-            if person.pk not in seen:
-                seen.add(person.pk)
-                notices.append(Notice(
-                    recipient=person, reason=rule.name, title=title, moment=moment, subject_type=subject_type,
-                    subject_id=subject_id, link=link, due_date=due_date, offset_days=offset, critical=rule.critical,
-                    escalation=escalation,
-                ))
-    return notices
-
-
-def _due_notices(rule: registry.ReminderRule, rows: list[registry.Row], *, due_offsets: _DueOffsets,
-                 subject_type: str, people: _People, now: datetime | None = None) -> list[Notice]:
-    """The notices due now about a batch of rows; the people the rule names are looked up once per batch."""
-    due = []  # (row, offset, recipients, escalated to), the people as the rule names them
-    for row in rows:
-        if rule.still_open is not None and not rule.still_open(row):
-            continue
-        if rule.due_step is not None:
-            offset = rule.due_step(row, now or timezone.now())
-        else:
-            offset = due_offsets[getattr(row, rule.date_field)]
-        if offset is None:
-            continue
-        escalated = rule.escalate_to(row) if rule.escalate_to is not None and offset >= rule.escalate_from else None
-        due.append((row, offset, tuple(rule.recipients(row) or ()), tuple(escalated or ())))
-    people.load(r for _, _, recipients, escalated in due for r in (*recipients, *escalated))
-    notices = []
-    for row, offset, recipients, escalated in due:
-        notices.extend(_notices_for(rule, row, offset, subject_type, people.resolve(recipients),
-                                    people.resolve(escalated), today=due_offsets.today))
-    return notices
-
-
-def _sweep_rule(rule, *, today, window_start, chunk_size, dry_run, people, report, on_notice, now=None) -> None:
-    queryset = rule.queryset()
-    subject_type = queryset.model._meta.label_lower
-    if rule.due_step is None:
-        lowest = window_start - timedelta(days=max(rule.offsets))
-        highest = today - timedelta(days=min(rule.offsets))
-        queryset = queryset.filter(**{f"{rule.date_field}__gte": lowest, f"{rule.date_field}__lte": highest})
-    base = rule.rows(queryset.order_by("pk"))
-    due_offsets = _DueOffsets(rule.offsets, today, window_start)
-    last_pk = None
-    while True:
-        # Keyset batches: each one commits on its own, so a crash keeps the finished ones, and no cursor
-        # stays open across commits. Queries per batch are bounded: select, the people not seen in an
-        # earlier batch, preferences, insert.
-        page = base if last_pk is None else base.filter(pk__gt=last_pk)
-        chunk = list(page[:chunk_size])
-        if not chunk:
-            return
-        last_pk, is_last = chunk[-1].pk, len(chunk) < chunk_size
-        notices = _due_notices(rule, chunk, due_offsets=due_offsets, subject_type=subject_type, people=people,
-                               now=now)
-        report.due += len(notices)
-        if dry_run:
-            if on_notice is not None:
-                keys = [notice.key(Channel.IN_APP) for notice in notices]
-                existing = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
-                for notice, key in zip(notices, keys, strict=True):
-                    on_notice(notice, key not in existing)
-        else:
-            _record(notices, report, on_notice)
-        if is_last:
-            return
-
-
-def _record(notices: list[Notice], report: SweepReport, on_notice) -> None:
-    """Create one rule's batch of notices and count the new ones (each new notice has one in-app row)."""
-    created = notices_create(notices=notices)
-    report.emails_queued += sum(
-        1 for _, ch, st, _ in created if ch == Channel.EMAIL and st == Notification.Status.PENDING)
-    if on_notice is None:  # only the counts are wanted: no need to key every notice again
-        new = sum(1 for _, ch, _, _ in created if ch == Channel.IN_APP)
-        if new:
-            report.created += new
-            report.per_rule[notices[0].reason] = report.per_rule.get(notices[0].reason, 0) + new
-        return
-    created_keys = {key for _, _, _, key in created}
-    for notice in notices:
-        is_new = notice.key(Channel.IN_APP) in created_keys
-        if is_new:
-            report.created += 1
-            report.per_rule[notice.reason] = report.per_rule.get(notice.reason, 0) + 1
-        on_notice(notice, is_new)
-
-
-def reminders_sweep(
-    *, today: date | None = None, dry_run: bool = False, rule_names: Sequence[str] | None = None,
-    on_notice: Callable[[Notice, bool], None] | None = None,
-) -> SweepReport:
-    """Evaluate every registered rule and create the notices due now; safe to run twice or concurrently."""
-    now = timezone.now()
-    today = today or timezone.localdate(now)
-    window_start = today - timedelta(days=settings.REMINDER_CATCH_UP_DAYS)
-    report = SweepReport(today=today, dry_run=dry_run)
-    people = _People()
-    for rule in registry.rules():
-        if rule_names is not None and rule.name not in rule_names:
-            continue
-        _sweep_rule(rule, today=today, window_start=window_start, chunk_size=settings.REMINDER_BATCH_SIZE,
-                    dry_run=dry_run, people=people, report=report, on_notice=on_notice, now=now)
-    if report.created and not dry_run:
-        audit_record(action=AuditAction.REMINDERS_SWEPT, target_type="notifications.sweep",
-                     target_id=today.isoformat(), target_label=f"Reminder sweep of {today.isoformat()}",
-                     changes={"created": report.created, "per_rule": report.per_rule})
-    return report
 
 
 # --- delivery -----------------------------------------------------------------------------------------
@@ -431,11 +260,15 @@ def _absolute(link: str) -> str:
     return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
 
 
-def _send_email(*, to: str, subject: str, template: str, context: dict) -> None:
+def _send_email(*, recipient, subject: Callable[[], str], template: str, context: dict) -> None:
+    """Render and send in the recipient's language and time zone."""
     context = {**context, "site_url": settings.SITE_URL, "organisation_name": settings.ORGANISATION_NAME}
-    text = render_to_string(f"email/{template}.txt", context)
-    html = render_to_string(f"email/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+    with recipient_locale(recipient):
+        text = render_to_string(f"email/{template}.txt", context)
+        html = render_to_string(f"email/{template}.html", context)
+        subject_text = subject()
+    message = EmailMultiAlternatives(subject=subject_text, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+                                     to=[recipient.email])
     message.attach_alternative(html, "text/html")
     message.send(fail_silently=False)
 
@@ -454,7 +287,8 @@ def notification_deliver(*, notification_id: int) -> bool:
         if notification is None:
             return False
         _send_email(
-            to=notification.recipient.email, subject=f"[Annex] {notification.title}", template="notification",
+            recipient=notification.recipient, subject=lambda: f"[Annex] {notification.title}",
+            template="notification",
             context={"notification": notification, "recipient": notification.recipient,
                      "link": _absolute(notification.link)},
         )
@@ -505,7 +339,9 @@ def digest_send(*, user_id: int) -> int:
             return 0
         recipient = User.objects.get(pk=user_id)
         _send_email(
-            to=recipient.email, subject=f"[Annex] Your reminders: {len(held)} item{'s' if len(held) != 1 else ''}",
+            recipient=recipient,
+            subject=lambda: "[Annex] " + ngettext("Your reminders: %(count)d item", "Your reminders: %(count)d items",
+                                                 len(held)) % {"count": len(held)},
             template="digest",
             context={"recipient": recipient, "items": [(n, _absolute(n.link)) for n in held]},
         )

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from portal.notifications import selectors, services
+from portal.notifications import selectors, services, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,14 @@ def notifications_deliver_batch_task(notification_ids: list[int]) -> dict:
 
 @shared_task(name="notifications.reminders_sweep", acks_late=True)
 def reminders_sweep_task() -> dict:
-    report = services.reminders_sweep()
+    report = sweep.reminders_sweep()
     return {"today": report.today.isoformat(), "due": report.due, "created": report.created}
+
+
+@shared_task(name="notifications.requeue", acks_late=True)
+def notifications_requeue_task() -> int:
+    """Email notices whose message was lost while the broker was away are queued again."""
+    return services.notifications_requeue()
 
 
 @shared_task(name="notifications.digest_send", bind=True, acks_late=True, max_retries=None)

@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -47,7 +49,8 @@ def notification_read(request, pk: int):
 @require_POST
 def notification_read_all(request):
     count = services_preferences.notifications_mark_all_read(user=request.user, actor=request.user)
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    messages.success(request, ngettext("Marked %(count)d notification as read.",
+                                       "Marked %(count)d notifications as read.", count) % {"count": count})
     return _back(request)
 
 
@@ -69,7 +72,7 @@ def preferences(request):
     if not form.is_valid():
         return _preferences_page(request, form=form, status=400)
     services_preferences.preferences_update(user=request.user, actor=request.user, **form.cleaned_data)
-    messages.success(request, "Your notification preferences are saved.")
+    messages.success(request, _("Your notification preferences are saved."))
     return redirect("notifications:preferences")
 
 
@@ -88,7 +91,7 @@ def calendar_issue(request):
 @require_POST
 def calendar_revoke(request):
     if services_preferences.calendar_feed_revoke(user=request.user, actor=request.user):
-        messages.success(request, "The calendar link no longer works. Remove the calendar from your apps.")
+        messages.success(request, _("The calendar link no longer works. Remove the calendar from your apps."))
     return redirect("notifications:preferences")
 
 
@@ -104,7 +107,7 @@ def calendar_feed(request, token: str):
         raise Http404
     entries = selectors.calendar_entries_for(feed.user, today=timezone.localdate())
     events = [{**e, "url": request.build_absolute_uri(e["link"]) if e["link"] else ""} for e in entries]
-    body = ical.calendar(name="Annex due dates", events=events, stamp=timezone.now(), domain=request.get_host())
+    body = ical.calendar(name=_("Annex due dates"), events=events, stamp=timezone.now(), domain=request.get_host())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="annex-due-dates.ics"'
     response["X-Robots-Tag"] = "noindex"
@@ -130,5 +133,6 @@ def failed_retry(request, pk: int):
     _require_delivery_admin(request.user)
     notification = get_object_or_404(selectors.failed_deliveries(), pk=pk)
     services.notification_retry(notification=notification, actor=request.user)
-    messages.success(request, f"Queued “{notification.title}” to {notification.recipient.email} again.")
+    messages.success(request, _("Queued “%(title)s” to %(email)s again.")
+                     % {"title": notification.title, "email": notification.recipient.email})
     return redirect("notifications:failed_list")

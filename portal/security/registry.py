@@ -5,7 +5,7 @@ Domain apps register from AppConfig.ready():
     register_encrypted_fields(Incident, "description", "affected_people")
     register_encrypted_files(
         label="documents.attachment", model=Attachment, path_field="file_path",
-        purpose=lambda attachment: f"attachment:{attachment.pk}", key_id_field="key_id",
+        purpose=lambda attachment: f"attachment:{attachment.pk}", key_id_field="key_id", sha256_field="sha256",
     )
 
 A system check (security.E002) reports any model with an encrypted field that is not registered,
@@ -39,6 +39,7 @@ class EncryptedFileSet:
     path_field: str  # holds the relative path that store_encrypted() returned
     purpose: Callable[[models.Model], str]  # the purpose the file was stored under
     key_id_field: str | None = None  # kept up to date by reencrypt, if the model records it
+    sha256_field: str | None = None  # the plaintext's SHA-256 as recorded; a restored backup is checked against it
 
 
 _field_sets: dict[str, EncryptedFieldSet] = {}
@@ -66,12 +67,14 @@ def register_encrypted_files(
     path_field: str,
     purpose: Callable[[models.Model], str],
     key_id_field: str | None = None,
+    sha256_field: str | None = None,
 ) -> EncryptedFileSet:
-    model._meta.get_field(path_field)
-    if key_id_field:
-        model._meta.get_field(key_id_field)
+    for name in (path_field, key_id_field, sha256_field):
+        if name:
+            model._meta.get_field(name)
     file_set = EncryptedFileSet(
-        label=label, model=model, path_field=path_field, purpose=purpose, key_id_field=key_id_field
+        label=label, model=model, path_field=path_field, purpose=purpose, key_id_field=key_id_field,
+        sha256_field=sha256_field,
     )
     _file_sets[label] = file_set
     return file_set

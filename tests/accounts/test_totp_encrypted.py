@@ -92,7 +92,7 @@ def test_key_rotation_reencrypts_the_keys_and_the_old_key_can_then_be_retired(ow
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_encrypts_keys_kept_in_clear_and_deletes_them():
-    before = [("accounts", "0004_password_reset_token"), ("otp_totp", "0003_add_timestamps")]
+    before = [("accounts", "0005_language_and_time_zone"), ("otp_totp", "0003_add_timestamps")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
@@ -115,9 +115,9 @@ def test_the_migration_encrypts_keys_kept_in_clear_and_deletes_them():
 
     # And back: the way down puts the keys where the older release reads them.
     executor = MigrationExecutor(connection)
-    executor.migrate([("accounts", "0005_totp_device_encrypted")])
+    executor.migrate([("accounts", "0006_totp_device_encrypted")])
     rows = MigrationExecutor(connection).loader.project_state(
-        [("accounts", "0005_totp_device_encrypted"), ("otp_totp", "0003_add_timestamps")]).apps
+        [("accounts", "0006_totp_device_encrypted"), ("otp_totp", "0003_add_timestamps")]).apps
     assert rows.get_model("otp_totp", "TOTPDevice").objects.get(user_id=user.pk).key == CLEAR_KEY
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()

@@ -70,6 +70,10 @@ ENTRIES = [
     Access("accounts:login", PUBLIC, anonymous=200, ok=302, also={"post": (200, 302)}),
     Access("accounts:logout", EVERY_VERIFIED_USER, method="post", ok=302, anonymous=302, mfa_exempt=True),
     Access("accounts:mfa_enrol", EVERY_VERIFIED_USER, mfa_exempt=True, also={"post": 200}, step_up=True),
+    # The header's language switch works for everyone, signed in or not (a cookie; the account when signed in).
+    Access("accounts:language", PUBLIC, method="post", ok=302, anonymous=302, mfa_exempt=True,
+           data=lambda: {"language": "de", "next": "/"}),
+    Access("accounts:preferences", EVERY_VERIFIED_USER, also={"post": 302}),
     Access("accounts:mfa_verify", EVERY_VERIFIED_USER, ok=302, mfa_exempt=True,
            note="a verified session is sent on to where it was going", also={"post": 302}),
     Access("accounts:mfa_step_up", EVERY_VERIFIED_USER, mfa_exempt=True, also={"post": 200}),

@@ -164,7 +164,7 @@ def test_the_annex_names_the_sub_processors_measures_and_attributes_the_data_cen
 
 def test_the_reminder_for_an_assessment_fires_once():
     from portal.notifications.models import Notification
-    from portal.notifications.services import reminders_sweep
+    from portal.notifications.sweep import reminders_sweep
 
     owner = UserFactory(roles=[Role.DPO])
     SubProcessorFactory(legal_name="EU Datacenter GmbH", owner=owner, next_assessment_due=TODAY + timedelta(days=7))

@@ -120,8 +120,8 @@ def test_one_bad_row_means_nothing_is_imported_and_each_problem_is_reported_with
     response = _import(client, data, check_only="")
     assert response.status_code == 200
     errors = [(e.line, e.message) for e in response.context["result"].errors]
-    assert (3, "scc_category 'made_up_category' is not one of the 17 SCC measure category ids.") in errors
-    assert any(line == 4 and "status 'done' is not one of" in m for line, m in errors)
+    assert (3, "scc_category “made_up_category” is not one of the 17 SCC measure category ids.") in errors
+    assert any(line == 4 and "status “done” is not one of" in m for line, m in errors)
     assert (5, "owner_email nobody@annex.test is not an active user of Annex.") in errors
     assert (6, "reference TOM-IMP-01 is also on line 2.") in errors
     assert (7, "reference TOM-OLD-01 already exists in the register.") in errors
@@ -165,7 +165,7 @@ def test_check_only_validates_without_writing_and_keeps_the_choice(signed_in):
 @pytest.mark.parametrize(("data", "message"), [
     (b"reference,title\nTOM-X-01,x\n", "Header row: missing required columns: description, scc_category, status."),
     (HEADER.replace("tags", "colour").encode() + b"\n", "unknown columns: colour"),
-    (b"\xff\xfe\x00bad", "The file is not UTF-8 text"),
+    (b"\x81\x8d\x90 bad", "The file is neither UTF-8 nor Windows-1252 text"),
     (HEADER.encode(), "The file has a header but no rows."),
 ])
 def test_a_malformed_file_is_reported_and_nothing_is_written(signed_in, data, message):

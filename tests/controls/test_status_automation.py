@@ -201,7 +201,7 @@ def test_the_detail_page_says_why_the_control_needs_attention(signed_in):
 @time_machine.travel(TODAY, tick=False)
 def test_the_owner_is_reminded_before_evidence_expires():
     from portal.notifications.models import Notification
-    from portal.notifications.services import reminders_sweep
+    from portal.notifications.sweep import reminders_sweep
 
     owner = UserFactory(roles=[Role.SECURITY_OFFICER])
     control = ControlFactory(owner=owner, reference="TOM-IAM-01", next_review_due=TODAY + timedelta(days=200))

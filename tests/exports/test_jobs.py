@@ -239,7 +239,7 @@ def test_the_request_message_says_ready_when_the_job_ran_at_once_and_queued_othe
     response = client.post(reverse("exports:request"), {"document": f"{TOM_ANNEX}|"}, follow=True)
     assert "TOM annex: All customers is ready to download." in response.content.decode()
     # With the task only handed to the broker (no worker has run it yet), the job is still queued.
-    with patch("portal.exports.tasks.export_render_task.delay") as delay:
+    with patch("portal.exports.tasks.export_render_task.apply_async") as publish:
         response = client.post(reverse("exports:request"), {"document": f"{TOM_ANNEX}|"}, follow=True)
-    assert delay.call_count == 1
+    assert publish.call_count == 1
     assert "is queued. This page follows its progress." in response.content.decode()

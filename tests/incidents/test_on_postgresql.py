@@ -13,7 +13,7 @@ from incidents.models import Incident
 from incidents.reminders import DEADLINE
 from portal.accounts.tokens import api_token_create
 from portal.notifications.models import Channel, Notification
-from portal.notifications.services import reminders_sweep
+from portal.notifications.sweep import reminders_sweep
 from tests.controls.factories import CustomerFactory
 from tests.incidents.factories import dpo, open_case, responder
 

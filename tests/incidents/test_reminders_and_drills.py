@@ -9,7 +9,7 @@ from incidents import services
 from incidents.reminders import DEADLINE
 from incidents.selectors import breach_register, statistics
 from portal.notifications.models import Channel, Notification
-from portal.notifications.services import reminders_sweep
+from portal.notifications.sweep import reminders_sweep
 from tests.controls.factories import CustomerFactory
 from tests.incidents.factories import dpo, open_case, responder
 

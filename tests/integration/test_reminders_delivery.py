@@ -8,16 +8,8 @@ from django.utils import timezone
 
 from portal.notifications.models import Channel, Notification
 from tests.factories import UserFactory
+from tests.integration.scratch import wait_for
 from tests.notifications.conftest import make_control
-
-
-def _wait_for(predicate, timeout: float = 90.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -36,7 +28,7 @@ def test_beat_runs_the_sweep_and_the_worker_delivers_the_reminder(
             status=Notification.Status.SENT,
         ).exists()
 
-    assert _wait_for(delivered), "the reminder email was not delivered; see test-artifacts/integration/*.log"
+    assert wait_for(delivered), "the reminder email was not delivered; see test-artifacts/integration/*.log"
     notice = Notification.objects.get(recipient=owner, channel=Channel.EMAIL, reason="controls.review_due")
     assert notice.attempts == 1 and notice.sent_at is not None
     # Beat keeps sweeping every two seconds; the notice stays single.

@@ -10,7 +10,8 @@ from portal.accounts.roles import Role
 from portal.notifications import registry
 from portal.notifications.models import Channel, Notification, NotificationPreference
 from portal.notifications.registry import ReminderRule
-from portal.notifications.services import notice_send, reminders_sweep
+from portal.notifications.services import notice_send
+from portal.notifications.sweep import reminders_sweep
 from tests.factories import UserFactory
 from tests.notifications.conftest import emails_for, in_app, make_control
 

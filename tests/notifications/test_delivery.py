@@ -5,7 +5,8 @@ from django.core import mail
 
 from portal.audit.models import AuditAction, AuditEvent
 from portal.notifications.models import Notification, NotificationPreference
-from portal.notifications.services import notice_send, reminders_sweep
+from portal.notifications.services import notice_send
+from portal.notifications.sweep import reminders_sweep
 from portal.notifications.tasks import digest_send_task, digests_queue_task, notification_deliver_task
 from tests.factories import UserFactory
 from tests.notifications.backends import FailingBackend, FlakyBackend
@@ -34,7 +35,7 @@ def test_a_pending_email_is_sent_with_a_text_and_an_html_part():
     [message] = mail.outbox
     assert message.to == ["owner@annex.test"]
     assert message.subject == "[Annex] Review of BK-01 Encrypted backups is due in 7 days"
-    assert "Due: 20 March 2026" in message.body
+    assert "Due: 20 Mar 2026" in message.body
     html, mime = message.alternatives[0]
     assert mime == "text/html" and "Encrypted backups" in html
 

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.notifications.services import reminders_sweep
+from portal.notifications.sweep import reminders_sweep
 from tests.factories import UserFactory
 from tests.notifications.conftest import in_app, make_control
 

@@ -11,7 +11,7 @@ from portal.core.links import cached_reverse
 from portal.notifications.models import Channel, Notification, NotificationPreference
 from portal.notifications.registry import ReminderRule
 from portal.notifications.selectors import calendar_entries_for
-from portal.notifications.services import reminders_sweep
+from portal.notifications.sweep import reminders_sweep
 from tests.controls.factories import EvidenceFactory
 from tests.factories import UserFactory
 from tests.notifications.conftest import emails_for, in_app, make_control

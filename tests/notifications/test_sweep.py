@@ -9,7 +9,7 @@ from portal.accounts.roles import Role
 from portal.audit.models import AuditAction, AuditEvent
 from portal.notifications.models import Channel, Notification, NotificationPreference
 from portal.notifications.registry import ReminderRule
-from portal.notifications.services import reminders_sweep
+from portal.notifications.sweep import reminders_sweep
 from tests.factories import UserFactory
 from tests.notifications.conftest import emails_for, in_app, make_control
 

@@ -23,8 +23,12 @@ EXEMPT = {PORTAL / "settings.py", PORTAL / "urls.py", PORTAL / "accounts" / "rol
 
 
 def domain_apps() -> list:
+    """This project's apps outside portal/: each a top-level package of the repository (so not a library
+    installed in a virtual environment inside the clone, as CI's .venv is)."""
+    def package(config) -> Path:
+        return ROOT / config.name.split(".")[0]
     return [config for config in apps.get_app_configs()
-            if Path(config.path).is_relative_to(ROOT) and not Path(config.path).is_relative_to(PORTAL)]
+            if package(config) != PORTAL and Path(config.path).is_relative_to(package(config))]
 
 
 def backbone_sources() -> list[Path]:

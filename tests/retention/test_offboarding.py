@@ -11,7 +11,7 @@ from controls.models import Customer, CustomerControlOverride
 from portal.audit.models import AuditEvent
 from portal.exports.models import AnnexVersion
 from portal.notifications.models import Notification
-from portal.notifications.services import reminders_sweep
+from portal.notifications.sweep import reminders_sweep
 from portal.retention import engine, services
 from portal.retention import offboarding as service
 from portal.retention.models import Offboarding, RetentionRun
@@ -174,7 +174,7 @@ def test_the_customer_page_shows_the_contract_end_and_links_its_offboarding(sign
     client, dpo = signed_in("DPO")
     customer = ending_customer()
     page = client.get(reverse("customers:detail", args=[customer.slug])).content.decode()
-    assert "Start offboarding" in page and "30 June 2026" in page
+    assert "Start offboarding" in page and "30 Jun 2026" in page
     offboarding = start(customer, dpo)
     page = client.get(reverse("customers:detail", args=[customer.slug])).content.decode()
     assert "Start offboarding" not in page

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portal.notifications.models import Notification
-from portal.notifications.services import reminders_sweep
+from portal.notifications.sweep import reminders_sweep
 from portal.retention import engine
 from portal.retention.models import RetentionRun
 from portal.retention.tasks import retention_run_nightly_task

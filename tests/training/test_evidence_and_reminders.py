@@ -7,7 +7,7 @@ from django.urls import reverse
 from controls.models import Evidence
 from portal.accounts.roles import Role
 from portal.notifications.models import Notification
-from portal.notifications.services import reminders_sweep
+from portal.notifications.sweep import reminders_sweep
 from tests.controls.factories import ControlFactory
 from tests.factories import UserFactory
 from tests.training.factories import AssignmentFactory, ProfileFactory, full_course

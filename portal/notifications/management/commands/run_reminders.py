@@ -3,7 +3,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.notifications import registry
-from portal.notifications.services import Notice, reminders_sweep
+from portal.notifications.services import Notice
+from portal.notifications.sweep import reminders_sweep
 
 
 class Command(BaseCommand):

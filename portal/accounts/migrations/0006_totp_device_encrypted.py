@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_password_reset_token'),
+        ('accounts', '0005_language_and_time_zone'),
     ]
 
     operations = [

@@ -32,7 +32,7 @@ def decrypt_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0005_totp_device_encrypted"),
+        ("accounts", "0006_totp_device_encrypted"),
         ("otp_totp", "0003_add_timestamps"),
     ]
 
