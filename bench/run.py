@@ -239,10 +239,16 @@ def load(paths: list[str], sessions: list[str], seconds: int = LOAD_SECONDS) -> 
 INTAKE_SCRIPT = """
 local n = 0
 local run = "%s"
+local threads = 0
+-- Each wrk thread numbers its alerts apart (their random generators start alike), so every request is a new alert.
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 request = function()
   n = n + 1
   local body = string.format('{"source": "bench-ids", "external_id": "%%s-%%d-%%d", "title": "Bench alert %%d"}',
-    run, math.random(1, 1000000000), n, n)
+    run, tid, n, n)
   return wrk.format("POST", "/api/incidents/", {["Authorization"] = "Token %s", ["Content-Type"] = "application/json",
     ["Host"] = "127.0.0.1"}, body)
 end

@@ -15,6 +15,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -37,7 +38,7 @@ from controls.selectors_subprocessors import (
 from portal.core.spreadsheet import safe_cell
 from portal.exports.models import AnnexVersion
 from portal.exports.registry import ALL_SUBJECTS, ExportKind, register
-from portal.exports.rendering import content_sha256
+from portal.exports.rendering import content_sha256, document_languages
 
 SUBPROCESSOR_LIST = "controls.subprocessor_list"
 PROCESSING_RECORD = "controls.processing_record"
@@ -68,9 +69,13 @@ def _customers(subject_keys: list[str]) -> dict[str, Customer]:
 
 
 def _transfer(sp: SubProcessor) -> dict:
+    # In English, whoever takes the snapshot: the documents translate the labels when they are rendered.
+    with translation.override("en"):
+        mechanism = str(sp.get_transfer_mechanism_display()) if sp.transfer_mechanism else ""
+        scc_module = str(sp.get_scc_module_display()) if sp.scc_module else ""
     return {
-        "mechanism": sp.get_transfer_mechanism_display() if sp.transfer_mechanism else "",
-        "scc_module": sp.get_scc_module_display() if sp.scc_module else "",
+        "mechanism": mechanism,
+        "scc_module": scc_module,
         "details": sp.transfer_details,
         "countries_outside_eea": sp.countries_outside_eea(),
         "locations_outside_eea": sp.location_text(outside_eea_only=True),
@@ -149,6 +154,8 @@ def _list_item(entry: ListEntry, performed: dict[int, list[str]]) -> dict:
 
 
 def subprocessor_list_snapshots(subject_keys: list[str]) -> dict[str, dict]:
+    from controls.exports import contract_languages
+
     customers = _customers(subject_keys)
     lists = customer_subprocessor_lists(customers.values())
     performed = _performed({e.subprocessor.pk for entries in lists.values() for e in entries})
@@ -166,6 +173,8 @@ def subprocessor_list_snapshots(subject_keys: list[str]) -> dict[str, dict]:
         result[key] = {
             "title": LIST_TITLE,
             "annex_title": LIST_ANNEX_TITLE,
+            # An annex of the DPA: written in the contract's language(s), as the TOM annex.
+            "languages": contract_languages(customer.contract_language),
             "processor": processor_details().name,
             "subject_key": key, "subject_label": customer.name, "contract_reference": customer.contract_reference,
             "count": len(engaged),
@@ -264,7 +273,9 @@ def processing_records(customers: list[Customer]) -> list[dict]:
                 "measure_count": annex["measure_count"],
                 "categories": [
                     {"n": s["n"], "title": s["title"], "statement": s["statement"],
-                     "measures": [item["title"] for item in s["items"]]}
+                     "measures": [item["title"] for item in s["items"]],
+                     **({"en": {"title": s["en"]["title"], "statement": s["en"].get("statement", "")}}
+                        if "en" in s else {})}
                     for s in annex["sections"] if s["applicable"]
                 ],
             },
@@ -273,11 +284,12 @@ def processing_records(customers: list[Customer]) -> list[dict]:
 
 
 def processing_record_snapshots(subject_keys: list[str]) -> dict[str, dict]:
+    from controls.exports import contract_languages
+
     customers = _customers(subject_keys)
     every = list(Customer.objects.filter(is_active=True).order_by("name")) if ALL_SUBJECTS in subject_keys else []
     wanted = {c.pk: c for c in [*customers.values(), *every]}
     records = {r["slug"]: r for r in processing_records(sorted(wanted.values(), key=lambda c: c.name))}
-    as_of = timezone.localdate().isoformat()
     result = {}
     for key in subject_keys:
         chosen = [records[c.slug] for c in every] if key == ALL_SUBJECTS else [records[key]]
@@ -287,7 +299,9 @@ def processing_record_snapshots(subject_keys: list[str]) -> dict[str, dict]:
             "processor": processor_details().name,
             "subject_key": key,
             "subject_label": ALL_CUSTOMERS_LABEL if key == ALL_SUBJECTS else customers[key].name,
-            "as_of": as_of,
+            # A customer's record in its contract's language(s); the whole set in the portal's.
+            "languages": ([settings.LANGUAGE_CODE] if key == ALL_SUBJECTS
+                          else contract_languages(customers[key].contract_language)),
             "records": chosen,
         }
     return result
@@ -299,13 +313,19 @@ def processing_record_snapshot(subject_key: str) -> dict:
 
 def _transfer_text(transfer: dict) -> str:
     """ "US: Virginia: Standard contractual clauses (...), Module 3: processor to processor. Details." """
-    mechanism = ", ".join(part for part in (transfer["mechanism"], transfer["scc_module"]) if part)
+    mechanism = ", ".join(_(part) for part in (transfer["mechanism"], transfer["scc_module"]) if part)
     text = f"{transfer['locations_outside_eea']}: {mechanism}"
     return f"{text}. {transfer['details']}" if transfer["details"] else text
 
 
 def processing_record_xlsx_write(kind: ExportKind, content: dict, target: BinaryIO, progress) -> None:
-    """One "Record" sheet with a row per entry (customer, point, item, details) and an "About" sheet."""
+    """One "Record" sheet with a row per entry (customer, point, item, details) and an "About" sheet, in the
+    document's (first) language."""
+    with translation.override(document_languages(content)[0]):
+        _write_record_workbook(content, target, progress)
+
+
+def _write_record_workbook(content: dict, target: BinaryIO, progress) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -338,7 +358,7 @@ def processing_record_xlsx_write(kind: ExportKind, content: dict, target: Binary
     about = workbook.create_sheet(_("About"))
     scope = _(content["subject_label"]) if content["subject_key"] == ALL_SUBJECTS else content["subject_label"]
     for label, value in ((_("Document"), _(content["title"])), (_("Processor"), content["processor"]),
-                         (_("Scope"), scope), (_("As of"), content["as_of"]),
+                         (_("Scope"), scope), (_("As of"), date_format(timezone.localdate())),
                          (_("Content fingerprint (SHA-256)"), content_sha256(content))):
         about.append([str(label), safe_cell(str(value))])
     workbook.save(target)

@@ -2,13 +2,13 @@
 
 from datetime import timedelta
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from controls.models import Control, Evidence
 from controls.models_subprocessors import SubProcessor
 from portal.core.inbox import InboxItem, TaskSource, register
+from portal.core.links import cached_reverse
 
 HORIZON_DAYS = 30
 
@@ -18,7 +18,7 @@ def _reviews(user, today, limit) -> list[InboxItem]:
            .filter(owner=user, next_review_due__lte=today + timedelta(days=HORIZON_DAYS))
            .order_by("next_review_due", "reference").only("id", "reference", "title", "next_review_due")[:limit])
     return [InboxItem(title=_("Review %(reference)s: %(title)s") % {"reference": c.reference, "title": c.title},
-                      url=reverse("controls:detail", args=[c.pk]), due=c.next_review_due,
+                      url=cached_reverse("controls:detail", args=[c.pk]), due=c.next_review_due,
                       kind=gettext_lazy("Control review")) for c in due]
 
 
@@ -30,7 +30,7 @@ def _evidence(user, today, limit) -> list[InboxItem]:
                 .only("id", "title", "valid_until", "control__id", "control__reference")[:limit])
     return [InboxItem(title=_("Renew evidence for %(reference)s: %(title)s")
                       % {"reference": e.control.reference, "title": e.title},
-                      url=reverse("controls:detail", args=[e.control.pk]), due=e.valid_until,
+                      url=cached_reverse("controls:detail", args=[e.control.pk]), due=e.valid_until,
                       kind=gettext_lazy("Evidence")) for e in expiring]
 
 
@@ -40,7 +40,7 @@ def _assessments(user, today, limit) -> list[InboxItem]:
            .order_by("next_assessment_due").only("id", "slug", "legal_name", "next_assessment_due")[:limit])
     # The sub-processor's page is where the assessment is recorded.
     return [InboxItem(title=_("Assess the sub-processor %(name)s") % {"name": s.legal_name},
-                      url=reverse("subprocessors:detail", args=[s.slug]), due=s.next_assessment_due,
+                      url=cached_reverse("subprocessors:detail", args=[s.slug]), due=s.next_assessment_due,
                       kind=gettext_lazy("Sub-processor assessment")) for s in due]
 
 

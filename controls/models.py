@@ -86,11 +86,11 @@ class Control(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(help_text=_("What is actually done, in specific (not generic) terms."))
     scc_category = models.CharField(
-        "SCC measure category", max_length=40, choices=category_choices, validators=[validate_category_id],
+        _("SCC measure category"), max_length=40, choices=category_choices, validators=[validate_category_id],
         db_index=True,
     )
     art32_points = models.JSONField(
-        "GDPR Art. 32(1) points", default=list, blank=True, validators=[validate_art32_points]
+        _("GDPR Art. 32(1) points"), default=list, blank=True, validators=[validate_art32_points]
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TECHNICAL)
     owner = models.ForeignKey(
@@ -170,11 +170,11 @@ class Customer(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
-    contract_reference = models.CharField("contract / DPA reference", max_length=100)
-    notice_contact_name = models.CharField("contact for notices", max_length=150)
-    notice_contact_email = models.EmailField("notice email")
+    contract_reference = models.CharField(_("contract / DPA reference"), max_length=100)
+    notice_contact_name = models.CharField(_("contact for notices"), max_length=150)
+    notice_contact_email = models.EmailField(_("notice email"))
     breach_notice_hours = models.PositiveSmallIntegerField(
-        "breach notice deadline (hours)", default=24, validators=[MinValueValidator(1), MaxValueValidator(72)],
+        _("breach notice deadline (hours)"), default=24, validators=[MinValueValidator(1), MaxValueValidator(72)],
         help_text=_("Hours after awareness within which the DPA requires the processor to notify this customer."),
     )
     services = models.ManyToManyField(Service, blank=True, related_name="customers")
@@ -202,6 +202,14 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages its documents and notices are written in, first one first (bilingual: German, then
+        English)."""
+        if self.contract_language == self.ContractLanguage.BILINGUAL:
+            return ["de", "en"]
+        return [self.contract_language or settings.LANGUAGE_CODE]
 
 
 class CustomerControlOverride(models.Model):
@@ -274,7 +282,7 @@ class Evidence(models.Model):
     original_filename = models.CharField(max_length=180, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     content_type = models.CharField(max_length=120, blank=True)
-    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     key_id = models.CharField(max_length=128, blank=True)
     url = models.URLField("link", max_length=500, blank=True)
     text = models.TextField(blank=True)

@@ -95,7 +95,7 @@ def _contract_title(customer: Row, offset: int) -> str:
 
 CONTRACT_ENDING = register(ReminderRule(
     name="controls.contract_ending",
-    description="A customer's contract ends soon: its data must be returned or deleted (Art. 28(3)(g) GDPR).",
+    description=_("A customer's contract ends soon: its data must be returned or deleted (Art. 28(3)(g) GDPR)."),
     queryset=_ending_contracts,
     date_field="contract_ends_on",
     offsets=(-90, -30, -7, 1),

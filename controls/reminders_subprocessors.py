@@ -4,7 +4,7 @@ assessment falls due and 1 day after; still missing a week later, the DPOs are t
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from controls.models_subprocessors import SubProcessor
 from portal.accounts.roles import Role
@@ -28,7 +28,7 @@ def _title(sp: Row, offset: int) -> str:
 
 SUBPROCESSOR_ASSESSMENT_DUE = register(ReminderRule(
     name="controls.subprocessor_assessment_due",
-    description="A sub-processor's periodic assessment falls due.",
+    description=gettext_lazy("A sub-processor's periodic assessment falls due."),
     queryset=_active,
     date_field="next_assessment_due",
     offsets=(-30, -7, 1, 7),

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
@@ -395,12 +395,15 @@ def change_notice_send(*, notice_id: int) -> bool:
             "reply_url": settings.SITE_URL + reverse("respond:subprocessor", kwargs={"token": notice_token(notice)}),
             "is_specific": notice.authorisation == SubProcessorTerms.Authorisation.SPECIFIC,
         }
-        message = EmailMessage(
-            subject=_("Sub-processor change: %(change)s (from %(date)s)") % {
-                "change": change, "date": notice.takes_effect_on.isoformat()},
-            body=render_to_string("controls/email/subprocessor_change_notice.txt", context),
-            to=[notice.recipient_email],
-        )
+        # In the customer's contract language; a bilingual contract gets the German notice, then the English one.
+        subjects, bodies = [], []
+        for language in notice.customer.languages:
+            with translation.override(language):
+                subjects.append(_("Sub-processor change: %(change)s (from %(date)s)") % {
+                    "change": change, "date": formats.date_format(notice.takes_effect_on, "DATE_FORMAT")})
+                bodies.append(render_to_string("controls/email/subprocessor_change_notice.txt", context))
+        message = EmailMessage(subject=" / ".join(dict.fromkeys(subjects)), body="\n\n----------\n\n".join(bodies),
+                               to=[notice.recipient_email])
         notice.sent_at = timezone.now()
         notice.save(update_fields=["sent_at"])
         audit_record(action=SubProcessorAction.NOTICE_SENT, actor=None, target=notice,

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from controls import selectors_subprocessors as sp_selectors
@@ -16,7 +17,7 @@ from controls.views import add_service_errors
 def subprocessor_reply(request, token: str):
     notice = sp_selectors.notice_by_token(token)
     if notice is None:
-        raise Http404("unknown reply link")
+        raise Http404(_("Unknown reply link."))
     form = ReplyForm(request.POST or None, notice=notice)
     status = 200
     if request.method == "POST":

@@ -1,12 +1,13 @@
 """Open notification duties of the cases a responder is assigned to, in their task inbox (portal.core.inbox)."""
 
-from django.urls import reverse
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents.models import Obligation
 from portal.core.inbox import InboxItem, TaskSource, register
+from portal.core.links import cached_reverse
 
 
 def _obligations(user, today, limit) -> list[InboxItem]:
@@ -16,7 +17,7 @@ def _obligations(user, today, limit) -> list[InboxItem]:
            .only("id", "title", "recipient_label", "deadline_at", "incident__id", "incident__title")[:limit])
     return [InboxItem(title=_("%(duty)s to %(recipient)s: %(case)s")
                       % {"duty": _(o.title), "recipient": _(o.recipient_label), "case": o.incident.title},
-                      url=reverse("incidents:detail", args=[o.incident.pk]),
+                      url=cached_reverse("incidents:detail", args=[o.incident.pk]),
                       due=timezone.localdate(o.deadline_at), kind=gettext_lazy("Breach notification"))
             for o in due]
 

@@ -252,7 +252,7 @@ class IncidentEvidence(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name_plural = "incident evidence"
+        verbose_name_plural = _("incident evidence")
 
     def __str__(self) -> str:
         return self.title

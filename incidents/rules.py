@@ -99,7 +99,15 @@ def assignable_users():
 
 
 def _grant(incident: Incident, user) -> None:
-    assign_perm(VIEW_PERMISSION, user, incident)
-    incident.assignees.add(user)
-    if user.pk not in incident.assignee_ids:
-        incident.assignee_ids = [*incident.assignee_ids, user.pk]
+    _grant_all(incident, [user])
+
+
+def _grant_all(incident: Incident, people: list) -> None:
+    """Assign these people to the case: their need-to-know grants in one insert (a new case assigned to every
+    on-call responder), the assignee list in another."""
+    if not people:
+        return
+    assign_perm(VIEW_PERMISSION, people, incident)
+    incident.assignees.add(*people)
+    new = [person.pk for person in people if person.pk not in incident.assignee_ids]
+    incident.assignee_ids = [*incident.assignee_ids, *dict.fromkeys(new)]

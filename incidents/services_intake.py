@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from incidents.audit_actions import IncidentAction
 from incidents.models import Incident, Severity
-from incidents.rules import User, _grant, _labels, _next_reference, _system_entry
+from incidents.rules import User, _grant_all, _labels, _next_reference, _system_entry
 from incidents.services_obligations import obligations_generate
 from incidents.timeline_text import moment, sentence
 from portal.audit.services import audit_record, masked_changes
@@ -89,14 +89,15 @@ def _open_case(
         controller_data=controller_data, external_source=external_source, external_id=external_id,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    incident.full_clean(exclude=["reference", "customers", "controls", "assignees"])
+    # The database, not the model, checks the external id's uniqueness: a detector's concurrent retry then ends
+    # in the IntegrityError that intake_open_from_api answers with the case the first attempt opened.
+    incident.full_clean(exclude=["reference", "customers", "controls", "assignees"], validate_constraints=False)
     _insert_with_reference(incident, timezone.localtime(now).year)
     incident.customers.set(customers)
     people = list(assignees)
     if actor.has_perm("incidents.work_incident") and actor not in people:
         people.insert(0, actor)
-    for person in people:
-        _grant(incident, person)
+    _grant_all(incident, people)
     incident.save(update_fields=["assignee_ids"])
     _system_entry(incident, [sentence(gettext_noop("Case opened in triage; aware at %(at)s."),
                                       at=moment(aware_at))], actor)
@@ -136,7 +137,7 @@ def intake_open_from_api(*, actor, source: str, external_id: str, **fields) -> t
 
     The same (source, external id) returns the case opened before, whoever retries and however often.
     """
-    existing = Incident.objects.filter(external_source=source, external_id=external_id).first()
+    existing = _opened_before(source, external_id)
     if existing is not None:
         return existing, False
     try:
@@ -146,8 +147,12 @@ def intake_open_from_api(*, actor, source: str, external_id: str, **fields) -> t
             transaction.on_commit(lambda: _notify_on_call(incident.pk))
     except IntegrityError:
         # A concurrent retry opened it first.
-        return Incident.objects.get(external_source=source, external_id=external_id), False
+        return _opened_before(source, external_id), False
     return incident, True
+
+
+def _opened_before(source: str, external_id: str) -> Incident | None:
+    return Incident.objects.filter(external_source=source, external_id=external_id).first()
 
 
 def _notify_on_call(incident_id: int, *, with_dpo: bool = False) -> None:

@@ -4,9 +4,10 @@ email ones from Annex; an exercise's email goes to the person recording it, neve
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -120,9 +121,14 @@ def notice_email_send(*, notice_id: int) -> bool:
         notice = NoticeRecord.objects.select_for_update().select_related("incident").get(pk=notice_id)
         if not notice.delivered_to or notice.emailed_at is not None:
             return False
-        subject = _("Personal data breach notice: %(ref)s") % {"ref": notice.incident.reference}
-        if notice.is_exercise:
-            subject = _("[EXERCISE] ") + subject
+        # The subject in the customer's contract language (both, for a bilingual contract); the body is the
+        # notice as the responder wrote it.
+        subjects = []
+        for language in notice.customer.languages if notice.customer_id else [settings.LANGUAGE_CODE]:
+            with translation.override(language):
+                subject = _("Personal data breach notice: %(ref)s") % {"ref": notice.incident.reference}
+                subjects.append(_("[EXERCISE] ") + subject if notice.is_exercise else subject)
+        subject = " / ".join(dict.fromkeys(subjects))
         EmailMessage(subject=subject, body=notice.content, to=[notice.delivered_to]).send()
         notice.emailed_at = timezone.now()
         notice.save(update_fields=["emailed_at"])

@@ -7,6 +7,7 @@ action the user's role does not allow is a 403. A refused form is shown again wi
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from incidents import drafts, forms, selectors, services
 from incidents.models import NoticeRecord, Phase, Recipient
 
 VIEW = "incidents.view_incident"
+BOARD_PER_PAGE = 50
 WORK = "incidents.work_incident"
 
 
@@ -88,10 +90,12 @@ def board(request):
     show = request.GET.get("show", "open")
     if show not in ("open", "closed", "all"):
         show = "open"
-    cases = list(selectors.board(request.user, show=show)[:200])
+    # A page of cases at a time, the most urgent first: the board costs the same however many cases there are.
+    page = Paginator(selectors.board(request.user, show=show), BOARD_PER_PAGE).get_page(request.GET.get("page"))
+    cases = list(page.object_list)
     obligations = selectors.board_obligations(cases)
     rows = [{"incident": case, "obligations": obligations[case.pk]} for case in cases]
-    context = {"rows": rows, "show": show, "now": timezone.now(),
+    context = {"rows": rows, "show": show, "now": timezone.now(), "page": page,
                "can_add": request.user.has_perm("incidents.add_incident")}
     template = "incidents/partials/_board.html" if request.htmx else "incidents/incident_board.html"
     return render(request, template, context)

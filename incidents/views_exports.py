@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents import exports, selectors
@@ -22,7 +23,7 @@ def incident_export(request, pk: int, kind: str):
     """Queue a notice PDF of a case the user may see; the export page follows it and offers the download."""
     incident = get_object_or_404(selectors.incidents_visible_to(request.user), pk=pk)
     if kind not in CASE_KINDS:
-        raise Http404("No such document.")
+        raise Http404(_("No such document."))
     try:
         job = export_services.export_request(kind_name=CASE_KINDS[kind], subject_key=str(incident.pk),
                                              actor=request.user)

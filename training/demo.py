@@ -31,6 +31,8 @@ DEMO_EMPLOYEES = [
     ("ops.one", "Luca Rossi", "Operations", "ops.lead", "E-2031", 700, "due"),
     ("ops.new", "Nora Neumann", "Operations", "ops.lead", "E-2032", 2, "new"),
 ]
+# These read Annex in German (pages, reminders, their certificates); everyone else follows the browser.
+DEMO_GERMAN_SPEAKERS = {"support.one", "engineering.one", "engineering.two", "ops.new"}
 # The demo accounts of portal.accounts get profiles too: the employee is in Customer Support.
 ACCOUNT_PROFILES = [
     ("admin", "Operations", None, "E-1001", "completed"),
@@ -39,6 +41,7 @@ ACCOUNT_PROFILES = [
     ("responder", "Engineering", "security", "E-1004", "completed"),
     ("employee", "Customer Support", "support.lead", "E-1005", "one_done"),
     ("auditor", "Operations", "dpo", "E-1006", "due"),
+    ("dsb", "Operations", "dpo", "E-1007", "completed"),
 ]
 
 
@@ -59,7 +62,10 @@ def seed(stdout=None) -> None:
     for local, name, dept, _manager, emp_id, days, state in DEMO_EMPLOYEES:
         user = people.get(local)
         if user is None:
-            user = User.objects.create_user(email=_email(local), password=None, full_name=name)
+            german = local in DEMO_GERMAN_SPEAKERS
+            user = User.objects.create_user(email=_email(local), password=None, full_name=name,
+                                            language="de" if german else "",
+                                            time_zone="Europe/Berlin" if german else "")
             user.groups.add(*Group.objects.filter(name=Role.EMPLOYEE))
             people[local] = user
         EmployeeProfile.objects.get_or_create(user=user, defaults={

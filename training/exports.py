@@ -5,13 +5,14 @@
 - The training report as a PDF and as an XLSX workbook.
 """
 
+from datetime import date
 from typing import BinaryIO
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.core.spreadsheet import safe_cell
+from portal.core.spreadsheet import safe_cell, typed_cell
 from portal.exports.registry import ALL_SUBJECTS, ExportKind, register
 from portal.exports.rendering import content_sha256
 from training.models import Assignment
@@ -127,7 +128,8 @@ def report_xlsx_write(kind, content: dict, target: BinaryIO, progress) -> None:
     sheet = book.create_sheet(_("Overdue"))
     sheet.append([_("Employee"), _("Email"), _("Course"), _("Due date")])
     for row in content["overdue"]:
-        sheet.append([safe_cell(row["employee"]), safe_cell(row["email"]), safe_cell(row["course"]), row["due_date"]])
+        sheet.append([safe_cell(row["employee"]), safe_cell(row["email"]), safe_cell(row["course"]),
+                      typed_cell(sheet, date.fromisoformat(row["due_date"]), translation.get_language())])
     sheet = book.create_sheet(_("Trend"))
     sheet.append([_("Month"), _("Completed")])
     for row in content["trend"]:

@@ -1,6 +1,6 @@
 """Reads of employee training, scoped to the user who asks."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
@@ -55,17 +55,22 @@ def _rate(done: int, people: int) -> float | None:
     return round(100 * done / people, 1) if people else None
 
 
-def completion_by(dimension: str, today: date | None = None) -> list[dict]:
-    """Completion per course, department or manager: people assigned, people with a completion that still counts,
-    overdue assignments. One grouped query over (dimension, course), summed per dimension here."""
+# The keys and labels a completion row is summed by, per dimension.
+DIMENSIONS = {
+    "course": ("course_id", "course__title"),
+    "department": ("user__employee_profile__department_id", "user__employee_profile__department__name"),
+    "manager": ("user__employee_profile__manager_id", "user__employee_profile__manager__full_name"),
+}
+
+
+def completion_rows(today: date | None = None) -> list[dict]:
+    """One grouped query over (course, department, manager): people assigned, people with a completion that still
+    counts, overdue assignments. Each person has one department and one manager, so summing these rows per
+    course, department or manager counts every (person, course) pair once."""
     today = today or timezone.localdate()
-    key, label = {
-        "course": ("course_id", "course__title"),
-        "department": ("user__employee_profile__department_id", "user__employee_profile__department__name"),
-        "manager": ("user__employee_profile__manager_id", "user__employee_profile__manager__full_name"),
-    }[dimension]
-    rows = (
-        _counting().values(key, label, "course_id")
+    columns = [name for pair in DIMENSIONS.values() for name in pair]
+    return list(
+        _counting().values(*columns)
         .annotate(
             people=Count("user", distinct=True),
             completed=Count("user", distinct=True, filter=Q(status=Assignment.Status.COMPLETED,
@@ -73,6 +78,12 @@ def completion_by(dimension: str, today: date | None = None) -> list[dict]:
             overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=today)),
         )
     )
+
+
+def completion_by(dimension: str, today: date | None = None, rows: list[dict] | None = None) -> list[dict]:
+    """Completion per course, department or manager, summed from `completion_rows` (read here when not given)."""
+    key, label = DIMENSIONS[dimension]
+    rows = completion_rows(today) if rows is None else rows
     totals: dict = {}
     for row in rows:
         entry = totals.setdefault(row[key], {"label": row[label] or "—", "people": 0, "completed": 0, "overdue": 0})
@@ -85,7 +96,8 @@ def completion_by(dimension: str, today: date | None = None) -> list[dict]:
 
 
 def completion_overall(today: date | None = None, rows: list[dict] | None = None) -> dict:
-    """The organisation's completion rate: (person, course) pairs with a completion that still counts."""
+    """The organisation's completion rate: (person, course) pairs with a completion that still counts.
+    `rows` are per-course totals (`completion_by("course")`) when the caller has them."""
     rows = completion_by("course", today) if rows is None else rows
     people = sum(r["people"] for r in rows)
     done = sum(r["completed"] for r in rows)
@@ -93,12 +105,14 @@ def completion_overall(today: date | None = None, rows: list[dict] | None = None
             "rate": _rate(done, people)}
 
 
-def overdue_list(today: date | None = None, limit: int = 500):
+def overdue_list(today: date | None = None, limit: int | None = 500):
+    """Open assignments past their due date, the longest overdue first (all of them with `limit=None`)."""
     today = today or timezone.localdate()
-    return (_counting().filter(status__in=OPEN_STATUSES, due_date__lt=today)
-            .select_related("course", "user", "user__employee_profile__department",
-                            "user__employee_profile__manager")
-            .order_by("due_date", "pk")[:limit])
+    overdue = (_counting().filter(status__in=OPEN_STATUSES, due_date__lt=today)
+               .select_related("course", "user", "user__employee_profile__department",
+                               "user__employee_profile__manager")
+               .order_by("due_date", "pk"))
+    return overdue if limit is None else overdue[:limit]
 
 
 def completion_trend(months: int = 12, today: date | None = None) -> list[dict]:
@@ -107,8 +121,9 @@ def completion_trend(months: int = 12, today: date | None = None) -> list[dict]:
     first = date(today.year, today.month, 1)
     for _i in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
+    start = timezone.make_aware(datetime(first.year, first.month, 1))
     counts = dict(
-        Assignment.objects.filter(status=Assignment.Status.COMPLETED, completed_at__date__gte=first).order_by()
+        Assignment.objects.filter(status=Assignment.Status.COMPLETED, completed_at__gte=start).order_by()
         .annotate(month=TruncMonth("completed_at")).values_list("month").annotate(n=Count("pk"))
     )
     counts = {timezone.localdate(k) if hasattr(k, "hour") else k: v for k, v in counts.items()}
@@ -119,15 +134,19 @@ def completion_trend(months: int = 12, today: date | None = None) -> list[dict]:
     return result
 
 
-def report(today: date | None = None) -> dict:
+def report(today: date | None = None, *, overdue_limit: int | None = 500) -> dict:
+    """Everything the training report shows, in three queries: completion, the overdue list (the first
+    `overdue_limit`, or the queryset for a pager with None) and the trend."""
     today = today or timezone.localdate()
-    by_course = completion_by("course", today)
+    rows = completion_rows(today)
+    by_course = completion_by("course", rows=rows)
+    overdue = overdue_list(today, limit=overdue_limit)
     return {
         "today": today,
         "overall": completion_overall(today, by_course),
         "by_course": by_course,
-        "by_department": completion_by("department", today),
-        "by_manager": completion_by("manager", today),
-        "overdue": list(overdue_list(today)),
+        "by_department": completion_by("department", rows=rows),
+        "by_manager": completion_by("manager", rows=rows),
+        "overdue": overdue if overdue_limit is None else list(overdue),
         "trend": completion_trend(12, today),
     }

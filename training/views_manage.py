@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -23,6 +24,8 @@ from training.forms import (
 )
 from training.models import Assignment, Course
 from training.services_directory import COLUMNS, REQUIRED, directory_import
+
+OVERDUE_PER_PAGE = 50
 
 
 def _service_errors(form, exc: ValidationError) -> None:
@@ -181,14 +184,17 @@ def assignment_exempt(request, pk: int):
 @permission_required("training.view_training_report", raise_exception=True)
 @require_GET
 def report(request):
-    data = selectors.report()
+    data = selectors.report(overdue_limit=None)
+    # The overdue list a page at a time, the longest overdue first: the page costs the same at any size.
+    overdue_page = Paginator(data["overdue"], OVERDUE_PER_PAGE).get_page(request.GET.get("overdue_page"))
+    data["overdue"] = list(overdue_page.object_list)
     # Twelve months, each named once: the month alone fits under its bar; the heading gives the years.
     chart = bar_chart([formats.date_format(t["month"], "M") for t in data["trend"]],
                       [t["completed"] for t in data["trend"]], series=_("Completions"))
     return render(request, "training/report.html", {
         **data, "trend_chart": chart, "trend_first": data["trend"][0]["month"],
         "trend_last": data["trend"][-1]["month"], "pdf_document": f"{REPORT_PDF}|", "xlsx_document": f"{REPORT_XLSX}|",
-        "can_exempt": request.user.has_perm("training.change_course"),
+        "can_exempt": request.user.has_perm("training.change_course"), "overdue_page": overdue_page,
     })
 
 

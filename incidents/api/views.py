@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -26,30 +28,31 @@ class IntakeThrottle(UserRateThrottle):
 
 
 class CanLogIncidents(permissions.BasePermission):
-    message = "This token may not log incidents."
+    message = _("This token may not log incidents.")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.has_perm("incidents.add_incident"))
 
 
 class IntakeSerializer(serializers.Serializer):
-    source = serializers.CharField(max_length=80, help_text="The detection tool, e.g. 'wazuh' or 'suricata'.")
-    external_id = serializers.CharField(max_length=200, help_text="The tool's id of the alert: a retry with the "
-                                                                  "same source and id returns the same case.")
+    source = serializers.CharField(max_length=80, help_text=_("The detection tool, e.g. 'wazuh' or 'suricata'."))
+    external_id = serializers.CharField(max_length=200, help_text=_("The tool's id of the alert: a retry with the "
+                                                                    "same source and id returns the same case."))
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
-    detected_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    detected_at = serializers.DateTimeField(required=False, help_text=_("Default: now."))
     severity = serializers.ChoiceField(choices=Severity.values, default=Severity.MEDIUM)
     affected_systems = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     customers = serializers.ListField(child=serializers.SlugField(), required=False, default=list,
-                                      help_text="Slugs of the affected customers, if known.")
+                                      help_text=_("Slugs of the affected customers, if known."))
     is_exercise = serializers.BooleanField(required=False, default=False)
 
     def validate_customers(self, slugs):
         found = {c.slug: c for c in Customer.objects.filter(slug__in=slugs, is_active=True)}
         unknown = sorted(set(slugs) - set(found))
         if unknown:
-            raise serializers.ValidationError(f"Unknown customer(s): {', '.join(unknown)}.")
+            raise serializers.ValidationError(
+                gettext("Unknown customer(s): %(slugs)s.") % {"slugs": ", ".join(unknown)})
         return [found[s] for s in dict.fromkeys(slugs)]
 
 
@@ -57,7 +60,7 @@ class IntakeResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
     url = serializers.CharField()
-    created = serializers.BooleanField(help_text="False when the external id was seen before.")
+    created = serializers.BooleanField(help_text=_("False when the external id was seen before."))
 
 
 class IncidentIntakeView(APIView):
@@ -69,8 +72,8 @@ class IncidentIntakeView(APIView):
 
     @extend_schema(request=IntakeSerializer, responses={
         201: IntakeResultSerializer, 200: IntakeResultSerializer,
-        400: OpenApiResponse(description="Invalid input; the message names the field."),
-        429: OpenApiResponse(description="Too many requests for this token.")})
+        400: OpenApiResponse(description=_("Invalid input; the message names the field.")),
+        429: OpenApiResponse(description=_("Too many requests for this token."))})
     def post(self, request):
         serializer = IntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -45,7 +45,7 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """An account; the email address is the login."""
 
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(max_length=150)
     department = models.CharField(max_length=100, blank=True)
     manager = models.ForeignKey(
@@ -110,7 +110,7 @@ class Invitation(models.Model):
         REVOKED = "revoked", _("Revoked")
         EXPIRED = "expired", _("Expired")
 
-    email = models.EmailField("email address")
+    email = models.EmailField(_("email address"))
     full_name = models.CharField(max_length=150)
     roles = models.JSONField(default=list, help_text=_("Role names granted on acceptance."))
     # The invitation email's language, and the new account's.
@@ -160,7 +160,7 @@ class BackupCodeDevice(ThrottlingMixin, Device):
     """One-time backup codes as a django-otp device, so match_token() accepts them."""
 
     class Meta:
-        verbose_name = "backup code set"
+        verbose_name = _("backup code set")
 
     def get_throttle_factor(self) -> int:
         return getattr(settings, "OTP_BACKUP_CODE_THROTTLE_FACTOR", settings.OTP_TOTP_THROTTLE_FACTOR)

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
@@ -102,7 +103,7 @@ def _panel_part(request, name: str, perms: set[str]):
     """One panel alone, for its own refresh (the responder's countdowns); 404 for a panel this user does not get."""
     panel = next((p for p in panels_for(request.user, perms) if p["name"] == name), None)
     if panel is None:
-        raise Http404("no such panel")
+        raise Http404(gettext("No such panel."))
     return render(request, panel["template"], {"panel": panel})
 
 
@@ -113,13 +114,13 @@ def trend_chart(request, name: str):
     user may not see."""
     perms = request.user.get_all_permissions()
     if name not in {source.name for source in sources_for(request.user, perms)}:
-        raise Http404("no such trend")
+        raise Http404(gettext("No such trend."))
     key = f"core:trend-svg:{translation.get_language()}:{timezone.localdate().isoformat()}:{name}"
     svg = cache.get(key)
     if svg is None:
         trend = next(iter(trends_for(request.user, names=[name])), None)
         if trend is None or not trend["days"]:
-            raise Http404("no figures yet")
+            raise Http404(gettext("No figures yet."))
         svg = source_svg(trend)
         cache.set(key, svg, POSTURE_CACHE_SECONDS)
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")

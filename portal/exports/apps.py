@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ExportsConfig(AppConfig):
     name = "portal.exports"
     label = "exports"
-    verbose_name = "Exports"
+    verbose_name = _("Exports")
 
     def ready(self):
         from django.utils.module_loading import autodiscover_modules

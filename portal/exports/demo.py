@@ -1,9 +1,12 @@
-"""Demo data: version 1 of the TOM annex for the first demo customer, published by the demo DPO. Idempotent."""
+"""Demo data: version 1 of each versioned document (the TOM annex, ...) for the first demo customer, and for the
+first customer whose contract is in each other language (a German, a bilingual annex), published by the demo DPO.
+Idempotent."""
 
 from portal.accounts.demo import DEMO_DOMAIN
 from portal.accounts.models import User
 from portal.exports.models import AnnexVersion
 from portal.exports.registry import ALL_SUBJECTS
+from portal.exports.rendering import document_languages
 from portal.exports.selectors import versioned_kinds
 from portal.exports.services import annex_publish
 
@@ -19,13 +22,16 @@ def seed(stdout=None) -> list[AnnexVersion]:
             if stdout:
                 stdout.write(f"Exports: no customers yet, so no {kind.label} was published (run seed_demo again).")
             continue
-        subject = customers[0]
-        if AnnexVersion.objects.filter(kind=kind.name, subject_key=subject).exists():
-            continue
-        if not kind.snapshot(subject).get("measure_count"):
-            continue
-        version = annex_publish(kind_name=kind.name, subject_key=subject, actor=publisher)
-        published.append(version)
-        if stdout:
-            stdout.write(f"Exports: published {version}.")
+        chosen: dict[tuple[str, ...], str] = {}
+        for subject in customers if kind.language_snapshot else []:
+            chosen.setdefault(tuple(document_languages(kind.snapshot(subject))), subject)
+        for subject in dict.fromkeys([customers[0], *chosen.values()]):
+            if AnnexVersion.objects.filter(kind=kind.name, subject_key=subject).exists():
+                continue
+            if not kind.snapshot(subject).get("measure_count"):
+                continue
+            version = annex_publish(kind_name=kind.name, subject_key=subject, actor=publisher)
+            published.append(version)
+            if stdout:
+                stdout.write(f"Exports: published {version}.")
     return published

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from portal.accounts.language import language_of
 from portal.exports.models import AnnexVersion
 from portal.exports.registry import ExportKind
 
@@ -69,16 +70,18 @@ class RenderedDocument:
     version: AnnexVersion | None
 
 
-def document_languages(content: dict) -> list[str]:
+def document_languages(content: dict, reader_language: str = "") -> list[str]:
     """The languages a document is written in, first one first: a snapshot's "languages", else its
-    "language" (the requester's, for per-user documents), else LANGUAGE_CODE."""
-    languages = content.get("languages") or [content.get("language") or settings.LANGUAGE_CODE]
+    "language" (the requester's, for per-user documents), else the reader's (`reader_language`, for a
+    per-user document whose content names none, such as a certificate), else LANGUAGE_CODE."""
+    languages = content.get("languages") or [content.get("language") or reader_language or settings.LANGUAGE_CODE]
     return [code for code in languages if code in dict(settings.LANGUAGES)] or [settings.LANGUAGE_CODE]
 
 
-def document_context(kind: ExportKind, content: dict, *, version: AnnexVersion | None, digest: str) -> dict:
+def document_context(kind: ExportKind, content: dict, *, version: AnnexVersion | None, digest: str,
+                     reader_language: str = "") -> dict:
     published = version is not None
-    languages = document_languages(content)
+    languages = document_languages(content, reader_language)
     printed = version.snapshot_sha256 if published else digest
     url = verify_url(printed) if published or kind.verifier else ""
     return {
@@ -149,10 +152,15 @@ def render_document(
         if latest is not None and latest.content_sha256 == digest:
             version = latest
     progress(30)
+    # A document for its requester (a certificate, a register export, a report) is in the requester's language
+    # unless its content names one; a versioned document is in its subject's (a contract's) language.
+    reader = language_of(user) if user is not None and (kind.per_user or not kind.versioned) else ""
     if kind.writer is not None:
-        kind.writer(kind, content, target, progress)
+        # A workbook or archive: its sheet names, headings and date formats in the document's language.
+        with translation.override(document_languages(content, reader)[0]):
+            kind.writer(kind, content, target, progress)
     else:
-        context = document_context(kind, content, version=version, digest=digest)
+        context = document_context(kind, content, version=version, digest=digest, reader_language=reader)
         with translation.override(context["languages"][0]):
             html = render_to_string(PDF_TEMPLATE_DIR + kind.template, context)
         progress(50)

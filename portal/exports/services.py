@@ -46,7 +46,7 @@ class ExportError(Exception):
 def _subject_label(kind, subject_key: str, user=None) -> str:
     labels = dict(kind.subject_choices() if user is None else kind.subjects_available(user))
     if subject_key not in labels:
-        raise ExportError(f"{kind.label} cannot be made for the subject chosen.")
+        raise ExportError(_("%(kind)s cannot be made for the subject chosen.") % {"kind": kind.label})
     return labels[subject_key]
 
 
@@ -58,7 +58,7 @@ def export_request(*, kind_name: str, subject_key: str, actor) -> ExportJob:
     except LookupError:
         raise ExportError(_("Choose one of the exports offered.")) from None
     if not actor.has_perm(kind.permission):
-        raise PermissionDenied(f"{kind.label} is not available to you.")
+        raise PermissionDenied(_("%(kind)s is not available to you.") % {"kind": kind.label})
     label = _subject_label(kind, subject_key, actor)
     job = ExportJob.objects.create(
         kind=kind.name, parameters={"subject": subject_key}, title=f"{kind.label}: {label}", requested_by=actor
@@ -130,7 +130,7 @@ def _export_job_render(job_id) -> ExportJob:
         kind = get_kind(job.kind)
         # Rendered with the requester's rights as they are now: a role withdrawn since the request counts.
         if not job.requested_by.is_active or not job.requested_by.has_perm(kind.permission):
-            raise ExportError(f"{kind.label} is no longer available to the user who requested it.")
+            raise ExportError(_("%(kind)s is no longer available to the user who requested it.") % {"kind": kind.label})
         with tempfile.TemporaryFile(prefix="annex-export-") as target:
             document = render_document(kind, job.parameters.get("subject", ALL_SUBJECTS), target,
                                        progress=lambda p: _set_progress(job.pk, p), user=job.requested_by)
@@ -195,7 +195,7 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
     except LookupError:
         raise ExportError(_("Choose one of the exports offered.")) from None
     if not kind.versioned:
-        raise ExportError(f"{kind.label} has no published versions.")
+        raise ExportError(_("%(kind)s has no published versions.") % {"kind": kind.label})
     subject_label = _subject_label(kind, subject_key)
     content = kind.snapshot(subject_key)
     digest = content_sha256(content)

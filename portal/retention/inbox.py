@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.core.inbox import InboxItem, TaskSource, register
+from portal.core.links import cached_reverse
 from portal.retention.models import RetentionPolicy
 
 HORIZON_DAYS = 30
@@ -17,7 +17,7 @@ def _policy_reviews(user, today, limit) -> list[InboxItem]:
                                           next_review_due__lte=today + timedelta(days=HORIZON_DAYS))
            .order_by("next_review_due").only("id", "data_category", "system", "next_review_due")[:limit])
     return [InboxItem(title=_("Review the retention policy “%(policy)s”") % {"policy": policy.data_category},
-                      url=reverse("retention:policy_edit", args=[policy.pk]), due=policy.next_review_due,
+                      url=cached_reverse("retention:policy_edit", args=[policy.pk]), due=policy.next_review_due,
                       kind=gettext_lazy("Retention policy review")) for policy in due]
 
 

@@ -2,7 +2,7 @@
 a review still missing a week later also reaches every DPO."""
 
 from django.db.models import Q
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from portal.accounts.roles import Role
 from portal.core.links import cached_reverse
@@ -23,7 +23,7 @@ def _title(policy: Row, offset: int) -> str:
 
 POLICY_REVIEW_DUE = register(ReminderRule(
     name="retention.policy_review_due",
-    description="A retention policy is due for review.",
+    description=gettext_lazy("A retention policy is due for review."),
     queryset=lambda: RetentionPolicy.objects.filter(next_review_due__isnull=False),
     date_field="next_review_due",
     offsets=(-30, -7, 1, 7),

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SecurityConfig(AppConfig):
     name = "portal.security"
     label = "security"
-    verbose_name = "Encryption at rest"
+    verbose_name = _("Encryption at rest")
 
     def ready(self):
         from django.core.signals import setting_changed

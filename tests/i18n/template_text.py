@@ -15,6 +15,8 @@ _TEMPLATE_SYNTAX = re.compile(r"{%.*?%}|{{.*?}}|{#.*?#}", re.S)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TAG = re.compile(r"<[A-Za-z/!][^>]*>", re.S)
 _ENTITY = re.compile(r"&#?\w+;")
+# A filter's literal argument that ends up on the page: {{ x|default:"none" }}, {{ flag|yesno:"yes,no" }}.
+_FILTER_LITERAL = re.compile(r"""\|\s*(?:default|default_if_none|yesno)\s*:\s*(["'])(.*?)\1""")
 
 
 def _words(text: str) -> list[str]:
@@ -27,10 +29,12 @@ def untranslated_text(source: str) -> list[str]:
     source = _COMMENT_BLOCK.sub(" ", source)
     source = _VERBATIM_STYLE.sub(" ", source)
     source = _HTML_COMMENT.sub(" ", source)
+    # (a code such as default:'en' is not text: words have a capital or a space)
+    found = [m.group(2) for m in _FILTER_LITERAL.finditer(source)
+             if _words(m.group(2)) and (" " in m.group(2) or m.group(2)[:1].isupper())]
     # Template tags and variables go, translated or not: their literals are checked by makemessages.
     source = _TEMPLATE_SYNTAX.sub(" ", source)
     source = _ENTITY.sub(" ", source)
-    found = []
     for tag in _TAG.findall(source):
         for _name, _quote, value in _ATTRIBUTE.findall(" " + tag[1:]):
             if _words(value):

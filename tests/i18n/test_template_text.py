@@ -29,6 +29,9 @@ def test_the_template_has_no_visible_text_outside_a_translation_tag(path):
     ("{% translate 'Saved' %} <b>{% blocktranslate %}Hi {{ x }}{% endblocktranslate %}</b>", []),
     ("<style>.a { content: 'Text'; }</style>{# Comment #}<!-- note -->", []),
     ("<p>Annex · SHA-256 · CSV</p>", []),
+    ('<td>{{ event.actor_label|default:"Not yet" }}</td>', ["Not yet"]),
+    ("<dd lang=\"{{ languages.0|default:'en' }}\">", []),
+    ('<td>{{ event.actor_label|default:_("system") }} {{ x|default:"—" }}</td>', []),
 ])
 def test_the_check_finds_visible_text_and_only_that(source, found):
     assert untranslated_text(source) == found

@@ -151,6 +151,21 @@ def test_the_board_runs_a_fixed_number_of_queries_whatever_the_number_of_cases(c
     assert response.content.decode().count("incidents/") >= 12
 
 
+def test_the_board_shows_a_page_at_a_time_the_most_urgent_first(client, monkeypatch):
+    from incidents import views
+
+    monkeypatch.setattr(views, "BOARD_PER_PAGE", 2)
+    later = open_case(responder(), customers=[CustomerFactory(breach_notice_hours=72)], aware_hours_ago=1)
+    sooner = open_case(responder(), customers=[CustomerFactory(breach_notice_hours=12)], aware_hours_ago=1)
+    quiet = open_case(responder())
+    sign_in(client, dpo())
+    first = client.get(reverse("incidents:board"))
+    assert [row["incident"].pk for row in first.context["rows"]] == [sooner.pk, later.pk]
+    assert "Page 1 of 2" in first.content.decode()
+    second = client.get(reverse("incidents:board"), {"page": 2})
+    assert [row["incident"].pk for row in second.context["rows"]] == [quiet.pk]
+
+
 def test_the_board_puts_the_most_urgent_deadline_first(client):
     actor = dpo()
     later = open_case(responder(), customers=[CustomerFactory(breach_notice_hours=72)], aware_hours_ago=1)

@@ -92,3 +92,25 @@ def test_the_intake_is_in_the_openapi_schema(client):
     sign_in(client, responder())
     schema = client.get(reverse("api:schema"), HTTP_ACCEPT="application/json").content.decode()
     assert "/api/incidents/" in schema and "external_id" in schema
+
+
+def test_a_retry_that_loses_the_race_returns_the_case_the_first_attempt_opened(monkeypatch):
+    """The first attempt commits after the retry has looked for it and before the retry inserts its own."""
+    from incidents import services_intake
+
+    tool = responder()
+    real_lookup = services_intake._opened_before
+    first = []
+
+    def not_yet_there_then_committed(source, external_id):
+        if not first:  # the retry looks, finds nothing; meanwhile the first attempt opens the case
+            first.append(services_intake.incident_open(actor=tool, title="Mass download", external_source=source,
+                                                       external_id=external_id))
+            return None
+        return real_lookup(source, external_id)
+
+    monkeypatch.setattr(services_intake, "_opened_before", not_yet_there_then_committed)
+    incident, created = services_intake.intake_open_from_api(
+        actor=tool, source="wazuh", external_id="alert-4711", title="Mass download")
+    assert (incident, created) == (first[0], False)
+    assert Incident.objects.count() == 1

@@ -63,8 +63,9 @@ def test_simultaneous_retries_of_one_alert_open_one_case():
 
     _in_threads(post, [()] * 4)
     assert Incident.objects.count() == 1
-    assert sorted(codes)[0] == 200 or codes.count(201) == 1
-    assert codes.count(201) == 1
+    # One opened it; every other retry is told about that case, none refused (it was a 400 once: the model's
+    # own check of the external id's constraint saw the first retry's row before the database did).
+    assert sorted(codes) == [200, 200, 200, 201]
 
 
 def test_simultaneous_intakes_get_distinct_references():

@@ -19,6 +19,7 @@ from tests.controls.factories_subprocessors import SubProcessorFactory
 from tests.factories import UserFactory
 from tests.incidents.factories import open_case
 from tests.training.factories import AssignmentFactory, DepartmentFactory, ProfileFactory
+from training.selectors import completion_overall
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +132,7 @@ def test_the_training_card_shows_completion_overall_and_by_department_with_the_o
     data = _card("training.completion")
 
     assert _figures(data)["completion"] == 75.0  # 3 of 4 employees
+    assert completion_overall(today)["rate"] == 75.0  # the training report's figure, summed by course
     assert _figures(data)["assignments overdue"] == 1
     by_department = _table(data, "By department")
     assert by_department == {"Operations": [1, 0, 0.0, 1], "Sales": [3, 3, 100.0, 0]}

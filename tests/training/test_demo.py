@@ -33,3 +33,13 @@ def test_the_demo_seed_shows_departments_managers_and_every_state_and_is_idempot
     assert sum(1 for month in data["trend"] if month["completed"]) >= 6  # the trend chart shows a trend
     demo.seed()
     assert sorted(Assignment.objects.values_list("user_id", "course_id", "status", "due_date")) == snapshot
+
+
+def test_the_demo_has_german_speaking_employees_with_completed_training():
+    seed_users()
+    controls_demo.seed()
+    demo.seed()
+    german = Assignment.objects.filter(user__language="de", status="completed")
+    assert german.filter(user__email="dsb@demo.annex.test").exists()
+    assert german.values("user").distinct().count() >= 2
+    assert Assignment.objects.filter(user__language="de").exclude(status="completed").exists()
