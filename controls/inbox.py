@@ -1,4 +1,5 @@
-"""The control owner's tasks in the inbox (portal.core.inbox): reviews due and evidence expiring."""
+"""The control owner's tasks in the inbox (portal.core.inbox): reviews due and evidence expiring; the DPO's
+sub-processor assessments and the customers' objections to a sub-processor change, awaiting a decision."""
 
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from controls.models import Control, Evidence
-from controls.models_subprocessors import SubProcessor
+from controls.models_subprocessors import ChangeNotice, SubProcessor, SubProcessorChange
 from portal.core.inbox import InboxItem, TaskSource, register
 from portal.core.links import cached_reverse
 
@@ -44,7 +45,25 @@ def _assessments(user, today, limit) -> list[InboxItem]:
                       kind=gettext_lazy("Sub-processor assessment")) for s in due]
 
 
+def _objections(user, today, limit) -> list[InboxItem]:
+    # Until the DPO resolves an objection the change does not apply to that customer; the date it would have
+    # taken effect is when the customer expects an answer.
+    waiting = (ChangeNotice.objects.filter(response=ChangeNotice.Response.OBJECTED,
+                                           resolution=ChangeNotice.Resolution.NONE,
+                                           change__status=SubProcessorChange.Status.ANNOUNCED)
+               .select_related("customer", "change__subprocessor", "change__replaces")
+               .order_by("takes_effect_on", "pk")
+               .only("id", "takes_effect_on", "change_id", "customer__name", "change__kind",
+                     "change__subprocessor__legal_name", "change__replaces__legal_name")[:limit])
+    return [InboxItem(title=_("Decide on the objection of %(customer)s to “%(change)s”")
+                      % {"customer": n.customer.name, "change": n.change},
+                      url=cached_reverse("subprocessors:change_detail", args=[n.change_id]) + f"#notice-{n.pk}",
+                      due=n.takes_effect_on, kind=gettext_lazy("Sub-processor objection")) for n in waiting]
+
+
 register(TaskSource(name="controls.reviews", items=_reviews, permission="controls.review_control"))
 register(TaskSource(name="controls.evidence", items=_evidence, permission="controls.change_control"))
 register(TaskSource(name="controls.subprocessor_assessments", items=_assessments,
                     permission="controls.change_subprocessor"))
+register(TaskSource(name="controls.subprocessor_objections", items=_objections,
+                    permission="controls.manage_subprocessor_change"))

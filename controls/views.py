@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from controls import selectors, services
 from controls.catalogue_loader import control_is_locally_edited
+from controls.follow_ups import follow_ups_for
 from controls.forms import BulkOwnerForm, ControlFilterForm, ControlForm, ReviewForm
 from controls.live_facts import facts_for
 from controls.models import Control
@@ -120,6 +121,7 @@ def control_detail(request, pk: int):
         "locally_edited": control_is_locally_edited(
             control, services=None if control.applies_to_all_services else page.services, related=page.related),
         "live_facts": facts_for(control),
+        "follow_ups": follow_ups_for(control, request.user),
         "today": timezone.localdate(),
     })
 

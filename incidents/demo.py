@@ -71,12 +71,16 @@ def seed(stdout=None) -> None:
             "confidentiality": "none", "integrity": "none", "availability": "none", "malicious": True,
             "encrypted_unintelligible": True, "subsequent_measures": False, "subjects": 300})
         services.assessment_decide(incident=incident, actor=dpo, notify_authority=False, communicate_subjects=False)
-        control = Control.objects.filter(reference__startswith="TOM-").order_by("reference").first()
+        # Lessons learned become tasks on controls: each shows on its control's page and in its owner's inbox
+        # (the security officer owns the endpoint control and is not on the case).
+        controls = {c.reference: c for c in Control.objects.filter(reference__in=("TOM-END-01", "TOM-AWR-01"))}
+        follow_ups = [(controls[reference], title) for reference, title in (
+            ("TOM-END-01", "Check that remote wipe is enabled on every support laptop"),
+            ("TOM-AWR-01", "Add the travel rule to the annual awareness training")) if reference in controls]
         services.incident_close(
             incident=incident, actor=responder, what_happened="Laptop stolen from a parked car.",
             root_cause="Device left in a vehicle against the mobile device policy.",
-            lessons="Full-disk encryption held; remind staff of the travel rules.",
-            follow_ups=[(control, "Add the travel rule to the annual awareness training")] if control else [])
+            lessons="Full-disk encryption held; remind staff of the travel rules.", follow_ups=follow_ups)
         made += 1
 
     if not _exists("drill") and "fabrikam-finance" in customers:

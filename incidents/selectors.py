@@ -27,10 +27,19 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
         return Incident.objects.none()
     if can_see_all(user):
         return Incident.objects.all()
-    granted = IncidentUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename=VIEW_PERMISSION,
-        permission__content_type__app_label="incidents")
-    return Incident.objects.filter(Exists(granted))
+    return Incident.objects.filter(case_granted(user))
+
+
+def case_granted(user, case: str = "pk") -> Exists:
+    """Whether `user` holds the need-to-know grant on the case at `case` (a subquery, for filter or annotate)."""
+    return Exists(IncidentUserObjectPermission.objects.filter(
+        content_object=OuterRef(case), user=user, permission__codename=VIEW_PERMISSION,
+        permission__content_type__app_label="incidents"))
+
+
+def may_open_case(user, *, granted: bool) -> bool:
+    """The rule of incidents_visible_to for one case whose grant was read with case_granted()."""
+    return user.has_perm("incidents.view_incident") and (can_see_all(user) or granted)
 
 
 def _next_deadline():

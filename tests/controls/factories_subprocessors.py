@@ -1,6 +1,9 @@
 import factory
+from django.utils import timezone
 
+from controls import services_subprocessors as services
 from controls.models_subprocessors import ProcessingCategory, SubProcessor
+from tests.controls.factories import CustomerFactory, ServiceFactory
 
 
 class SubProcessorFactory(factory.django.DjangoModelFactory):
@@ -24,3 +27,18 @@ class ProcessingCategoryFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Storage of application data {n}")
     description = "Storing and backing up the controller's application data on the processor's servers."
+
+
+def objected_change(dpo, customer_name="Kanzlei Klein"):
+    """A change announced to one customer, who objected to it by the link in their notice."""
+    hosting = ServiceFactory()
+    customer = CustomerFactory(**({"name": customer_name} if customer_name else {}))
+    customer.services.set([hosting])
+    change = services.subprocessor_change_open(
+        actor=dpo, subprocessor=SubProcessorFactory(legal_name="Mailer Inc."), kind="addition", services=[hosting],
+        reason="Better deliverability.", planned_from=timezone.localdate())
+    notice = change.notices.get()
+    services.notice_respond_by_link(token=services.notice_token(notice), response="objected",
+                                    by_name="Petra Privacy", note="Our works council has not agreed.")
+    notice.refresh_from_db()
+    return change, notice

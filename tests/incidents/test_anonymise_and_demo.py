@@ -61,6 +61,11 @@ def test_the_demo_adds_an_open_breach_a_closed_case_and_a_drill_once(settings):
     assert nearest.elapsed_fraction() > 0.75  # near its deadline
     assert cases["closed-case"].phase == "closed" and cases["closed-case"].review_lessons
     assert cases["drill"].is_exercise
+    # The closed case's lessons are follow-up tasks on controls, owned by the controls' owners.
+    follow_ups = {t.control.reference: t for t in cases["closed-case"].tasks.filter(is_follow_up=True)}
+    assert set(follow_ups) == {"TOM-END-01", "TOM-AWR-01"}
+    assert follow_ups["TOM-END-01"].owner.email.startswith("security@")
+    assert all(t.owner == t.control.owner and t.done_at is None for t in follow_ups.values())
     call_command("seed_demo", quiet_accounts=True)
     assert Incident.objects.count() == 3
 

@@ -12,12 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from controls.models import Control
+from incidents import services as incident_services
 from incidents.models import Obligation
 from portal.accounts.roles import Role
 from portal.core.models import MetricSnapshot
 from portal.core.services import metrics_snapshot_take
 from portal.notifications.models import Channel, Notification
 from tests.controls.factories import ControlFactory, CustomerFactory, EvidenceFactory
+from tests.controls.factories_subprocessors import objected_change
+from tests.factories import UserFactory
 from tests.incidents.factories import open_case
 from tests.training.factories import AssignmentFactory
 
@@ -25,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 # Rendering the posture and trends afresh (once a minute), and the home page in between: the user's own parts.
 FRESH_QUERY_CAP = 32
-KEPT_QUERY_CAP = 15
+KEPT_QUERY_CAP = 16  # with the inbox's case tasks and sub-processor objections
 
 
 def _home(client):
@@ -156,7 +159,12 @@ def _programme(dpo, *, size: int):
         AssignmentFactory(**({"user": dpo} if i % 5 == 0 else {}), due_date=today + timedelta(days=i % 20 - 10))
     customer = CustomerFactory()
     for i in range(max(1, size // 5)):
-        open_case(dpo, aware_hours_ago=i + 1, customers=[customer])
+        case = open_case(dpo, aware_hours_ago=i + 1, customers=[customer])
+        incident_services.task_add(incident=case, actor=dpo, title=f"Case task {i}", owner=dpo,
+                                   due_on=today + timedelta(days=i))
+        incident_services.task_add(incident=case, actor=dpo, title=f"Follow-up {i}", control=control,
+                                   owner=UserFactory())
+        objected_change(dpo, customer_name=None)
     for back in range(size):
         metrics_snapshot_take(day=today - timedelta(days=back))
 
