@@ -6,9 +6,9 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.mfa import STEP_UP_SESSION_KEY
+from portal.accounts.models import TOTPDevice
 from portal.accounts.roles import Role
 from portal.exports.models import ExportJob
 from tests.conftest import totp_device_for

@@ -48,7 +48,7 @@ def test_an_old_export_and_an_old_annex_still_download_after_rotation_reencrypti
     version = annex_publish(kind_name="controls.tom_annex", subject_key="", actor=dpo)
     old_key = get_key_provider().current_key()[0]
     assert job.file_key_id == version.file_key_id == old_key
-    sign_in(client, dpo)
+    sign_in(client, dpo, step_up=True)
     annex_before = _download(client, "exports:version_download", version.pk)
 
     _run("rotate_keys")

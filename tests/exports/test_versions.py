@@ -34,7 +34,7 @@ def test_publish_change_diff_publish_again_and_verify_says_the_first_is_genuine_
     customer = CustomerFactory(name="Acme Health GmbH", slug="acme", notice_contact_email="dpo@acme.example")
     encryption = StatedControlFactory(reference="TOM-ENC-01", title="Encryption at rest")
     StatedControlFactory(reference="TOM-LOG-01", scc_category="events_logging")
-    dpo_client, dpo = signed_in(Role.DPO)
+    dpo_client, dpo = signed_in(Role.DPO, step_up=True)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert _publish(dpo_client).status_code == 302
@@ -103,7 +103,7 @@ def test_publishing_unchanged_content_is_refused_and_creates_no_version(db):
 @pytest.mark.django_db
 def test_publishing_what_was_not_reviewed_is_refused(signed_in):
     CustomerFactory(slug="acme")
-    client, _ = signed_in(Role.DPO)
+    client, _ = signed_in(Role.DPO, step_up=True)
     stale = client.get(_detail_url()).context["content_sha256"]
     StatedControlFactory(reference="TOM-LATE-01")
     response = client.post(reverse("exports:annex_publish", kwargs={"kind": TOM_ANNEX, "subject": "acme"}),
@@ -140,7 +140,7 @@ def test_the_general_annex_is_published_without_a_notice(mailoutbox, django_capt
 @pytest.mark.django_db
 def test_a_published_version_downloads_after_step_up_and_is_audited(signed_in):
     version = annex_publish(kind_name=TOM_ANNEX, subject_key="", actor=UserFactory(roles=[Role.DPO]))
-    client, auditor = signed_in(Role.AUDITOR)
+    client, auditor = signed_in(Role.AUDITOR, step_up=True)
     response = client.get(reverse("exports:version_download", kwargs={"pk": version.pk}))
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
     event = AuditEvent.objects.get(action=AuditAction.EXPORT_DOWNLOADED)
