@@ -67,11 +67,12 @@ def _customer(owner):
 ENTRIES = [
     Access("controls:annex_decisions", PUBLISHERS),
     Access("controls:annex_decide_plan", PUBLISHERS, method="post", ok=302, kwargs=_blocked_control,
-           data=_plan_data),
+           data=_plan_data, step_up=True),
     Access("controls:annex_decide_justify", PUBLISHERS, method="post", ok=302, kwargs=_blocked_control,
-           data=_justify_data),
-    Access("customers:annex_terms", MANAGERS, kwargs=_customer),
-    Access("customers:annex_notice", PUBLISHERS, kwargs=_notice_kwargs),
+           data=_justify_data, step_up=True),
+    # Form pages: an empty POST is refused with the form's messages.
+    Access("customers:annex_terms", MANAGERS, kwargs=_customer, also={"post": 400}),
+    Access("customers:annex_notice", PUBLISHERS, kwargs=_notice_kwargs, also={"post": 400}),
     # The secret link in a notice is the credential: no account, no MFA; an unknown token is a 404.
-    Access("respond:annex", PUBLIC, anonymous=200, mfa_exempt=True, kwargs=_reply_token),
+    Access("respond:annex", PUBLIC, anonymous=200, mfa_exempt=True, kwargs=_reply_token, also={"post": 400}),
 ]

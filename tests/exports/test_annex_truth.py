@@ -78,7 +78,7 @@ def test_publishing_is_blocked_by_a_control_that_needs_attention_until_the_dpo_d
         annex_publish(kind_name=TOM_ANNEX, subject_key="acme", actor=dpo)
     assert not AnnexVersion.objects.exists()
 
-    client, _ = signed_in(Role.DPO)
+    client, _ = signed_in(Role.DPO, step_up=True)
     page = client.get(reverse("exports:annex_detail", kwargs={"kind": TOM_ANNEX, "subject": "acme"}))
     body = page.content.decode()
     assert "1 measure needs a decision before publishing" in body and "review overdue since" in body
@@ -150,7 +150,7 @@ def test_when_a_published_measure_falls_out_of_status_the_dpo_is_told_and_the_ov
     CustomerFactory(slug="acme")
     control = StatedControlFactory(reference="TOM-ENC-01")
     StatedControlFactory(reference="TOM-LOG-01", scc_category="events_logging")
-    dpo_client, dpo = signed_in(Role.DPO)
+    dpo_client, dpo = signed_in(Role.DPO, step_up=True)
     annex_publish(kind_name=TOM_ANNEX, subject_key="acme", actor=dpo)
     assert annex_notify_overstated() == 0
 
@@ -170,7 +170,7 @@ def test_the_all_customers_annex_is_for_download_only_and_notifies_nobody(signed
                                                                          django_capture_on_commit_callbacks):
     CustomerFactory(slug="acme")
     StatedControlFactory()
-    client, dpo = signed_in(Role.DPO)
+    client, dpo = signed_in(Role.DPO, step_up=True)
     body = client.get(reverse("exports:annex_detail", kwargs={"kind": TOM_ANNEX, "subject": "all"})).content
     assert "for download only: publishing it notifies nobody" in body.decode()
     with django_capture_on_commit_callbacks(execute=True):
