@@ -1,7 +1,7 @@
 """Every page of the authorization matrix is valid HTML, as the Nu HTML Checker (vnu.jar) sees it.
 
 The test command fetches the checker (scripts/fetch_html_checker.py, pinned in scripts/html-checker),
-installs a Java runtime (Debian's default-jre-headless) and sets ANNEX_REQUIRE_HTML_CHECKER=1, so there a
+installs a Java runtime (Debian's openjdk-17-jre-headless) and sets ANNEX_REQUIRE_HTML_CHECKER=1, so there a
 missing checker fails this test; a developer's run without them skips it and says why.
 """
 
