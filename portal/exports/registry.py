@@ -20,6 +20,8 @@ ALL_SUBJECTS_URL_KEY = "all"
 
 PDF_CONTENT_TYPE = "application/pdf"
 
+_GERMAN_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
 # writer(kind, content, target, progress): writes the finished file into `target`; progress takes 0-100.
 Writer = Callable[["ExportKind", dict, BinaryIO, Callable[[int], None]], None]
 
@@ -99,7 +101,9 @@ class ExportKind:
     def filename(self, snapshot: dict, *, version: int | None = None) -> str:
         from django.utils.text import slugify
 
-        stem = slugify(f"{snapshot.get('title', self.label)} {snapshot.get('subject_label', '')}") or "export"
+        words = f"{snapshot.get('title', self.label)} {snapshot.get('subject_label', '')}"
+        # German spelling's own ASCII forms: "Maßnahmen" becomes "massnahmen", not "manahmen".
+        stem = slugify(words.translate(_GERMAN_ASCII)) or "export"
         return f"{stem}-v{version}.{self.extension}" if version else f"{stem}.{self.extension}"
 
 

@@ -243,3 +243,9 @@ def test_the_request_message_says_ready_when_the_job_ran_at_once_and_queued_othe
         response = client.post(reverse("exports:request"), {"document": f"{TOM_ANNEX}|"}, follow=True)
     assert publish.call_count == 1
     assert "is queued. This page follows its progress." in response.content.decode()
+
+
+def test_a_german_file_name_spells_umlauts_and_eszett_the_german_way():
+    kind = registry.get_kind("controls.tom_annex")
+    snapshot = {"title": "Technische und organisatorische Maßnahmen", "subject_label": "Müller Öl GmbH"}
+    assert kind.filename(snapshot, version=2) == "technische-und-organisatorische-massnahmen-mueller-oel-gmbh-v2.pdf"
