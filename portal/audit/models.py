@@ -174,18 +174,6 @@ _CANONICAL_JSON = json.JSONEncoder(
 _json_string = json.encoder.encode_basestring  # the string encoder _CANONICAL_JSON uses (ensure_ascii=False)
 
 
-def _json_scalar(value) -> str | None:
-    """A str, int or None as _CANONICAL_JSON writes it; None for any other type (bool included)."""
-    kind = type(value)
-    if kind is str:
-        return _json_string(value)
-    if kind is int:
-        return int.__repr__(value)
-    if value is None:
-        return "null"
-    return None
-
-
 def canonical_bytes(
     seq: int,
     created_at: datetime | str,
@@ -213,28 +201,24 @@ def canonical_bytes(
             created_at = created_at.astimezone(UTC)
         created_at = created_at.isoformat(timespec="microseconds")
     ip = normalise_ip(ip)
-    # Keys in sorted order: action, actor_id, actor_label, changes, created_at, ip, request_id, seq,
-    # target_id, target_label, target_type, user_agent.
-    scalars = (
-        _json_scalar(action), _json_scalar(actor_id), _json_scalar(actor_label), _json_scalar(created_at),
-        _json_scalar(ip), _json_scalar(request_id), _json_scalar(seq), _json_scalar(target_id),
-        _json_scalar(target_label), _json_scalar(target_type), _json_scalar(user_agent),
-    )
-    if None in scalars:
-        fields = {
-            "seq": seq, "created_at": created_at, "actor_id": actor_id, "actor_label": actor_label,
-            "action": action, "target_type": target_type, "target_id": target_id, "target_label": target_label,
-            "changes": changes, "ip": ip, "user_agent": user_agent, "request_id": request_id,
-        }
-        return _CANONICAL_JSON.encode(fields).encode()
-    (action, actor_id, actor_label, created_at, ip, request_id, seq, target_id, target_label, target_type,
-     user_agent) = scalars
-    return (
-        f'{{"action":{action},"actor_id":{actor_id},"actor_label":{actor_label},'
-        f'"changes":{_CANONICAL_JSON.encode(changes)},"created_at":{created_at},"ip":{ip},'
-        f'"request_id":{request_id},"seq":{seq},"target_id":{target_id},"target_label":{target_label},'
-        f'"target_type":{target_type},"user_agent":{user_agent}}}'
-    ).encode()
+    if (type(action) is str and type(actor_label) is str and type(created_at) is str and type(request_id) is str
+            and type(target_id) is str and type(target_label) is str and type(target_type) is str
+            and type(user_agent) is str and type(seq) is int and (actor_id is None or type(actor_id) is int)):
+        # The top level in sorted-key order, each string as _CANONICAL_JSON writes it (bool is not int here).
+        return (
+            f'{{"action":{_json_string(action)},"actor_id":{"null" if actor_id is None else actor_id},'
+            f'"actor_label":{_json_string(actor_label)},"changes":{_CANONICAL_JSON.encode(changes)},'
+            f'"created_at":{_json_string(created_at)},"ip":{"null" if ip is None else _json_string(ip)},'
+            f'"request_id":{_json_string(request_id)},"seq":{seq},"target_id":{_json_string(target_id)},'
+            f'"target_label":{_json_string(target_label)},"target_type":{_json_string(target_type)},'
+            f'"user_agent":{_json_string(user_agent)}}}'
+        ).encode()
+    fields = {
+        "seq": seq, "created_at": created_at, "actor_id": actor_id, "actor_label": actor_label,
+        "action": action, "target_type": target_type, "target_id": target_id, "target_label": target_label,
+        "changes": changes, "ip": ip, "user_agent": user_agent, "request_id": request_id,
+    }
+    return _CANONICAL_JSON.encode(fields).encode()
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:
