@@ -69,13 +69,14 @@ def make_users(ctx: Context) -> None:
     def rows():
         for i in range(n):
             yield (unusable, None, False, f"bench{i:06d}@bench.annex.test", f"Bench User {i:06d}",
-                   departments[i % len(departments)], None, f"B{i:06d}", None, True, False, now)
+                   departments[i % len(departments)], None, f"B{i:06d}", None, True, False, now,
+                   ("de", "en", "")[i % 3], "")
 
     with transaction.atomic():
         _copy_rows(
             "accounts_user",
             ["password", "last_login", "is_superuser", "email", "full_name", "department", "manager_id",
-             "employee_id", "hire_date", "is_active", "is_staff", "date_joined"],
+             "employee_id", "hire_date", "is_active", "is_staff", "date_joined", "language", "time_zone"],
             rows(),
         )
     ctx.log(f"users: {User.objects.count() - start} created")

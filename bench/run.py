@@ -339,6 +339,19 @@ def main() -> None:
             results.update(intake_rps=figure["rps"], intake_p50_ms=figure["p50_ms"],
                            intake_p99_ms=figure["p99_ms"], intake_errors=figure["errors"])
             log(f"intake API: {figure}")
+        if wanted("controls") and wanted("incidents"):
+            from bench.faults import load_with_worker_kill
+            from portal.accounts.tokens import api_token_create
+
+            cookie_name = settings.SESSION_COOKIE_NAME
+            figure = load_with_worker_kill(
+                master_pid=server.pid, port=PORT, paths=paths, cookies=[f"{cookie_name}={s}" for s in sessions],
+                token=api_token_create(user=bench_user("bench-siem@bench.annex.test", Role.INCIDENT_RESPONDER)),
+                seconds=LOAD_SECONDS)
+            results["load_fault"] = figure
+            results.update(load_fault_failed_writes=figure["failed_writes"], load_fault_p99_ms=figure["p99_ms"],
+                           load_fault_failed_reads=figure["failed_reads"])
+            log(f"load with a worker killed: {figure}")
     finally:
         stop(server)
     if wanted("controls"):

@@ -369,6 +369,9 @@ ROWS = [
     ("load: p50", "load_p50_ms", "ms", None),
     ("load: p99", "load_p99_ms", "ms", None),
     ("load: errors", "load_errors", "", None),
+    ("load with a worker killed half-way: p99", "load_fault_p99_ms", "ms", None),
+    ("  writes failed after their retries", "load_fault_failed_writes", "", None),
+    ("  reads failed after their retry", "load_fault_failed_reads", "", None),
 ]
 
 

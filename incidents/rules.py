@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,7 +86,17 @@ def _check_choices(name: str, values: Iterable[str], choices) -> list[str]:
     return values
 
 
+# Any 64-bit number naming "the incident references"; PostgreSQL advisory locks are keyed by one.
+REFERENCE_LOCK = 0x494E43_52454600
+
+
 def _next_reference(year: int) -> str:
+    """The year's next free reference. On PostgreSQL, cases opened at the same moment take their numbers one
+    after the other: the lock lasts until the opening transaction ends (SQLite serialises writes itself).
+    Without it, every waiting opener read the same maximum and all but one collided again, round after round."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFERENCE_LOCK])
     prefix = f"INC-{year}-"
     last = Incident.objects.filter(reference__startswith=prefix).aggregate(m=Max("reference"))["m"]
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1

@@ -146,8 +146,11 @@ def intake_open_from_api(*, actor, source: str, external_id: str, **fields) -> t
                                      assignees=list(on_call_responders()), **fields)
             transaction.on_commit(lambda: _notify_on_call(incident.pk))
     except IntegrityError:
-        # A concurrent retry opened it first.
-        return _opened_before(source, external_id), False
+        # A concurrent retry opened it first; any other conflict is not ours to answer.
+        existing = _opened_before(source, external_id)
+        if existing is None:
+            raise
+        return existing, False
     return incident, True
 
 

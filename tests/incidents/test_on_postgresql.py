@@ -68,6 +68,23 @@ def test_simultaneous_retries_of_one_alert_open_one_case():
     assert sorted(codes) == [200, 200, 200, 201]
 
 
+def test_simultaneous_alerts_from_a_busy_detector_each_open_their_own_case():
+    tool = responder()
+    key = api_token_create(user=tool)
+    codes = []
+
+    def post(n):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        for k in range(3):
+            codes.append(client.post("/api/incidents/", {"source": "ids", "external_id": f"b-{n}-{k}",
+                                                         "title": f"Alert {n}.{k}"}, format="json").status_code)
+
+    _in_threads(post, [(n,) for n in range(6)])
+    assert sorted(codes) == [201] * 18
+    assert len(set(Incident.objects.values_list("reference", flat=True))) == 18
+
+
 def test_simultaneous_intakes_get_distinct_references():
     actor = responder()
     _in_threads(lambda n: open_case(actor, title=f"Case {n}"), [(n,) for n in range(4)])
