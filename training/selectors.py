@@ -135,18 +135,23 @@ def completion_trend(months: int = 12, today: date | None = None) -> list[dict]:
 
 
 def report(today: date | None = None, *, overdue_limit: int | None = 500) -> dict:
-    """Everything the training report shows, in three queries: completion, the overdue list (the first
-    `overdue_limit`, or the queryset for a pager with None) and the trend."""
+    """Everything the training report shows: its figures (report_figures) and the overdue list (the first
+    `overdue_limit`, or the queryset for a pager with None)."""
+    today = today or timezone.localdate()
+    overdue = overdue_list(today, limit=overdue_limit)
+    return {**report_figures(today), "overdue": overdue if overdue_limit is None else list(overdue)}
+
+
+def report_figures(today: date | None = None) -> dict:
+    """Completion overall, by course, department and manager (one grouped query), and the trend (one query)."""
     today = today or timezone.localdate()
     rows = completion_rows(today)
     by_course = completion_by("course", rows=rows)
-    overdue = overdue_list(today, limit=overdue_limit)
     return {
         "today": today,
         "overall": completion_overall(today, by_course),
         "by_course": by_course,
         "by_department": completion_by("department", rows=rows),
         "by_manager": completion_by("manager", rows=rows),
-        "overdue": overdue if overdue_limit is None else list(overdue),
         "trend": completion_trend(12, today),
     }

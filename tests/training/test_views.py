@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -75,6 +77,7 @@ def test_the_dpo_sees_completion_in_the_report_with_the_same_number_of_queries_a
     client.get(reverse("training:report"))  # the first request after sign-in also writes the session
 
     def queries() -> tuple[int, object]:
+        cache.clear()  # the figures counted afresh, as once a minute
         with CaptureQueriesContext(connection) as captured:
             response = client.get(reverse("training:report"))
         return len(captured), response
@@ -89,6 +92,32 @@ def test_the_dpo_sees_completion_in_the_report_with_the_same_number_of_queries_a
     assert response.context["overall"]["rate"] == round(100 * 2 / 62, 1)
     second = client.get(reverse("training:report"), {"overdue_page": 2})
     assert len(second.context["overdue"]) == 10 and b"Page 2 of 2" in second.content
+
+
+def test_the_reports_figures_are_counted_once_a_minute_while_its_overdue_list_is_always_current(signed_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, _dpo = signed_in(Role.DPO)
+    course = full_course(title="Data protection principles")
+    AssignmentFactory(user=ProfileFactory().user, course=course, status=Assignment.Status.COMPLETED,
+                      completed_at="2026-01-01T10:00Z")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        first = client.get(reverse("training:report"))
+        late = AssignmentFactory(user=ProfileFactory(user__full_name="Lena Late").user, course=course,
+                                 due_date="2020-01-01")
+        with CaptureQueriesContext(connection) as cached:
+            again = client.get(reverse("training:report"))
+    assert first.context["overall"]["people"] == 1
+    assert again.context["overall"]["people"] == 1  # the figures of a minute ago...
+    assert [a.pk for a in again.context["overdue"]] == [late.pk]  # ...and the overdue list of now
+    assert b"Lena Late" in again.content
+    with time_machine.travel(start + timedelta(seconds=61), tick=False), \
+            CaptureQueriesContext(connection) as fresh:
+        later = client.get(reverse("training:report"))
+    assert later.context["overall"]["people"] == 2 and later.context["overall"]["overdue"] == 1
+    assert len(cached) < len(fresh)
 
 
 def test_completion_by_course_department_and_manager_counts_each_person_and_course_once():
