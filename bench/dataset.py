@@ -83,13 +83,20 @@ def make_users(ctx: Context) -> None:
 
 
 def make_audit_events(ctx: Context) -> None:
-    """A valid hash chain of N events continuing from the current chain head."""
-    from portal.audit.models import AuditChainHead, AuditEvent, canonical_bytes, chain_hash
+    """A valid keyed chain of N events continuing from the current chain head (as audit_record links them)."""
+    from portal.audit.keys import keyed_link, link_key, writing_key_id
+    from portal.audit.models import AuditAction, AuditChainHead, AuditEvent, canonical_bytes
+    from portal.audit.services import audit_record
 
     n = ctx.scale["audit_events"]
     actions = ["auth.login", "control.updated", "export.downloaded", "mfa.verified", "control.reviewed"]
+    key_id = writing_key_id()
+    key = link_key(key_id, create=True)
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        if head.keyed_from_seq is None:  # an empty or older trail: let the service key it first
+            audit_record(action=AuditAction.DEMO_SEEDED, target_label="bench dataset")
+            head.refresh_from_db()
         seq, prev = head.last_seq, head.last_hash
         base = datetime.now(UTC) - timedelta(days=365)
         state = {"seq": seq, "prev": prev}
@@ -104,16 +111,16 @@ def make_audit_events(ctx: Context) -> None:
                     "target_type": "bench.item", "target_id": str(i), "target_label": f"Item {i}",
                     "changes": {}, "ip": "192.0.2.10", "user_agent": "bench", "request_id": f"bench{i:010d}",
                 }
-                digest = chain_hash(state["prev"], canonical_bytes(**event))
+                digest = keyed_link(key, state["prev"], canonical_bytes(**event))
                 yield (event["seq"], created, None, event["actor_label"], event["action"], event["target_type"],
                        event["target_id"], event["target_label"], "{}", event["ip"], event["user_agent"],
-                       event["request_id"], state["prev"], digest)
+                       event["request_id"], state["prev"], digest, key_id)
                 state["prev"] = digest
 
         _copy_rows(
             AuditEvent._meta.db_table,
             ["seq", "created_at", "actor_id", "actor_label", "action", "target_type", "target_id", "target_label",
-             "changes", "ip", "user_agent", "request_id", "prev_hash", "hash"],
+             "changes", "ip", "user_agent", "request_id", "prev_hash", "hash", "mac_key_id"],
             rows(),
         )
         head.last_seq, head.last_hash = state["seq"], state["prev"]

@@ -28,9 +28,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from portal.accounts.models import User  # noqa: E402
+from portal.accounts.models import TOTPDevice, User  # noqa: E402
 from portal.accounts.roles import Role, roles_sync  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))

@@ -1,39 +1,125 @@
-"""Published TOM annexes that state more than the register holds.
+"""Only the truth: which measures a TOM annex may state as implemented, which it lists as planned, and which
+block publishing until the DPO decides.
 
-An annex states only what is in place (DESIGN.md). The latest published version of a customer's annex overstates
-the register when it lists a measure whose control has since been set back to planned, retired or removed: the
-customer reads a promise the processor no longer keeps, until a new version is published.
+The rule (issue 15; DESIGN.md "the annex states only what is in place, planned measures apart"):
+- stated: implemented or verified, with at least one evidence item in date (not removed, not expired);
+- planned: listed apart with its target date, or left out, as the customer's annex terms say;
+- blocked: needs attention, or implemented/verified without evidence in date. The DPO decides: fix it,
+  move it to planned, or state it with a recorded justification (an AttentionDecision on the control as it
+  is now; any later change of the control asks again);
+- retired: never in an annex, whatever a customer's inclusion says (selectors.applicable_controls_q).
+
+Every function here reads a fixed number of queries, whatever the number of controls.
 """
 
-from django.db.models import OuterRef, Subquery
-from django.urls import reverse
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
 
-from controls.exports import TOM_ANNEX
-from controls.models import Control
-from portal.exports.models import AnnexVersion
-from portal.exports.selectors import subject_to_url
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
 
-NOT_IN_PLACE = (Control.Status.PLANNED, Control.Status.RETIRED)
+from controls.models import Control, Evidence
+from controls.models_annex import AttentionDecision
+
+STATED_STATUSES = (Control.Status.IMPLEMENTED, Control.Status.VERIFIED)
 
 
-def _references(snapshot: dict) -> list[str]:
-    return [item["reference"] for section in snapshot.get("sections", []) for item in section.get("items", [])]
+class Standing(StrEnum):
+    STATED = "stated"
+    PLANNED = "planned"
+    BLOCKED = "blocked"
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rule needs to know beyond the control row itself."""
+
+    evidenced: frozenset[int]  # ids of controls with evidence in date
+    decided: dict[int, AttentionDecision]  # standing decisions by control id
+
+
+def evidence_in_date_q(today: date) -> Q:
+    return Q(removed_at__isnull=True) & (Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+
+
+def facts_for(control_ids=None, today: date | None = None) -> Facts:
+    """Two queries: the controls with evidence in date, and the decisions that still stand."""
+    today = today or timezone.localdate()
+    evidence = Evidence.objects.filter(evidence_in_date_q(today))
+    decisions = AttentionDecision.objects.select_related("decided_by").order_by("control_id", "-decided_at", "-pk")
+    if control_ids is not None:
+        evidence = evidence.filter(control_id__in=control_ids)
+        decisions = decisions.filter(control_id__in=control_ids)
+    evidenced = frozenset(evidence.order_by().values_list("control_id", flat=True).distinct())
+    decided: dict[int, AttentionDecision] = {}
+    for decision in decisions.filter(control_version=F("control__version")):
+        decided.setdefault(decision.control_id, decision)
+    return Facts(evidenced=evidenced, decided=decided)
+
+
+def standing(control: Control, facts: Facts) -> Standing:
+    """Where the control goes in an annex (it needs `status`, `pk`)."""
+    if control.status == Control.Status.RETIRED:
+        return Standing.RETIRED
+    if control.status == Control.Status.PLANNED:
+        return Standing.PLANNED
+    if control.status in STATED_STATUSES and control.pk in facts.evidenced:
+        return Standing.STATED
+    if control.pk in facts.decided:
+        return Standing.STATED
+    return Standing.BLOCKED
+
+
+def blocking_reason(control: Control, facts: Facts) -> str:
+    """Why a blocked control cannot be stated as implemented, in the active language."""
+    if control.status == Control.Status.NEEDS_ATTENTION:
+        if control.attention_reason:
+            return gettext("Needs attention: %(reason)s") % {"reason": control.attention_reason}
+        return gettext("Needs attention")
+    return gettext("No evidence in date")
+
+
+@dataclass(frozen=True)
+class Blocker:
+    control: Control
+    reason: str
+
+
+def blockers(controls, facts: Facts) -> list[Blocker]:
+    return [Blocker(c, blocking_reason(c, facts)) for c in controls if standing(c, facts) == Standing.BLOCKED]
 
 
 def overstating_annexes() -> list[dict]:
-    """Each latest published annex that lists measures not in place: its label, page and those references.
+    """Each latest published TOM annex that states as implemented what no longer is, by the rule above: its
+    label, page and those references (the DPO's posture card; the annex overview marks the same versions).
 
-    Two queries: the latest version of each annex, and the references of the controls in place."""
+    Four queries: the latest version of each annex, the controls it names, their evidence and decisions."""
+    from django.db.models import OuterRef, Subquery
+    from django.urls import reverse
+
+    from controls.annex_changes import stated_items
+    from controls.exports_annex import TOM_ANNEX
+    from portal.exports.models import AnnexVersion
+    from portal.exports.selectors import subject_to_url
+
     newest = (AnnexVersion.objects.filter(kind=TOM_ANNEX, subject_key=OuterRef("subject_key"))
               .order_by("-number").values("number")[:1])
-    versions = (AnnexVersion.objects.filter(kind=TOM_ANNEX, number=Subquery(newest))
-                .order_by("subject_label").values_list("subject_key", "subject_label", "number", "snapshot"))
+    versions = list(AnnexVersion.objects.filter(kind=TOM_ANNEX, number=Subquery(newest))
+                    .order_by("subject_label").values_list("subject_key", "subject_label", "number", "snapshot"))
+    if not versions:
+        return []
+    stated = {key: stated_items(snapshot or {}) for key, _label, _number, snapshot in versions}
+    references = {ref for items in stated.values() for ref in items}
+    controls = {c.reference: c for c in Control.objects.filter(reference__in=references).only(
+        "reference", "status", "version")}
+    facts = facts_for([c.pk for c in controls.values()])
     rows = []
-    in_place = None
-    for subject_key, label, number, snapshot in versions:
-        if in_place is None:
-            in_place = set(Control.objects.exclude(status__in=NOT_IN_PLACE).values_list("reference", flat=True))
-        missing = sorted(ref for ref in _references(snapshot or {}) if ref not in in_place)
+    for subject_key, label, number, _snapshot in versions:
+        missing = sorted(ref for ref in stated[subject_key]
+                         if ref not in controls or standing(controls[ref], facts) != Standing.STATED)
         if missing:
             rows.append({"subject_key": subject_key, "label": f"{label} (v{number})", "references": missing,
                          "url": reverse("exports:annex_detail", args=[TOM_ANNEX, subject_to_url(subject_key)])})

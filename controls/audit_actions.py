@@ -4,7 +4,7 @@ controls, customers, evidence and API tokens, sub-processors, records of process
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit.registry import register_actions
+from portal.audit.registry import register_actions, register_field
 
 
 @register_actions
@@ -51,3 +51,60 @@ class RecordsAction(models.TextChoices):
     CATEGORY_UPDATED = "processing.category_updated", _("Category of processing updated")
     CATEGORY_REMOVED = "processing.category_removed", _("Category of processing removed")
     PROCESSOR_UPDATED = "processing.processor_updated", _("Processor details for the records updated")
+
+
+@register_actions
+class AnnexAction(models.TextChoices):
+    TERMS_UPDATED = "annex.terms_updated", _("Customer's annex terms updated")
+    DECISION_RECORDED = "annex.decision_recorded", _("Measure needing attention stated in the annex on justification")
+    STATED_ON_JUSTIFICATION = "annex.stated_on_justification", _("Annex published with measures stated on a reason")
+    NOTICE_SENT = "annex.customer_notice_sent", _("Annex version notice sent to the customer")
+    RESPONSE_RECORDED = "annex.response_recorded", _("Customer's answer to an annex version recorded")
+    OBJECTION_WITHDRAWN = "annex.objection_withdrawn", _("Customer's objection to an annex version withdrawn")
+
+
+def _parameters_text(value) -> str:
+    from controls.parameters import described
+
+    if not isinstance(value, dict):
+        return value
+    return "; ".join(f"{label}: {text}" for label, text in described(value)) or "—"
+
+
+def _list_text(value) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
+# How the control inventory's fields read in a history (the control page, the audit trail).
+for _name, _label, _formatter in (
+    ("parameters", _("Parameters"), _parameters_text),
+    ("art32_points", _("GDPR Art. 32(1) points"), _list_text),
+    ("tags", _("Tags"), _list_text),
+    ("scc_category", _("SCC measure category"), None),
+    ("next_review_due", _("Next review due"), None),
+    ("last_reviewed_on", _("Last reviewed on"), None),
+    ("review_cadence_months", _("Review cadence (months)"), None),
+    ("applies_to_all_services", _("Applies to all services"), None),
+    ("planned_for", _("Planned for"), None),
+    ("status_before_attention", _("Status before attention"), None),
+    ("attention_reason", _("Reason for attention"), None),
+    ("valid_until", _("Valid until"), None),
+    ("valid_from", _("Valid from"), None),
+    ("sha256", _("SHA-256"), None),
+    ("breach_notice_hours", _("Breach notice deadline (hours)"), None),
+    ("contract_reference", _("Contract / DPA reference"), None),
+    ("notice_contact_name", _("Contact for notices"), None),
+    ("notice_contact_email", _("Notice email"), None),
+    ("contract_language", _("Contract language"), None),
+    ("contract_ends_on", _("Contract ends on"), None),
+    ("end_of_contract_choice", _("At the end of the contract"), None),
+    ("notice_days", _("Notice period (days)"), None),
+    ("review_months", _("Annex reviewed every (months)"), None),
+    ("planned_measures", _("Planned measures"), None),
+    ("response_by", _("Answered by"), None),
+    ("response_note", _("Note"), None),
+    ("annex_version", _("Annex version"), None),
+    ("control_version", _("Control version"), None),
+    ("takes_effect_on", _("Takes effect on"), None),
+):
+    register_field(_name, _label, _formatter)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from controls import demo_subprocessors
+from controls import demo_annex, demo_subprocessors
 from controls.catalogue_loader import load_catalogue
 from controls.models import Control, Customer, CustomerControlOverride, Evidence, Service
 from controls.services_evidence import evidence_add
@@ -134,6 +134,7 @@ def seed(stdout=None) -> None:
     offboarding = _seed_offboarding(dpo, today)
     sweep = controls_refresh_status()
     demo_subprocessors.seed(stdout)
+    demo_annex.seed(stdout)
     if stdout is not None:
         stdout.write(
             f"controls: catalogue {len(report.created)} created, {len(report.updated)} updated; "

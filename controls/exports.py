@@ -1,6 +1,7 @@
 """The export kinds of the control inventory, registered with the exports backbone (portal.exports.registry).
 
-- The TOM annex: the measures that apply to a customer, under the 17 SCC categories; versioned and verifiable.
+- The TOM annex (controls.exports_annex): the measures that apply to a customer, under the 17 SCC categories;
+  versioned and verifiable.
 - The control register as a landscape PDF table and as an XLSX workbook, scoped to the requesting user.
 - The evidence pack for auditors: a ZIP with an index PDF, every evidence file and a manifest of SHA-256 hashes.
 
@@ -21,239 +22,23 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from controls.catalogue_i18n import catalogue_text
-from controls.categories import category_by_id, scc_categories
-from controls.exports_subprocessors import add_subprocessor_measures
-from controls.models import ART32_POINTS, CategoryStatement, Control, Customer, Evidence
-from controls.scc_headings import ANNEX_TEXT, heading
-from controls.selectors import (
-    active_customer_subjects,
-    applicable_control_ids,
-    applicable_controls_q,
-    control_list,
-    customers_visible_to,
-    evidence_visible_to,
+from controls.categories import category_by_id
+from controls.exports_annex import (  # noqa: F401 (the TOM annex kind is registered there)
+    NO_MEASURE_REASON,
+    TOM_ANNEX,
+    contract_languages,
+    tom_annex_snapshot,
+    tom_annex_snapshots,
 )
+from controls.models import Customer, Evidence
+from controls.scc_headings import heading
+from controls.selectors import active_customer_subjects, control_list, customers_visible_to, evidence_visible_to
 from controls.services_register import EXPORT_COLUMNS, export_row
 from portal.accounts.language import language_of
 from portal.core.spreadsheet import safe_cell, typed_cell, typed_cells
 from portal.exports.registry import ALL_SUBJECTS, ExportKind, register
 from portal.exports.rendering import content_sha256, render_pdf
 from portal.security.storage import open_decrypted
-
-TOM_ANNEX = "controls.tom_annex"
-ANNEX_TITLE = _("Technical and organisational measures")
-ALL_CUSTOMERS_LABEL = _("All customers")
-NO_MEASURE_REASON = _(
-    "No measure of this category applies to the services covered by this annex; the processor's measures of "
-    "other categories protect the personal data concerned."
-)
-BILINGUAL = Customer.ContractLanguage.BILINGUAL
-# The second language of a bilingual annex; its first is German.
-SECOND_LANGUAGE = "en"
-
-
-def contract_languages(contract_language: str) -> list[str]:
-    """The languages a document is written in, first language first ("bilingual": German, then English)."""
-    if contract_language == BILINGUAL:
-        return ["de", SECOND_LANGUAGE]
-    return [contract_language or settings.LANGUAGE_CODE]
-
-
-def _control_text(control: Control, language: str) -> tuple[str, str, bool]:
-    """Title and description in `language`, and whether that version is missing (edited in one language only)."""
-    title, description = catalogue_text(language, control.title), catalogue_text(language, control.description)
-    if title is None or description is None:
-        return control.title, control.description, True
-    return title, description, False
-
-
-def _item(control: Control, language: str) -> dict:
-    """One measure, written in `language` (call inside translation.override(language))."""
-    title, description, missing = _control_text(control, language)
-    item = {
-        "reference": control.reference,
-        "title": title,
-        "description": description,
-        "kind": str(control.get_kind_display()),
-        "art32_points": [str(ART32_POINTS[p]) for p in sorted(control.art32_points or []) if p in ART32_POINTS],
-        "parameters": [
-            [str(name), _parameter_text(value)] for name, value in sorted((control.parameters or {}).items())
-        ],
-    }
-    if missing:
-        item["translation_missing"] = True
-    return item
-
-
-def _items_in(controls, languages: list[str]) -> dict[int, tuple[str, dict]]:
-    """Each control's item in the first language, with the second language's texts under its code."""
-    first, *others = languages
-    with translation.override(first):
-        items = {c.pk: (c.scc_category, _item(c, first)) for c in controls}
-    for language in others:
-        with translation.override(language):
-            for c in controls:
-                other = _item(c, language)
-                items[c.pk][1][language] = {k: other[k] for k in ("title", "description", "kind")}
-    return items
-
-
-def _parameter_text(value) -> str:
-    if isinstance(value, bool):
-        return str(_("Yes") if value else _("No"))
-    return str(value)
-
-
-ANNEX_FIELDS = ("reference", "title", "description", "kind", "art32_points", "parameters", "scc_category")
-
-
-def tom_annex_snapshot(subject_key: str, language: str = "") -> dict:
-    """What the annex says for one customer ("" = the general annex for all customers), as JSON, in the
-    customer's contract language or in `language` ("de", "en", "bilingual") when given."""
-    controls = Control.objects.exclude(status=Control.Status.RETIRED)
-    customer = None
-    if subject_key != ALL_SUBJECTS:
-        customer = Customer.objects.filter(slug=subject_key).first()
-        if customer is None:
-            raise LookupError(f"no customer with the slug {subject_key!r}")
-        controls = Control.objects.filter(applicable_controls_q(customer))
-    contract_language = language or (customer.contract_language if customer else settings.LANGUAGE_CODE)
-    items = list(_items_in(list(controls.order_by("reference").only(*ANNEX_FIELDS)),
-                           contract_languages(contract_language)).values())
-    statements = {s.scc_category: s for s in CategoryStatement.objects.all()}
-    snapshot = _snapshot(subject_key, customer, items, statements, contract_language=contract_language)
-    return add_subprocessor_measures({subject_key: snapshot})[subject_key]
-
-
-def tom_annex_snapshots(subject_keys: list[str]) -> dict[str, dict]:
-    """tom_annex_snapshot for many subjects with four queries, whatever the number of customers.
-
-    Which controls apply to a customer is selectors.applicable_control_ids, the rule of applicable_controls_q
-    (tests/exports compare both for every subject).
-    """
-    controls = list(Control.objects.order_by("reference").only(*ANNEX_FIELDS, "status"))
-    items_by_languages: dict[tuple[str, ...], dict] = {}
-
-    def items_for(customer) -> dict:
-        languages = tuple(contract_languages(customer.contract_language if customer else ""))
-        if languages not in items_by_languages:
-            items_by_languages[languages] = _items_in(controls, list(languages))
-        return items_by_languages[languages]
-
-    customers = {c.slug: c for c in Customer.objects.filter(slug__in=subject_keys)}
-    applicable = applicable_control_ids(list(customers.values()))
-    statements = {s.scc_category: s for s in CategoryStatement.objects.all()}
-    live = [c for c in controls if c.status != Control.Status.RETIRED]
-    result = {}
-    for key in subject_keys:
-        if key == ALL_SUBJECTS:
-            items = items_for(None)
-            result[key] = _snapshot(key, None, [items[c.pk] for c in live], statements)
-            continue
-        customer = customers.get(key)
-        if customer is None:
-            raise LookupError(f"no customer with the slug {key!r}")
-        items = items_for(customer)
-        chosen = applicable[customer.pk]
-        result[key] = _snapshot(key, customer, [items[c.pk] for c in controls if c.pk in chosen], statements)
-    return add_subprocessor_measures(result)
-
-
-def _statement_text(language: str, text: str) -> str:
-    """A category statement in `language`; the English text when the catalogue has no version of it."""
-    return catalogue_text(language, text) or text
-
-
-def _texts(language: str, customer, category_texts: list[tuple]) -> dict:
-    """The annex's own texts in `language`: title, the decision's annex title and lead-in, the headings."""
-    with translation.override(language):
-        return {
-            "title": str(ANNEX_TITLE),
-            "annex_title": str(ANNEX_TEXT["annex_title"]),
-            "lead_in": str(ANNEX_TEXT["lead_in"]),
-            "subject_label": customer.name if customer else str(ALL_CUSTOMERS_LABEL),
-            "sections": [
-                {"title": heading(category.id, category.wording),
-                 "statement": _statement_text(language, summary) if summary is not None else str(NO_MEASURE_REASON)}
-                for category, summary in category_texts
-            ],
-        }
-
-
-def _snapshot(subject_key: str, customer, items: list[tuple[str, dict]], statements: dict, *,
-              contract_language: str = "") -> dict:
-    contract_language = contract_language or (customer.contract_language if customer else settings.LANGUAGE_CODE)
-    languages = contract_languages(contract_language)
-    by_category: dict[str, list[dict]] = {}
-    for category_id, item in items:
-        by_category.setdefault(category_id, []).append(item)
-    category_texts = []  # (category, the processor's statement; None: the standard "no measure" reason)
-    for category in scc_categories():
-        statement = statements.get(category.id)
-        if by_category.get(category.id):
-            summary = statement.statement if statement and statement.applicable else ""
-        else:
-            summary = statement.statement if statement and not statement.applicable else None
-        category_texts.append((category, summary))
-    texts = {language: _texts(language, customer, category_texts) for language in languages}
-    first = texts[languages[0]]
-    sections = []
-    for index, category in enumerate(scc_categories()):
-        section_items = by_category.get(category.id, [])
-        section = {
-            "id": category.id, "n": category.n, "title": first["sections"][index]["title"],
-            "mirrors_gdpr": category.mirrors_gdpr, "applicable": bool(section_items),
-            "statement": first["sections"][index]["statement"], "items": section_items,
-        }
-        for language in languages[1:]:
-            section[language] = texts[language]["sections"][index]
-        sections.append(section)
-    snapshot = {
-        "language": contract_language,
-        "languages": languages,
-        "title": first["title"],
-        "annex_title": first["annex_title"],
-        "lead_in": first["lead_in"],
-        "processor": settings.ORGANISATION_NAME,
-        "subject_key": subject_key,
-        "subject_label": first["subject_label"],
-        "contract_reference": customer.contract_reference if customer else "",
-        "measure_count": sum(len(s["items"]) for s in sections),
-        "sections": sections,
-    }
-    for language in languages[1:]:
-        snapshot[language] = {k: texts[language][k] for k in ("title", "annex_title", "lead_in", "subject_label")}
-    return snapshot
-
-
-def tom_annex_notice_recipients(subject_key: str) -> list[tuple[str, str]]:
-    if subject_key == ALL_SUBJECTS:
-        return []
-    customer = Customer.objects.filter(slug=subject_key, is_active=True).first()
-    if customer is None or not customer.notice_contact_email:
-        return []
-    return [(customer.notice_contact_name, customer.notice_contact_email)]
-
-
-register(
-    ExportKind(
-        name=TOM_ANNEX,
-        label=_("TOM annex"),
-        template="controls/tom_annex.html",
-        snapshot=tom_annex_snapshot,
-        snapshots=tom_annex_snapshots,
-        subjects=active_customer_subjects,
-        whole_set_label=ALL_CUSTOMERS_LABEL,
-        permission="controls.view_control",
-        versioned=True,
-        notice_recipients=tom_annex_notice_recipients,
-        language_snapshot=tom_annex_snapshot,
-        languages=tuple(Customer.ContractLanguage.values),
-        description=_("The technical and organisational measures annex of a data processing agreement, as a PDF."),
-    )
-)
-
 
 # The control register -------------------------------------------------------------------------------------
 

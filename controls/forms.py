@@ -82,19 +82,21 @@ class ControlForm(forms.ModelForm):
         model = Control
         fields = [
             "reference", "title", "description", "scc_category", "art32_points", "kind", "owner", "status",
-            "parameters", "review_cadence_months", "next_review_due", "applies_to_all_services", "services", "tags",
-            "related",
+            "planned_for", "parameters", "review_cadence_months", "next_review_due", "applies_to_all_services",
+            "services", "tags", "related",
         ]
         labels = {
             "reference": _("Reference"), "title": _("Title"), "description": _("Description"),
             "scc_category": _("SCC measure category"), "kind": _("Kind"), "owner": _("Owner"), "status": _("Status"),
             "review_cadence_months": _("Review cadence (months)"), "next_review_due": _("Next review due"),
+            "planned_for": _("Planned for"),
             "applies_to_all_services": _("Applies to all services"), "services": _("Services"),
             "related": _("Related controls"),
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "next_review_due": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "planned_for": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "services": forms.CheckboxSelectMultiple,
             "related": forms.SelectMultiple(attrs={"size": 8}),
         }
@@ -275,6 +277,16 @@ class EvidenceForm(forms.Form):
         label=_("Valid until"), required=False, widget=DATE_WIDGET,
         help_text=_("When this evidence stops proving the control; leave empty if it does not expire."),
     )
+    record = forms.ChoiceField(
+        label=_("What it records"), choices=Evidence.Record.choices, required=False, widget=forms.RadioSelect,
+        help_text=_("A certificate or the report of a periodic test: the TOM annex prints its facts. For a test, "
+                    "“valid from” is the day it was performed and “valid until” the day the next one is due."),
+    )
+    certificate_standard = forms.CharField(label=_("Standard"), max_length=120, required=False,
+                                           help_text=_("For a certificate, e.g. ISO/IEC 27001:2022"))
+    certificate_scope = forms.CharField(label=_("Scope of the certificate"), max_length=250, required=False)
+    certificate_issuer = forms.CharField(label=_("Issued by"), max_length=150, required=False)
+    certificate_number = forms.CharField(label=_("Certificate number"), max_length=80, required=False)
 
     def clean_url(self):
         url = self.cleaned_data.get("url") or ""

@@ -213,7 +213,7 @@ class ProcessorDetailsForm(forms.ModelForm):
 
     class Meta:
         model = ProcessorDetails
-        fields = ["name", "address", "contact_email", "representative", "dpo_name", "dpo_contact"]
+        fields = ["name", "address", "contact_email", "representative", "dpo_name", "dpo_contact", "security_contact"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

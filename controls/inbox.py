@@ -1,12 +1,15 @@
 """The control owner's tasks in the inbox (portal.core.inbox): reviews due and evidence expiring; the DPO's
-sub-processor assessments and the customers' objections to a sub-processor change, awaiting a decision."""
+sub-processor assessments, the customers' objections to a sub-processor change awaiting a decision, and
+annex objections to resolve."""
 
 from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from controls.models import Control, Evidence
+from controls.models_annex import AnnexNotice
 from controls.models_subprocessors import ChangeNotice, SubProcessor, SubProcessorChange
 from portal.core.inbox import InboxItem, TaskSource, register
 from portal.core.links import cached_reverse
@@ -45,6 +48,19 @@ def _assessments(user, today, limit) -> list[InboxItem]:
                       kind=gettext_lazy("Sub-processor assessment")) for s in due]
 
 
+def _annex_objections(user, today, limit) -> list[InboxItem]:
+    """Objections to a TOM annex version: the previous version stays in force until the DPO resolves them."""
+    open_objections = (AnnexNotice.objects.filter(response=AnnexNotice.Response.OBJECTED,
+                                                  objection_withdrawn_at__isnull=True)
+                       .select_related("customer").order_by("response_at", "pk")
+                       .only("id", "number", "response_at", "customer__name", "customer__slug")[:limit])
+    return [InboxItem(title=_("Resolve the objection of %(customer)s to TOM annex version %(number)s")
+                      % {"customer": n.customer.name, "number": n.number},
+                      url=cached_reverse("customers:annex_notice", kwargs={"slug": n.customer.slug, "pk": n.pk}),
+                      due=timezone.localdate(n.response_at) if n.response_at else today,
+                      kind=gettext_lazy("TOM annex")) for n in open_objections]
+
+
 def _objections(user, today, limit) -> list[InboxItem]:
     # Until the DPO resolves an objection the change does not apply to that customer; the date it would have
     # taken effect is when the customer expects an answer.
@@ -65,5 +81,7 @@ register(TaskSource(name="controls.reviews", items=_reviews, permission="control
 register(TaskSource(name="controls.evidence", items=_evidence, permission="controls.change_control"))
 register(TaskSource(name="controls.subprocessor_assessments", items=_assessments,
                     permission="controls.change_subprocessor"))
+register(TaskSource(name="controls.annex_objections", items=_annex_objections,
+                    permission="exports.publish_annexversion"))
 register(TaskSource(name="controls.subprocessor_objections", items=_objections,
                     permission="controls.manage_subprocessor_change"))

@@ -97,6 +97,11 @@ class Control(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_controls"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True)
+    # A planned measure's target date: the annex lists planned measures apart with it (never as implemented).
+    planned_for = models.DateField(
+        _("planned for"), null=True, blank=True,
+        help_text=_("For a planned measure: the date by which it will be in place."),
+    )
     parameters = models.JSONField(default=dict, blank=True, validators=[validate_parameters])
     review_cadence_months = models.PositiveSmallIntegerField(
         default=12, validators=[MinValueValidator(1), MaxValueValidator(60)]
@@ -272,6 +277,13 @@ class Evidence(models.Model):
         LINK = "link", _("Link")
         NOTE = "note", _("Note")
 
+    class Record(models.TextChoices):
+        """What the evidence records, when the TOM annex prints its facts (a certificate, a periodic test)."""
+
+        OTHER = "", _("Other evidence")
+        CERTIFICATE = "certificate", _("Certificate")
+        TEST = "test", _("Report of a periodic test (penetration test, restore test, DR exercise)")
+
     # Binds the stored ciphertext to this record (the encryption purpose is "evidence:<public_id>").
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     control = models.ForeignKey(Control, on_delete=models.PROTECT, related_name="evidence")
@@ -288,6 +300,13 @@ class Evidence(models.Model):
     text = models.TextField(blank=True)
     valid_from = models.DateField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True, db_index=True, help_text=_("Empty: does not expire."))
+    # For a certificate: valid_until is its expiry. For a test report: valid_from is the day of the test and
+    # valid_until the day the next test is due.
+    record = models.CharField(_("what it records"), max_length=12, choices=Record.choices, blank=True)
+    certificate_standard = models.CharField(_("standard"), max_length=120, blank=True)
+    certificate_scope = models.CharField(_("scope of the certificate"), max_length=250, blank=True)
+    certificate_issuer = models.CharField(_("issued by"), max_length=150, blank=True)
+    certificate_number = models.CharField(_("certificate number"), max_length=80, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -316,6 +335,17 @@ class Evidence(models.Model):
                 | models.Q(valid_until__gte=models.F("valid_from")),
                 name="controls_evidence_valid_until_after_from",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(record="certificate") | (
+                    ~models.Q(certificate_standard="") & ~models.Q(certificate_issuer="")
+                    & ~models.Q(certificate_number="") & models.Q(valid_until__isnull=False)),
+                name="controls_evidence_certificate_has_its_facts",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(record="test") | (
+                    models.Q(valid_from__isnull=False) & models.Q(valid_until__isnull=False)),
+                name="controls_evidence_test_has_its_dates",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -330,5 +360,7 @@ class Evidence(models.Model):
         return self.valid_until is not None and self.valid_until < today
 
 
-# Sub-processors and records of processing live in their own module; importing it registers the models.
+# Sub-processors and records of processing, and the TOM annex's terms and notices, live in their own modules;
+# importing them registers the models.
+from controls.models_annex import *  # noqa: E402,F403
 from controls.models_subprocessors import *  # noqa: E402,F403

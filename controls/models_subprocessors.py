@@ -364,6 +364,10 @@ class ProcessorDetails(models.Model):
     )
     dpo_name = models.CharField(_("data protection officer"), max_length=150, blank=True)
     dpo_contact = models.CharField(_("DPO contact"), max_length=250, blank=True)
+    security_contact = models.CharField(
+        _("security and breach contact"), max_length=250, blank=True,
+        help_text=_("Where customers report security concerns and where breach notices come from (the TOM annex)."),
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

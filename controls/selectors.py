@@ -97,7 +97,10 @@ def due_within_q(what: str, today=None) -> Q:
 
 
 def applicable_controls_q(customer: Customer) -> Q:
-    """Controls that apply to a customer: organisation-wide or for its services, plus inclusions, less exclusions."""
+    """Controls that apply to a customer: organisation-wide or for its services, plus inclusions, less exclusions.
+
+    A retired control applies to nobody: an inclusion recorded while it was live never brings it back.
+    """
     overrides = CustomerControlOverride.objects.filter(customer=customer)
     by_service = Control.services.through.objects.filter(
         service_id__in=customer.services.values("id")
@@ -105,7 +108,7 @@ def applicable_controls_q(customer: Customer) -> Q:
     included = overrides.filter(mode=CustomerControlOverride.Mode.INCLUDE).values("control_id")
     excluded = overrides.filter(mode=CustomerControlOverride.Mode.EXCLUDE).values("control_id")
     applies = Q(applies_to_all_services=True) | Q(pk__in=by_service)
-    return ((applies & ~Q(status=Control.Status.RETIRED)) | Q(pk__in=included)) & ~Q(pk__in=excluded)
+    return (applies | Q(pk__in=included)) & ~Q(pk__in=excluded) & ~Q(status=Control.Status.RETIRED)
 
 
 # SQLite refuses a compound SELECT of more than 500 terms.

@@ -23,8 +23,8 @@ from controls.services_status import control_refresh_status
 from portal.audit.services import audit_record, masked_changes
 
 CONTROL_FIELDS = (
-    "reference", "title", "description", "scc_category", "art32_points", "kind", "owner", "status", "parameters",
-    "review_cadence_months", "next_review_due", "applies_to_all_services", "tags",
+    "reference", "title", "description", "scc_category", "art32_points", "kind", "owner", "status", "planned_for",
+    "parameters", "review_cadence_months", "next_review_due", "applies_to_all_services", "tags",
 )
 CONTROL_M2M = ("services", "related")
 # What the TOM catalogue states about a control (controls/catalogue_loader.py); the rest is the organisation's own.
@@ -87,6 +87,7 @@ def control_create(
     kind: str = Control.Kind.TECHNICAL,
     owner=None,
     status: str = Control.Status.PLANNED,
+    planned_for: date | None = None,
     art32_points: Iterable[str] = (),
     parameters: dict | None = None,
     review_cadence_months: int = 12,
@@ -127,7 +128,8 @@ def _insert_control(*, actor, actor_label: str = "", catalogue_hash: str = "", r
         next_review_due = add_months(timezone.localdate(), review_cadence_months)
     control = Control(
         reference=reference.strip().upper(), title=title, description=description, scc_category=scc_category,
-        kind=kind, owner=owner, status=status, art32_points=sorted(set(art32_points)), parameters=parameters or {},
+        kind=kind, owner=owner, status=status, planned_for=planned_for, art32_points=sorted(set(art32_points)),
+        parameters=parameters or {},
         review_cadence_months=review_cadence_months, next_review_due=next_review_due,
         applies_to_all_services=applies_to_all_services, tags=list(tags), catalogue_hash=catalogue_hash,
     )

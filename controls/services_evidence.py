@@ -33,6 +33,28 @@ def _check_common(title: str, valid_from: date | None, valid_until: date | None)
         raise ValidationError({"valid_until": _("The validity end cannot be before its start.")})
 
 
+def _check_record(record: str, facts: dict, valid_from: date | None, valid_until: date | None) -> None:
+    """A certificate names its standard, issuer, number and expiry; a test report its day and the next one's."""
+    errors = {}
+    if record == Evidence.Record.CERTIFICATE:
+        for name, message in (
+            ("certificate_standard", _("Name the certified standard, e.g. ISO/IEC 27001:2022.")),
+            ("certificate_issuer", _("Name who issued the certificate.")),
+            ("certificate_number", _("Give the certificate's number.")),
+        ):
+            if not facts[name]:
+                errors[name] = message
+        if valid_until is None:
+            errors["valid_until"] = _("A certificate is valid until a date: give it.")
+    elif record == Evidence.Record.TEST:
+        if valid_from is None:
+            errors["valid_from"] = _("Give the day the test was performed.")
+        if valid_until is None:
+            errors["valid_until"] = _("Give the day the next test is due.")
+    if errors:
+        raise ValidationError(errors)
+
+
 def _locked_control_for_change(control: Control, actor) -> Control:
     locked = Control.objects.select_for_update().get(pk=control.pk)
     if not can_change_control(actor, locked):
@@ -62,14 +84,28 @@ def evidence_add(
     text: str = "",
     valid_from: date | None = None,
     valid_until: date | None = None,
+    record: str = "",
+    certificate_standard: str = "",
+    certificate_scope: str = "",
+    certificate_issuer: str = "",
+    certificate_number: str = "",
 ) -> Evidence:
-    """Attach evidence to a control; a file is checked by its content, encrypted and hashed on the way in."""
+    """Attach evidence to a control; a file is checked by its content, encrypted and hashed on the way in.
+
+    Evidence that records a certificate or a periodic test carries its facts, which the TOM annex prints.
+    """
     locked = _locked_control_for_change(control, actor)
     kind = Evidence.Kind(kind)
+    record = Evidence.Record(record or "")
     _check_common(title, valid_from, valid_until)
+    facts = {"certificate_standard": certificate_standard.strip(), "certificate_scope": certificate_scope.strip(),
+             "certificate_issuer": certificate_issuer.strip(), "certificate_number": certificate_number.strip()}
+    _check_record(record, facts, valid_from, valid_until)
+    if record != Evidence.Record.CERTIFICATE:
+        facts = dict.fromkeys(facts, "")
     evidence = Evidence(
         public_id=uuid.uuid4(), control=locked, kind=kind, title=title.strip(), description=description.strip(),
-        valid_from=valid_from, valid_until=valid_until, uploaded_by=actor,
+        valid_from=valid_from, valid_until=valid_until, uploaded_by=actor, record=record, **facts,
     )
     if kind == Evidence.Kind.LINK:
         if not url.strip():

@@ -12,7 +12,7 @@ from controls.services import StaleVersionError
 from portal.audit.services import audit_record, masked_changes
 
 CATEGORY_FIELDS = ("service", "name", "description", "data_subjects", "personal_data")
-PROCESSOR_FIELDS = ("name", "address", "contact_email", "representative", "dpo_name", "dpo_contact")
+PROCESSOR_FIELDS = ("name", "address", "contact_email", "representative", "dpo_name", "dpo_contact", "security_contact")
 
 
 def _require(actor) -> None:

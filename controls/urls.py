@@ -1,6 +1,6 @@
 from django.urls import path
 
-from controls import views, views_evidence, views_register
+from controls import views, views_annex, views_evidence, views_register
 
 app_name = "controls"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("bulk-owner/form/", views.control_bulk_owner_form, name="bulk_owner_form"),
     path("export/", views_register.register_export, name="export"),
     path("import/", views_register.register_import, name="import"),
+    path("annex-decisions/", views_annex.annex_decisions, name="annex_decisions"),
+    path("annex-decisions/<int:pk>/justify/", views_annex.annex_decide_justify, name="annex_decide_justify"),
+    path("annex-decisions/<int:pk>/plan/", views_annex.annex_decide_plan, name="annex_decide_plan"),
     path("<int:pk>/", views.control_detail, name="detail"),
     path("<int:pk>/edit/", views.control_edit, name="edit"),
     path("<int:pk>/review/", views.control_review, name="review"),

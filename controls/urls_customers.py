@@ -1,5 +1,6 @@
 from django.urls import path
 
+from controls import views_annex
 from controls import views_customers as views
 
 app_name = "customers"
@@ -12,4 +13,6 @@ urlpatterns = [
     path("<slug:slug>/overrides/", views.customer_override_set, name="override_set"),
     path("<slug:slug>/overrides/<int:pk>/remove/", views.customer_override_remove, name="override_remove"),
     path("<slug:slug>/offboarding/", views.customer_offboarding_start, name="offboarding_start"),
+    path("<slug:slug>/annex-terms/", views_annex.customer_annex_terms, name="annex_terms"),
+    path("<slug:slug>/annex-notices/<int:pk>/", views_annex.annex_notice_answer, name="annex_notice"),
 ]

@@ -17,6 +17,15 @@ from portal.accounts.mfa import require_recent_mfa
 from portal.retention.offboarding import offboarding_for, offboarding_start
 
 
+def _annex(request, customer) -> dict:
+    """The customer's TOM annex: its terms, the version in force and the notices (for those who see annexes)."""
+    if not request.user.has_perm("exports.view_annexversion"):
+        return {"annex_panel": {}}
+    from controls.services_annex import annex_subject_panel
+
+    return {"annex_panel": annex_subject_panel(customer.slug)}
+
+
 def _end_of_contract(request, customer) -> dict:
     """The customer's offboarding (Art. 28(3)(g) GDPR), if it has started, and whether this user may start it."""
     return {"offboarding": offboarding_for(customer),
@@ -55,6 +64,7 @@ def customer_detail(request, slug: str):
         "can_view_controls": request.user.has_perm("controls.view_control"),
         "override_form": OverrideForm() if can_change else None,
         **_end_of_contract(request, customer),
+        **_annex(request, customer),
     })
 
 
@@ -120,6 +130,7 @@ def customer_override_set(request, slug: str):
         "can_view_controls": request.user.has_perm("controls.view_control"),
         "override_form": form,
         **_end_of_contract(request, customer),
+        **_annex(request, customer),
     }, status=400)
 
 

@@ -43,6 +43,9 @@ def evidence_add(request, pk: int):
                 control=control, actor=request.user, kind=data["kind"], title=data["title"],
                 description=data["description"], upload=upload, filename=upload.name if upload else "",
                 url=data["url"], text=data["text"], valid_from=data["valid_from"], valid_until=data["valid_until"],
+                record=data["record"], certificate_standard=data["certificate_standard"],
+                certificate_scope=data["certificate_scope"], certificate_issuer=data["certificate_issuer"],
+                certificate_number=data["certificate_number"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

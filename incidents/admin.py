@@ -3,10 +3,11 @@
 from django.contrib import admin
 
 from incidents.models import ObligationTemplate
+from portal.core.admin_site import AuditedModelAdmin
 
 
 @admin.register(ObligationTemplate)
-class ObligationTemplateAdmin(admin.ModelAdmin):
+class ObligationTemplateAdmin(AuditedModelAdmin):
     list_display = ("code", "title", "regime", "recipient", "trigger", "hours", "months", "use_customer_hours",
                     "is_active")
     list_filter = ("regime", "recipient", "is_active")

@@ -42,7 +42,7 @@ ORGANISATION_NAME = env_str("ANNEX_ORGANISATION", "Annex demo processor")
 BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 35, minimum=0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.core.admin_apps.AnnexAdminConfig",  # django.contrib.admin, narrowed and audited; URLs only if enabled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -174,6 +174,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False
 
+# The Django admin is off: no /admin/ URL exists unless this is set. Even then it offers only audited pages
+# (portal/core/admin_site.py); users, roles, devices, tokens and lockouts are managed on Annex's own pages.
+ANNEX_ADMIN_ENABLED = env_bool("ANNEX_ADMIN_ENABLED", False)
+
 # MFA: failed OTP attempts are throttled by django-otp; step-up window for sensitive actions.
 OTP_TOTP_ISSUER = "Annex"
 OTP_TOTP_THROTTLE_FACTOR = 1
@@ -266,6 +270,11 @@ MEDIA_ROOT = VAR_DIR / "media"
 ANNEX_KEY_PROVIDER = env_str("ANNEX_KEY_PROVIDER", "portal.security.keys.LocalKeyringProvider")
 ANNEX_KEYRING_FILE = Path(env_str("ANNEX_KEYRING_FILE", str(VAR_DIR / "keyring.json")))
 ANNEX_ENCRYPTED_FILES_DIR = Path(env_str("ANNEX_ENCRYPTED_FILES_DIR", str(VAR_DIR / "encrypted")))
+# The audit chain's HMAC key: a pinned key of the key provider (made on first use in the local keyring).
+ANNEX_AUDIT_KEY_ID = env_str("ANNEX_AUDIT_KEY_ID", "audit-chain-1")
+# Signed audit checkpoints, written once each, outside the database (portal/audit/checkpoints.py).
+ANNEX_AUDIT_CHECKPOINT_DIR = Path(env_str("ANNEX_AUDIT_CHECKPOINT_DIR",
+                                          str(ANNEX_ENCRYPTED_FILES_DIR / "audit-checkpoints")))
 # Evidence uploads: larger files are refused before anything is stored.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 
@@ -333,6 +342,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "incidents-deadline-sweep": {
         "task": "incidents.deadline_sweep",
         "schedule": env_int("INCIDENT_DEADLINE_SWEEP_SECONDS", 300, minimum=1),
+    },
+    # A signed checkpoint of the audit chain's head, kept outside the database; a cut tail shows against it.
+    "audit-checkpoint": {
+        "task": "audit.checkpoint_write",
+        "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 3600, minimum=60),
     },
     "retention-nightly-run": {
         "task": "retention.nightly_run",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,8 +20,9 @@ urlpatterns = [
     path("api/", include("controls.api.urls")),
     # Public: anyone holding a printed annex may check it, without an account.
     path("verify/", include("portal.exports.verify_urls")),
-    path("admin/", admin.site.urls),
 ]
+if settings.ANNEX_ADMIN_ENABLED:  # off by default: see portal/core/admin_site.py
+    urlpatterns.append(path("admin/", admin.site.urls))
 
 # Styled error pages that say why; JSON under /api/ (portal/core/errors.py).
 handler400 = "portal.core.errors.bad_request"

@@ -1,13 +1,14 @@
 import shutil
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.mfa import STEP_UP_SESSION_KEY
+from portal.accounts.models import TOTPDevice
 from tests.factories import UserFactory
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -31,8 +32,9 @@ def totp_device_for(user, *, confirmed: bool = True) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=confirmed)
 
 
-def sign_in(client, user, *, verified: bool = True, step_up: bool = True):
-    """Sign a test client in; `verified` marks the session as having passed MFA."""
+def sign_in(client, user, *, verified: bool = True, step_up: bool = False):
+    """Sign a test client in; `verified` marks the session as having passed MFA, `step_up` as having passed it
+    within MFA_STEP_UP_SECONDS (what sensitive actions ask for: a test of one must say so)."""
     client.force_login(user)
     if verified:
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device_for(user)
@@ -66,6 +68,16 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path_factory):
+    """Audit checkpoints are files, not rows: each test gets its own directory (made only if it writes one),
+    so a checkpoint of one test's trail is not held against the next test's database."""
+    base = getattr(_own_audit_checkpoints, "base", None)
+    if base is None:
+        base = _own_audit_checkpoints.base = Path(tmp_path_factory.mktemp("audit-checkpoints"))
+    settings.ANNEX_AUDIT_CHECKPOINT_DIR = base / uuid.uuid4().hex
+
+
 @pytest.fixture
 def user_factory(db):
     return UserFactory
@@ -75,7 +87,7 @@ def user_factory(db):
 def signed_in(client, db):
     """signed_in(*roles, verified=True) -> (client, user)."""
 
-    def make(*roles, verified: bool = True, step_up: bool = True, **fields):
+    def make(*roles, verified: bool = True, step_up: bool = False, **fields):
         user = UserFactory(roles=list(roles), **fields)
         return sign_in(client, user, verified=verified, step_up=step_up), user
 

@@ -19,3 +19,7 @@ from portal.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if CELERY_BROKER_URL == "memory://":  # noqa: F405
     CELERY_RESULT_BACKEND = "cache+memory://"
+
+# Test-only management commands (a `flush` that lets the test database be emptied on PostgreSQL); first, so
+# they take precedence over Django's own.
+INSTALLED_APPS = ["tests.testdb", *INSTALLED_APPS]  # noqa: F405

@@ -1,4 +1,5 @@
-"""The DPO's weekly training digest: completion, overdue training and the longest overdue, once per ISO week."""
+"""The DPO's weekly digest: training completion, overdue training and the longest overdue, once per ISO week,
+and a fresh signed checkpoint of the audit trail for the DPO to keep outside Annex (portal/audit/checkpoints.py)."""
 
 from datetime import date
 
@@ -8,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.audit.checkpoints import checkpoint_digest_lines
 from portal.notifications.services import notice_send
 from training.selectors import completion_overall, overdue_list
 
@@ -23,8 +25,11 @@ def dpo_digest_send(*, today: date | None = None) -> int:
         "people": overall["people"]},
         _("Overdue assignments: %(count)s.") % {"count": overall["overdue"]}]
     lines += [f"- {a.user.full_name}: {a.course.title} ({a.due_date.isoformat()})" for a in oldest]
+    dpos = list(User.objects.filter(groups__name=Role.DPO, is_active=True).order_by("pk"))
+    if dpos:
+        lines += ["", *checkpoint_digest_lines()]
     sent = 0
-    for dpo in User.objects.filter(groups__name=Role.DPO, is_active=True).order_by("pk"):
+    for dpo in dpos:
         sent += notice_send(
             recipient=dpo, reason="training.dpo_digest", moment=f"{year}-W{week:02d}",
             title=_("Weekly training digest: %(rate)s %% complete, %(overdue)s overdue") % {

@@ -17,8 +17,42 @@ DOCUMENT_COLUMNS = (
 )
 
 
+def _parameters_schema() -> dict:
+    """The parameters object in the OpenAPI schema: each known parameter with its label and unit as a reader
+    reads them in the annex (controls.parameters); property names are the keys the API uses."""
+    from django.utils.translation import gettext_lazy as gettext
+
+    from controls.parameters import PARAMETERS, Unit
+
+    units = {
+        Unit.SECONDS: gettext("Seconds."), Unit.MINUTES: gettext("Minutes."), Unit.HOURS: gettext("Hours."),
+        Unit.DAYS: gettext("Days."), Unit.WORKING_DAYS: gettext("Working days."), Unit.MONTHS: gettext("Months."),
+        Unit.PERCENT: gettext("Per cent."), Unit.YES_NO: gettext("Yes or no."),
+        Unit.VERSION: gettext("A version number."),
+        Unit.CADENCE: gettext("How often: daily, weekly, monthly, quarterly, half-yearly or yearly."),
+    }
+    types = {Unit.YES_NO: "boolean", Unit.TEXT: "string", Unit.VERSION: "string", Unit.CADENCE: "string",
+             Unit.PERCENT: "number"}
+    return {
+        "type": "object",
+        "description": gettext("The measure's parameters, each with its label and unit; a measure may carry "
+                               "others, shown with their name spelled out."),
+        "properties": {
+            key: {"type": types.get(p.unit, "integer"), "title": p.label, **(
+                {"description": units[p.unit]} if p.unit in units else {})}
+            for key, p in sorted(PARAMETERS.items())
+        },
+        "additionalProperties": {"type": ["string", "integer", "number", "boolean"]},
+    }
+
+
+class ParametersField(serializers.JSONField):
+    pass
+
+
 class ControlSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    parameters = extend_schema_field(_parameters_schema())(ParametersField)(read_only=True)
     services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     scc_category_name = serializers.SerializerMethodField()
     review_overdue = serializers.SerializerMethodField()

@@ -27,3 +27,8 @@ class AccountsConfig(AppConfig):
         from axes.signals import user_locked_out
 
         user_locked_out.connect(_audit_lockout, dispatch_uid="annex.accounts.audit_lockout")
+        # TOTP keys are encrypted at rest: re-encryption and key retirement must find them.
+        from portal.accounts.models import TOTPDevice
+        from portal.security.registry import register_encrypted_fields
+
+        register_encrypted_fields(TOTPDevice, "key")

@@ -5,9 +5,8 @@ from datetime import date
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.accounts.models import Invitation, User
+from portal.accounts.models import Invitation, TOTPDevice, User
 from portal.accounts.roles import Role, roles_sync
 
 DEMO_PASSWORD = "annex-demo-password"

@@ -54,6 +54,7 @@ def require_recent_mfa(view):
             return redirect(f"{reverse('accounts:mfa_step_up')}?{urlencode({'next': step_up_return_url(request)})}")
         return view(request, *args, **kwargs)
 
+    wrapper.requires_recent_mfa = True  # copied outwards by functools.wraps; the authorization matrix reads it
     return wrapper
 
 

@@ -12,10 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.mfa import mark_mfa_verified, mfa_recently_verified, user_has_mfa_device
-from portal.accounts.models import BackupCode, BackupCodeDevice, hash_secret, normalise_backup_code
+from portal.accounts.models import BackupCode, BackupCodeDevice, TOTPDevice, hash_secret, normalise_backup_code
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 

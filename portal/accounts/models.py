@@ -1,6 +1,8 @@
 """People who sign in to Annex, and the roles they hold."""
 
 import hashlib
+import time
+from binascii import unhexlify
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -9,7 +11,11 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device, ThrottlingMixin
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.util import random_hex
+
+from portal.security.fields import EncryptedTextField
 
 
 class UserManager(BaseUserManager):
@@ -178,6 +184,64 @@ class BackupCodeDevice(ThrottlingMixin, Device):
 
     def remaining(self) -> int:
         return self.codes.filter(used_at__isnull=True).count()
+
+
+def new_totp_key() -> str:
+    return random_hex(20)  # 160 bits, hex, as django-otp's own TOTP devices
+
+
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP, RFC 6238) as a django-otp device, its secret key encrypted at rest.
+
+    django-otp's own TOTP model keeps the key in clear; this one stores it through portal.security, bound to
+    the owner (a key copied to another person's row does not decrypt), and covered by key rotation. The
+    verification is django-otp's: same fields, same TOTP arithmetic, throttling and replay guard (last_t).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_devices",
+                             help_text=_("The user that this device belongs to."))
+    key = EncryptedTextField(default=new_totp_key, bind_to="user_id")
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key.encode())
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        """django-otp's TOTPDevice.verify_token, saving only the fields it changes (the key is not re-encrypted)."""
+        if not self.verify_is_allowed()[0]:
+            return False
+        try:
+            token = int(token)
+        except (TypeError, ValueError):
+            verified = False
+        else:
+            totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = totp.verify(token, self.tolerance, self.last_t + 1)
+        if not verified:
+            self.throttle_increment(commit=False)
+            self.save(update_fields=["throttling_failure_timestamp", "throttling_failure_count"])
+            return False
+        self.last_t = totp.t()
+        if getattr(settings, "OTP_TOTP_SYNC", True):
+            self.drift = totp.drift
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save(update_fields=["last_t", "drift", "throttling_failure_timestamp", "throttling_failure_count",
+                                 "last_used_at"])
+        return True
 
 
 class BackupCode(models.Model):

@@ -3,16 +3,15 @@
 from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.accounts.models import BackupCode, Invitation, User, hash_secret
+from portal.accounts.models import BackupCode, Invitation, TOTPDevice, User, hash_secret
 from portal.audit.models import AuditEvent
 
 
 def users_for_admin(*, search: str = "", role: str = "", active: bool | None = None) -> QuerySet[User]:
     """Users for the administration list: roles prefetched, authenticator apps counted."""
     qs = User.objects.prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("name"))).annotate(
-        mfa_devices=Count("totpdevice", filter=Q(totpdevice__confirmed=True), distinct=True)
+        mfa_devices=Count("totp_devices", filter=Q(totp_devices__confirmed=True), distinct=True)
     )
     if search:
         qs = qs.filter(Q(full_name__icontains=search) | Q(email__icontains=search))

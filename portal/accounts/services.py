@@ -19,11 +19,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.credentials import credential_revokers
 from portal.accounts.language import is_known_time_zone, language_of, supported_language
-from portal.accounts.models import BackupCodeDevice, Invitation, User, hash_secret
+from portal.accounts.models import BackupCodeDevice, Invitation, TOTPDevice, User, hash_secret
 from portal.accounts.role_listeners import roles_changed
 from portal.accounts.roles import Role, user_has_role
 from portal.accounts.tokens import revoke_api_tokens

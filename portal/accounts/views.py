@@ -1,7 +1,7 @@
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.accounts import services
 from portal.accounts.forms import EmailAuthenticationForm
@@ -25,7 +25,8 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
-login_view = LoginView.as_view()
+# Before the view, so a signed-in visitor's PUT is refused too, not sent on (FormView would treat PUT as POST).
+login_view = require_http_methods(["GET", "POST"])(LoginView.as_view())
 
 
 @require_POST

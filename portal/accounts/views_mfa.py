@@ -9,11 +9,11 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import mfa_services, selectors
 from portal.accounts.forms import OTPCodeForm
 from portal.accounts.mfa import mfa_recently_verified, require_recent_mfa, user_has_mfa_device
+from portal.accounts.models import TOTPDevice
 
 
 def _next_url(request, default: str = "portal:dashboard") -> str:
@@ -63,6 +63,10 @@ def mfa_enrol(request):
             "has_device": user_has_mfa_device(request.user),
         },
     )
+
+
+# Adding a second authenticator needs a fresh check of the first one (above); the matrix holds it to that.
+mfa_enrol.requires_recent_mfa = True
 
 
 @login_required

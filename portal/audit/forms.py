@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.audit.registry import action_choices
 
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
 
 class AuditFilterForm(forms.Form):
     """Filters of the audit viewer and its CSV export; every field is optional."""
@@ -21,9 +23,11 @@ class AuditFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         for name in ("date_from", "date_to"):
-            # The filter adds a day to the end date; the last representable day has no next one.
-            if data.get(name) and data[name].year >= 9999:
-                self.add_error(name, "Give a date before the year 9999.")
+            # The filter adds a day to the end date, and a day's start in the local time zone can fall before
+            # the first representable UTC moment: the years at either end of the calendar cannot be searched.
+            if data.get(name) and not FIRST_YEAR <= data[name].year <= LAST_YEAR:
+                self.add_error(name, gettext("Give a date between the years %(first)s and %(last)s.")
+                               % {"first": FIRST_YEAR, "last": LAST_YEAR})
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", gettext("The end date must be on or after the start date."))
         return data

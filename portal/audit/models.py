@@ -1,4 +1,4 @@
-"""The append-only, SHA-256 chained audit trail."""
+"""The append-only audit trail, chained by HMAC-SHA256 under a key kept outside the database (portal/audit/keys.py)."""
 
 import hashlib
 import ipaddress
@@ -63,6 +63,11 @@ class AuditAction(models.TextChoices):
     NOTIFICATION_PREFERENCES_CHANGED = "notifications.preferences_changed", _("Notification preferences changed")
     CALENDAR_FEED_ISSUED = "notifications.calendar_issued", _("Calendar feed link issued")
     CALENDAR_FEED_REVOKED = "notifications.calendar_revoked", _("Calendar feed link revoked")
+    ADMIN_ADDED = "admin.added", _("Record added in the Django admin")
+    ADMIN_CHANGED = "admin.changed", _("Record changed in the Django admin")
+    ADMIN_DELETED = "admin.deleted", _("Record deleted in the Django admin")
+    AUDIT_CHAIN_KEYED = "audit.chain_keyed", _("Audit chain keyed: the earlier, unkeyed events anchored")
+    AUDIT_CHECKPOINT = "audit.checkpoint", _("Audit chain checkpoint written outside the database")
 
 
 class AuditEvent(models.Model):
@@ -86,6 +91,9 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The key-provider key whose HMAC link this is; empty for events written before the chain was keyed,
+    # whose link is a bare SHA-256 (the audit.chain_keyed event that follows them vouches for their last hash).
+    mac_key_id = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         ordering = ["-seq"]
@@ -104,8 +112,16 @@ class AuditEvent(models.Model):
         return sorted(self.changes) if isinstance(self.changes, dict) else []
 
     def hash_is_intact(self) -> bool:
-        """Whether the stored hash still matches this event's content and its link."""
-        return chain_hash(self.prev_hash, self.canonical()) == self.hash
+        """Whether the stored hash still matches this event's content and its link (reads the chain's key)."""
+        from portal.audit.keys import keyed_link, link_key
+        from portal.security.errors import CryptoError
+
+        if not self.mac_key_id:
+            return chain_hash(self.prev_hash, self.canonical()) == self.hash
+        try:
+            return keyed_link(link_key(self.mac_key_id), self.prev_hash, self.canonical()) == self.hash
+        except CryptoError:
+            return False
 
 
 class AuditChainHead(models.Model):
@@ -114,6 +130,8 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # The first keyed event; null while the chain holds only events of a release that did not key it.
+    keyed_from_seq = models.BigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"audit chain head at #{self.last_seq}"
@@ -220,4 +238,5 @@ def canonical_bytes(
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:
+    """The unkeyed link of events written before the chain was keyed (kept to verify them)."""
     return hashlib.sha256(prev_hash.encode() + canonical).hexdigest()

@@ -29,3 +29,30 @@ def action_label(code: str) -> str:
 
 def action_choices() -> list[tuple[str, object]]:
     return sorted(_ACTIONS.items())
+
+
+# How a changed field reads in a history: its label and how its values are written. A domain registers the
+# fields whose names or values mean nothing to a reader ("art32_points", a parameters object); any other
+# field name is shown with its words spaced out.
+_FIELDS: dict[str, tuple[object, object]] = {}
+
+
+def register_field(name: str, label, formatter=None) -> None:
+    """`label` (lazily translated) for the field `name`; `formatter(value) -> str` writes its values."""
+    _FIELDS[name] = (label, formatter)
+
+
+def field_label(name: str) -> str:
+    entry = _FIELDS.get(name)
+    if entry is not None:
+        return str(entry[0])
+    words = " ".join(name.replace("_", " ").split())
+    return words[:1].upper() + words[1:]
+
+
+def field_value(name: str, value):
+    """The value as its field's formatter writes it, or the value itself when the field has none."""
+    entry = _FIELDS.get(name)
+    if entry is not None and entry[1] is not None and value is not None:
+        return entry[1](value)
+    return value

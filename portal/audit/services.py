@@ -9,7 +9,8 @@ from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from portal.audit import context
-from portal.audit.models import AuditAction, AuditChainHead, AuditEvent, chain_hash, normalise_ip
+from portal.audit.keys import keyed_link, link_key, writing_key_id
+from portal.audit.models import AuditAction, AuditChainHead, AuditEvent, normalise_ip
 from portal.audit.selectors import audit_events_matching
 
 MASK = "***"
@@ -87,6 +88,10 @@ def audit_record(
     if head is None:
         AuditChainHead.objects.get_or_create(pk=1)
         head = AuditChainHead.objects.select_for_update().get(pk=1)
+    key_id = writing_key_id()
+    key = link_key(key_id, create=True)
+    if head.keyed_from_seq is None:
+        _key_the_chain(head, key_id=key_id, key=key)
     event = AuditEvent(
         seq=head.last_seq + 1,
         created_at=timezone.now(),
@@ -100,13 +105,35 @@ def audit_record(
         ip=normalise_ip(ctx.ip),
         user_agent=ctx.user_agent[:300],
         request_id=ctx.request_id[:64],
-        prev_hash=head.last_hash,
     )
-    event.hash = chain_hash(event.prev_hash, event.canonical())
+    _append(head, event, key_id=key_id, key=key)
+    return event
+
+
+def _append(head: AuditChainHead, event: AuditEvent, *, key_id: str, key: bytes) -> None:
+    """Link `event` to the locked head with the keyed HMAC, insert it, and move the head on."""
+    event.prev_hash = head.last_hash
+    event.mac_key_id = key_id
+    event.hash = keyed_link(key, event.prev_hash, event.canonical())
     event.save(force_insert=True)
     head.last_seq, head.last_hash = event.seq, event.hash
-    head.save(update_fields=["last_seq", "last_hash"])
-    return event
+    head.save(update_fields=["last_seq", "last_hash", "keyed_from_seq"])
+
+
+def _key_the_chain(head: AuditChainHead, *, key_id: str, key: bytes) -> None:
+    """The first keyed append. A trail begun by an older release (bare SHA-256 links) is re-anchored first: an
+    audit.chain_keyed event, itself keyed, records the seq and hash of the last unkeyed event and links to it,
+    so nobody without the key can rewrite the earlier events and re-chain them to the same end."""
+    if head.last_seq == 0:
+        head.keyed_from_seq = 1
+        return
+    head.keyed_from_seq = head.last_seq + 1
+    anchor = AuditEvent(
+        seq=head.last_seq + 1, created_at=timezone.now(), action=AuditAction.AUDIT_CHAIN_KEYED,
+        target_type="audit.auditevent", target_label=f"#1 to #{head.last_seq}"[:254],
+        changes={"legacy_through_seq": head.last_seq, "legacy_head_hash": head.last_hash, "key_id": key_id},
+    )
+    _append(head, anchor, key_id=key_id, key=key)
 
 
 @transaction.atomic

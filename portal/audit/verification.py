@@ -1,10 +1,13 @@
-"""Proving the audit chain: stream the events in seq order and recompute every hash and link.
+"""Proving the audit chain: stream the events in seq order and recompute every link, then hold the
+end of the chain against the latest signed checkpoint kept outside the database.
 
 Reads plain tuples through a chunked iterator (a server-side cursor on PostgreSQL), so memory
-stays flat however long the trail is. The hash is recomputed with `canonical_bytes`, the same
-function `audit_record` uses when it writes.
+stays flat however long the trail is. Each link is recomputed with `canonical_bytes`, the same
+function `audit_record` uses when it writes: an HMAC under the audit key for keyed events, a bare
+SHA-256 for the events of an older release, which must all come before the first keyed one.
 """
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -12,8 +15,11 @@ from django.db import connection, connections, models
 from django.db.models import CharField, F, Func, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditChainHead, AuditEvent, canonical_bytes, chain_hash
+from portal.audit.checkpoints import Checkpoint, CheckpointError, checkpoint_latest
+from portal.audit.keys import LinkHasher, link_key
+from portal.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditAction, AuditChainHead, AuditEvent, canonical_bytes
 from portal.audit.sealing import latest_seal_for
+from portal.security.errors import CryptoError
 
 DEFAULT_CHUNK_SIZE = 5000
 
@@ -22,6 +28,8 @@ class ChainFault(models.TextChoices):
     ALTERED = "altered", _("altered")
     MISSING = "missing", _("missing or removed")
     OUT_OF_ORDER = "out_of_order", _("out of order")
+    RECHAINED = "rechained", _("rewritten and re-chained")
+    CHECKPOINT = "checkpoint", _("checkpoint unusable")
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class ChainReport:
     first_seq: int | None
     last_seq: int | None
     problem: ChainProblem | None = None
+    checkpoint: Checkpoint | None = None  # the checkpoint the chain was held against, if any
 
     @property
     def intact(self) -> bool:
@@ -93,13 +102,41 @@ def _stream(rows: QuerySet, chunk_size: int) -> Iterator[tuple]:
                 yield row
 
 
-def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> ChainReport:
+LATEST = object()  # verify_chain(checkpoint=LATEST): the newest checkpoint in ANNEX_AUDIT_CHECKPOINT_DIR
+
+
+def _unkeyed_after_keyed(seq: int, event_id: int) -> ChainProblem:
+    return ChainProblem(ChainFault.ALTERED, seq, event_id,
+                        "its link is not keyed although an earlier event is: it was rewritten without the key")
+
+
+def _bad_keying_start(seq: int, event_id: int, action: str, changes_seq, changes_hash, prev_hash: str):
+    """The first keyed event after unkeyed ones must be the chain_keyed anchor naming the event before it."""
+    if action != AuditAction.AUDIT_CHAIN_KEYED or changes_seq != seq - 1 or changes_hash != prev_hash:
+        return ChainProblem(ChainFault.ALTERED, seq, event_id,
+                            f"the chain turns keyed here without the audit.chain_keyed anchor for #{seq - 1}")
+    return None
+
+
+def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE, checkpoint=LATEST) -> ChainReport:
     """Check every event from `from_seq` on; stops at the first problem.
 
     With from_seq > 1 the first event's stored prev_hash is taken as the anchor. From the start, a trail
     whose oldest events were sealed (portal.audit.sealing) is anchored at the seal's recorded hash. Events appended
-    while the check runs (after the chain head was read) are left for the next run.
+    while the check runs (after the chain head was read) are left for the next run. `checkpoint` (by default the
+    latest one written, or one given, e.g. from the DPO's digest, or None) must be met: its event must be in the
+    trail with the hash it recorded, and keying must begin where it says.
     """
+    if checkpoint is LATEST:
+        try:
+            checkpoint = checkpoint_latest()
+        except CheckpointError as exc:
+            return ChainReport(0, None, None, ChainProblem(ChainFault.CHECKPOINT, None, None, str(exc)))
+    elif checkpoint is not None:
+        try:
+            checkpoint = checkpoint.verified()
+        except CheckpointError as exc:
+            return ChainReport(0, None, None, ChainProblem(ChainFault.CHECKPOINT, None, None, str(exc)))
     head = AuditChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
     anchor = GENESIS_HASH
     if from_seq <= 1:
@@ -125,13 +162,18 @@ def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> 
         fields = tuple("created_iso" if f == "created_at" else f for f in HASHED_FIELDS)
     else:
         fields = HASHED_FIELDS
-    rows = rows.values_list("id", "prev_hash", "hash", *fields)
+    rows = rows.values_list("id", "prev_hash", "hash", "mac_key_id", *fields)
 
     expected_seq = from_seq
     expected_prev = anchor
     last_id = 0
     checked = 0
-    for event_id, prev_hash, stored_hash, *fields in _stream(rows, chunk_size):
+    hashers: dict[str, LinkHasher] = {}
+    keyed_from = None  # seq of the first keyed event seen
+    checkpoint_seq = checkpoint.seq if checkpoint is not None else None
+    checkpoint_hash_seen = None
+    sha256 = hashlib.sha256
+    for event_id, prev_hash, stored_hash, key_id, *fields in _stream(rows, chunk_size):
         seq = fields[0]
         problem = None
         if seq != expected_seq:
@@ -143,21 +185,44 @@ def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> 
                                    f"it was stored before event #{seq - 1} (id {last_id}): rows were swapped")
         elif expected_prev is not None and prev_hash != expected_prev:
             problem = _broken_link(seq, event_id, prev_hash)
-        elif chain_hash(prev_hash, canonical_bytes(*fields)) != stored_hash:
+        elif key_id:
+            link = hashers.get(key_id)
+            if link is None:
+                try:
+                    link = hashers[key_id] = LinkHasher(link_key(key_id))
+                except CryptoError as exc:
+                    return ChainReport(checked, from_seq if checked else None, expected_seq - 1 if checked else None,
+                                       ChainProblem(ChainFault.ALTERED, seq, event_id,
+                                                    f"its link key {key_id!r} cannot be read: {exc}"), checkpoint)
+            if link(prev_hash, canonical_bytes(*fields)) != stored_hash:
+                problem = ChainProblem(ChainFault.ALTERED, seq, event_id,
+                                       "its content no longer matches its keyed hash: the row was edited")
+            elif keyed_from is None:
+                keyed_from = seq
+                if checked:  # unkeyed events came first: this must be the anchor that vouches for them
+                    changes = fields[8] if isinstance(fields[8], dict) else {}
+                    problem = _bad_keying_start(seq, event_id, fields[4], changes.get("legacy_through_seq"),
+                                                changes.get("legacy_head_hash"), prev_hash)
+        elif keyed_from is not None:
+            problem = _unkeyed_after_keyed(seq, event_id)
+        elif sha256(prev_hash.encode() + canonical_bytes(*fields)).hexdigest() != stored_hash:
             problem = ChainProblem(ChainFault.ALTERED, seq, event_id,
                                    "its content no longer matches its hash: the row was edited")
         if problem is not None:
-            return ChainReport(checked, from_seq if checked else None, expected_seq - 1 if checked else None, problem)
+            return ChainReport(checked, from_seq if checked else None, expected_seq - 1 if checked else None, problem,
+                               checkpoint)
+        if seq == checkpoint_seq:
+            checkpoint_hash_seen = stored_hash
         expected_seq, expected_prev, last_id = seq + 1, stored_hash, event_id
         checked += 1
 
     last_seq = expected_seq - 1
-    report = ChainReport(checked, from_seq if checked else None, last_seq if checked else None)
+    report = ChainReport(checked, from_seq if checked else None, last_seq if checked else None, None, checkpoint)
     if head is None:
         if checked:
             return replace(report, problem=ChainProblem(
                 ChainFault.MISSING, None, None, "the chain head record is missing although events exist"))
-        return report
+        return _against_checkpoint(report, checkpoint, checkpoint_hash_seen, keyed_from, from_seq)
     head_seq, head_hash = head
     if head_seq > last_seq:
         removed = f"#{last_seq + 1}" if head_seq == last_seq + 1 else f"#{last_seq + 1} to #{head_seq}"
@@ -168,4 +233,31 @@ def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE) -> 
         return replace(report, problem=ChainProblem(
             ChainFault.ALTERED, last_seq, last_id,
             "its hash does not match the hash the chain head recorded for it"))
+    return _against_checkpoint(report, checkpoint, checkpoint_hash_seen, keyed_from, from_seq)
+
+
+def _against_checkpoint(report: ChainReport, checkpoint: Checkpoint | None, hash_seen: str | None,
+                        keyed_from: int | None, from_seq: int) -> ChainReport:
+    """The chain as verified must reach the checkpoint's event, with the hash and keying it recorded."""
+    if checkpoint is None:
+        return report
+    last_seq = report.last_seq or from_seq - 1
+    when = f"the checkpoint of {checkpoint.created_at}"
+    if checkpoint.seq > last_seq:
+        cut = f"#{last_seq + 1}" if checkpoint.seq == last_seq + 1 else f"#{last_seq + 1} to #{checkpoint.seq}"
+        return replace(report, problem=ChainProblem(
+            ChainFault.MISSING, last_seq + 1, None,
+            f"{when} records event #{checkpoint.seq} but the trail ends at #{last_seq}: the tail {cut} was cut"))
+    if checkpoint.seq < from_seq:
+        return report  # sealed away under the retention policy, or before the range asked for
+    if hash_seen != checkpoint.head_hash:
+        return replace(report, problem=ChainProblem(
+            ChainFault.RECHAINED, checkpoint.seq, None,
+            f"its hash differs from the one {when} recorded: the trail up to it was rewritten and re-chained"))
+    keyed_in_range = checkpoint.keyed_from_seq is not None and checkpoint.keyed_from_seq >= from_seq
+    if keyed_in_range and keyed_from != checkpoint.keyed_from_seq:
+        return replace(report, problem=ChainProblem(
+            ChainFault.RECHAINED, checkpoint.keyed_from_seq, None,
+            f"{when} says keying began at #{checkpoint.keyed_from_seq}, the trail says "
+            f"{'#' + str(keyed_from) if keyed_from else 'never'}: the trail was rewritten without the key"))
     return report

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from portal.accounts.mfa import require_recent_mfa
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import GENESIS_HASH, AuditEvent
+from portal.audit.registry import field_label, field_value
 from portal.audit.selectors import (
     CSV_COLUMNS,
     audit_event_list_page_rows,
@@ -52,11 +53,12 @@ def _change_rows(changes) -> list[dict]:
         return [{"field": "", "value": _display(changes)}]
     rows = []
     for field, value in sorted(changes.items()):
+        label = field_label(field)
         if isinstance(value, dict) and set(value) == {"before", "after"}:
-            rows.append({"field": field, "before": _display(value["before"]), "after": _display(value["after"]),
-                         "pair": True})
+            rows.append({"field": label, "before": _display(field_value(field, value["before"])),
+                         "after": _display(field_value(field, value["after"])), "pair": True})
         else:
-            rows.append({"field": field, "value": _display(value)})
+            rows.append({"field": label, "value": _display(field_value(field, value))})
     return rows
 
 

@@ -1,6 +1,6 @@
-"""Demo data: version 1 of each versioned document (the TOM annex, ...) for the first demo customer, and for the
-first customer whose contract is in each other language (a German, a bilingual annex), published by the demo DPO.
-Idempotent."""
+"""Demo data: version 1 of each versioned document (the TOM annex, ...) for the first demo customer whose annex may
+be published now, and for the first such customer whose contract is in each other language (a German, a bilingual
+annex), published by the demo DPO. Idempotent."""
 
 from portal.accounts.demo import DEMO_DOMAIN
 from portal.accounts.models import User
@@ -21,6 +21,10 @@ def seed(stdout=None) -> list[AnnexVersion]:
         if not customers:
             if stdout:
                 stdout.write(f"Exports: no customers yet, so no {kind.label} was published (run seed_demo again).")
+            continue
+        # Only customers whose annex may be published now (no measure waits for the DPO's decision).
+        customers = [key for key in customers if not (kind.publish_blockers and kind.publish_blockers(key))]
+        if not customers:
             continue
         chosen: dict[tuple[str, ...], str] = {}
         for subject in customers if kind.language_snapshot else []:

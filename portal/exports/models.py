@@ -93,6 +93,8 @@ class AnnexVersion(models.Model):
     changes = models.JSONField(default=dict, blank=True)  # the diff against version N-1
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(default=timezone.now)
+    # The day the version takes effect (after the subject's notice period); empty: on publication.
+    effective_on = models.DateField(null=True, blank=True)
     notice_sent_to = models.JSONField(default=list, blank=True)
 
     class Meta:

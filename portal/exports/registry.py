@@ -12,13 +12,15 @@ measures as `sections[*]["items"]`, each item keyed by `reference`, which is wha
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 # The subject of a document that covers every customer.
 ALL_SUBJECTS = ""
 ALL_SUBJECTS_URL_KEY = "all"
 
 PDF_CONTENT_TYPE = "application/pdf"
+
+_GERMAN_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
 
 # writer(kind, content, target, progress): writes the finished file into `target`; progress takes 0-100.
 Writer = Callable[["ExportKind", dict, BinaryIO, Callable[[int], None]], None]
@@ -60,6 +62,21 @@ class ExportKind:
     # user -> the subjects that user may choose from, for kinds whose subjects are need-to-know (an incident
     # case): used instead of subjects() wherever a user asks
     subjects_for: Callable[..., list[tuple[str, str]]] | None = None
+    # Versioned kinds whose publishing follows the subject's contract (the TOM annex):
+    # subject -> what blocks publishing now, each {"reference", "title", "reason"}; publishing waits for none.
+    publish_blockers: Callable[[str], list[dict]] | None = None
+    # (subject, publication day) -> the day the version takes effect (after the subject's notice period).
+    effective_on: Callable[[str, Any], Any] | None = None
+    # (version) -> called in the publishing transaction, after the version is saved: its notices, its audit.
+    on_publish: Callable[[Any], None] | None = None
+    # (content, version or None) -> more for the document's context (page 1's "supersedes", "next review").
+    document_extra: Callable[[dict, Any], dict] | None = None
+    # [latest version of each subject] -> {version pk: [what it states that is no longer true]}
+    overstated: Callable[[list], dict[int, list[str]]] | None = None
+    # A note shown on a subject's annex page: subject -> text ("" for none).
+    subject_note: Callable[[str], str] | None = None
+    # (subject) -> the template and context of a kind's own part of the subject's annex page
+    subject_panel: Callable[[str], dict] | None = None
 
     # When set, the kind also covers all subjects at once (ALL_SUBJECTS), offered first under this label.
     whole_set_label: str = ""
@@ -84,7 +101,9 @@ class ExportKind:
     def filename(self, snapshot: dict, *, version: int | None = None) -> str:
         from django.utils.text import slugify
 
-        stem = slugify(f"{snapshot.get('title', self.label)} {snapshot.get('subject_label', '')}") or "export"
+        words = f"{snapshot.get('title', self.label)} {snapshot.get('subject_label', '')}"
+        # German spelling's own ASCII forms: "Maßnahmen" becomes "massnahmen", not "manahmen".
+        stem = slugify(words.translate(_GERMAN_ASCII)) or "export"
         return f"{stem}-v{version}.{self.extension}" if version else f"{stem}.{self.extension}"
 
 

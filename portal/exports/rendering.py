@@ -84,7 +84,8 @@ def document_context(kind: ExportKind, content: dict, *, version: AnnexVersion |
     languages = document_languages(content, reader_language)
     printed = version.snapshot_sha256 if published else digest
     url = verify_url(printed) if published or kind.verifier else ""
-    return {
+    effective = (version.effective_on or timezone.localdate(version.published_at)) if published else None
+    context = {
         "kind": kind,
         "doc": content,
         "languages": languages,
@@ -95,10 +96,13 @@ def document_context(kind: ExportKind, content: dict, *, version: AnnexVersion |
         "verify_url": url,
         "qr_data_uri": qr_data_uri(url) if url else "",
         "processor": settings.ORGANISATION_NAME,
-        "effective_date": timezone.localdate(version.published_at) if published else timezone.localdate(),
+        "effective_date": effective or timezone.localdate(),
         "generated_at": timezone.localtime(),
         "latest_version": None if published or not kind.versioned else latest_version(kind, content["subject_key"]),
     }
+    if kind.document_extra:
+        context.update(kind.document_extra(content, version))
+    return context
 
 
 # Contracts are archived for years and read with screen readers: every document is PDF/A-3a, which is

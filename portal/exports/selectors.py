@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
+from portal.exports.diffs import readable_diff
 from portal.exports.models import AnnexVersion, ExportJob
 from portal.exports.registry import ALL_SUBJECTS, ALL_SUBJECTS_URL_KEY, ExportKind, kinds
 from portal.exports.rendering import content_diff, content_sha256, latest_version
@@ -47,6 +48,10 @@ def annex_overview(kind: ExportKind, subjects: list[tuple[str, str]] | None = No
     subjects = kind.subject_choices() if subjects is None else subjects
     keys = [key for key, _ in subjects]
     contents = kind.snapshots(keys) if kind.snapshots else {key: kind.snapshot(key) for key in keys}
+    overstated = {}
+    if kind.overstated and latest:
+        # The latest versions with their content: do they still say only what is true?
+        overstated = kind.overstated(list(AnnexVersion.objects.filter(pk__in=[v.pk for v in latest.values()])))
     rows = []
     for key, label in subjects:
         version = latest.get(key)
@@ -54,6 +59,7 @@ def annex_overview(kind: ExportKind, subjects: list[tuple[str, str]] | None = No
         rows.append({
             "key": key, "url_key": subject_to_url(key), "label": label, "version": version,
             "changed": version is None or version.content_sha256 != current,
+            "overstated": overstated.get(version.pk, []) if version else [],
         })
     return rows
 
@@ -64,11 +70,17 @@ def annex_status(kind: ExportKind, subject_key: str) -> dict:
     previous = latest_version(kind, subject_key)
     diff = content_diff(previous.snapshot if previous else None, content)
     digest = content_sha256(content)
+    versions = list(AnnexVersion.objects.filter(kind=kind.name, subject_key=subject_key)
+                    .select_related("published_by").order_by("-number"))
     return {
         "content": content, "content_sha256": digest, "previous": previous, "diff": diff,
+        "readable_diff": readable_diff(diff),
         "changed": previous is None or previous.content_sha256 != digest,
-        "versions": list(AnnexVersion.objects.filter(kind=kind.name, subject_key=subject_key)
-                         .select_related("published_by").order_by("-number")),
+        "versions": versions,
+        "blockers": kind.publish_blockers(subject_key) if kind.publish_blockers else [],
+        "overstated": (kind.overstated([previous]).get(previous.pk, []) if kind.overstated and previous else []),
+        "subject_note": kind.subject_note(subject_key) if kind.subject_note else "",
+        "panel": kind.subject_panel(subject_key) if kind.subject_panel else {},
     }
 
 

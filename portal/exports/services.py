@@ -12,7 +12,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 
 from portal.audit.models import AuditAction
@@ -197,6 +197,12 @@ def annex_publish(*, kind_name: str, subject_key: str, actor, expected_content_s
     if not kind.versioned:
         raise ExportError(_("%(kind)s has no published versions.") % {"kind": kind.label})
     subject_label = _subject_label(kind, subject_key)
+    blockers = kind.publish_blockers(subject_key) if kind.publish_blockers else []
+    if blockers:
+        raise ExportError(ngettext(
+            "%(count)d measure needs the DPO's decision before this annex can be published: %(references)s.",
+            "%(count)d measures need the DPO's decision before this annex can be published: %(references)s.",
+            len(blockers)) % {"count": len(blockers), "references": ", ".join(b["reference"] for b in blockers)})
     content = kind.snapshot(subject_key)
     digest = content_sha256(content)
     previous = latest_version(kind, subject_key)
@@ -233,7 +239,9 @@ def certificate_publish(*, kind_name: str, subject_key: str, actor, action: str)
 def _version_publish(*, kind, subject_key, subject_label, content, digest, number, previous, actor,
                      action) -> AnnexVersion:
     now = timezone.now()
+    today = timezone.localdate(now)
     version = AnnexVersion(
+        effective_on=kind.effective_on(subject_key, today) if kind.effective_on else today,
         kind=kind.name, subject_key=subject_key, subject_label=subject_label, number=number,
         title=content.get("title", kind.label), snapshot=content, content_sha256=digest,
         snapshot_sha256=snapshot_sha256(kind=kind.name, subject_key=subject_key, number=number, published_at=now,
@@ -255,8 +263,10 @@ def _version_publish(*, kind, subject_key, subject_label, content, digest, numbe
             audit_record(
                 action=action, actor=actor, target=version, target_label=str(version),
                 changes={"number": number, "snapshot_sha256": version.snapshot_sha256,
-                         "summary": change_summary(version)},
+                         "summary": change_summary(version), "effective_on": version.effective_on},
             )
+            if kind.on_publish:
+                kind.on_publish(version)
             from portal.exports.tasks import annex_notice_send_task
 
             transaction.on_commit(lambda: annex_notice_send_task.delay(version.pk))

@@ -56,14 +56,25 @@ class RotatingKeyProvider(KeyProvider, Protocol):
         """Destroy a key that is not current; ciphertext made with it becomes unreadable."""
 
 
+@runtime_checkable
+class PinnedKeyProvider(KeyProvider, Protocol):
+    """A provider that also keeps keys outside rotation (the audit chain's HMAC key), made on first use."""
+
+    def add_pinned_key(self, key_id: str) -> bytes:
+        """The pinned key with this id, created if it does not exist yet."""
+
+
 @dataclass
 class Keyring:
     current: str
     keys: dict[str, bytes]
     retired: list[str] = field(default_factory=list)
+    # Keys outside rotation: never current, never re-encrypted away, never retired (portal/audit/keys.py).
+    pinned: dict[str, bytes] = field(default_factory=dict)
 
     def next_key_id(self) -> str:
-        numbers = [int(m.group(1)) for kid in [*self.keys, *self.retired] if (m := re.fullmatch(r"k(\d+)", kid))]
+        used = [*self.keys, *self.retired, *self.pinned]
+        numbers = [int(m.group(1)) for kid in used if (m := re.fullmatch(r"k(\d+)", kid))]
         return f"k{max(numbers, default=0) + 1}"
 
     def to_json(self) -> str:
@@ -72,6 +83,8 @@ class Keyring:
             "keys": {kid: base64.b64encode(key).decode("ascii") for kid, key in self.keys.items()},
             "retired": self.retired,
         }
+        if self.pinned:
+            data["pinned"] = {kid: base64.b64encode(key).decode("ascii") for kid, key in self.pinned.items()}
         return json.dumps(data, indent=2) + "\n"
 
 
@@ -85,24 +98,34 @@ def _parse_keyring(text: str, *, path: Path) -> Keyring:
         raise bad(f"not JSON ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict) or not data["keys"]:
         raise bad('expected {"current": "<id>", "keys": {"<id>": "<base64 key>", ...}}')
-    keys = {}
-    for kid, encoded in data["keys"].items():
-        if not KEY_ID_PATTERN.fullmatch(kid):
-            raise bad(f"key id {kid!r} must be 1-128 characters of A-Z a-z 0-9 . _ : / -")
-        try:
-            key = base64.b64decode(str(encoded), validate=True)
-        except (binascii.Error, ValueError):
-            raise bad(f"key {kid!r} is not valid base64") from None
-        if len(key) != KEY_BYTES:
-            raise bad(f"key {kid!r} is {len(key)} bytes; AES-256 needs {KEY_BYTES}")
-        keys[kid] = key
+    if not isinstance(data.get("pinned", {}), dict):
+        raise bad('pinned must be {"<id>": "<base64 key>", ...}')
+
+    def decoded(entries: dict) -> dict[str, bytes]:
+        keys = {}
+        for kid, encoded in entries.items():
+            if not KEY_ID_PATTERN.fullmatch(kid):
+                raise bad(f"key id {kid!r} must be 1-128 characters of A-Z a-z 0-9 . _ : / -")
+            try:
+                key = base64.b64decode(str(encoded), validate=True)
+            except (binascii.Error, ValueError):
+                raise bad(f"key {kid!r} is not valid base64") from None
+            if len(key) != KEY_BYTES:
+                raise bad(f"key {kid!r} is {len(key)} bytes; AES-256 needs {KEY_BYTES}")
+            keys[kid] = key
+        return keys
+
+    keys = decoded(data["keys"])
+    pinned = decoded(data.get("pinned", {}))
+    if set(pinned) & set(keys):
+        raise bad(f"key ids {sorted(set(pinned) & set(keys))} are both pinned and rotating")
     current = data.get("current")
     if current not in keys:
         raise bad(f"current key {current!r} is not among the keys")
     retired = data.get("retired", [])
     if not isinstance(retired, list) or not all(isinstance(kid, str) for kid in retired):
         raise bad("retired must be a list of key ids")
-    return Keyring(current=current, keys=keys, retired=retired)
+    return Keyring(current=current, keys=keys, retired=retired, pinned=pinned)
 
 
 def _write_private_file(path: Path, text: str) -> Path:
@@ -149,6 +172,8 @@ class LocalKeyringProvider:
         ring = self._load()
         if key_id in ring.keys:
             return ring.keys[key_id]
+        if key_id in ring.pinned:
+            return ring.pinned[key_id]
         if key_id in ring.retired:
             raise UnknownKeyError(key_id, f"key {key_id!r} was retired; data encrypted with it can no longer be read")
         raise UnknownKeyError(key_id)
@@ -168,6 +193,22 @@ class LocalKeyringProvider:
             ring.current = key_id
             self._replace(ring)
         return key_id
+
+    # PinnedKeyProvider
+    def add_pinned_key(self, key_id: str) -> bytes:
+        if not KEY_ID_PATTERN.fullmatch(key_id):
+            raise KeyringError(f"key id {key_id!r} must be 1-128 characters of A-Z a-z 0-9 . _ : / -")
+        ring = self._load()
+        if key_id in ring.pinned:
+            return ring.pinned[key_id]
+        with self._exclusive():
+            ring = self._read()
+            if key_id in ring.keys or key_id in ring.retired:
+                raise KeyringError(f"key id {key_id!r} is already used by a rotating key")
+            if key_id not in ring.pinned:  # another process may have made it meanwhile
+                ring.pinned[key_id] = secrets.token_bytes(KEY_BYTES)
+                self._replace(ring)
+            return ring.pinned[key_id]
 
     def retire_key(self, key_id: str) -> None:
         with self._exclusive():

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def enrol(client, user):
     client.force_login(user)
     client.get(reverse("accounts:mfa_enrol"))
-    device = user.totpdevice_set.get(confirmed=False)
+    device = user.totp_devices.get(confirmed=False)
     return client.post(reverse("accounts:mfa_enrol"), {"code": totp_code(device)}), device
 
 
@@ -89,7 +89,7 @@ def test_regenerate_from_the_security_page_requires_step_up(client):
 
 
 def test_regenerate_shows_new_codes_and_audits(signed_in):
-    client, user = signed_in()
+    client, user = signed_in(step_up=True)
     response = client.post(reverse("accounts:backup_codes_regenerate"))
     assert response.status_code == 200
     assert len(response.context["codes"]) == 10

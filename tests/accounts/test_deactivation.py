@@ -81,9 +81,9 @@ def test_deactivation_asks_for_confirmation_first(signed_in):
 
 
 def test_an_mfa_reset_asks_for_confirmation_first(signed_in):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from portal.accounts.models import TOTPDevice
 
-    client, _ = signed_in(Role.ADMIN)
+    client, _ = signed_in(Role.ADMIN, step_up=True)
     subject = UserFactory()
     TOTPDevice.objects.create(user=subject, name="Phone", confirmed=True)
     page = client.get(reverse("accounts:user_reset_mfa", args=[subject.pk]))

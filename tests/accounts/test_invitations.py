@@ -27,7 +27,7 @@ def invite(actor=None, email="new.person@annex.test", roles=(Role.EMPLOYEE,)):
 
 
 def test_an_admin_invites_by_email_with_a_single_use_link(signed_in, django_capture_on_commit_callbacks, mailoutbox):
-    client, admin = signed_in(Role.ADMIN)
+    client, admin = signed_in(Role.ADMIN, step_up=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:invitation_create"),
                                {"email": "New.Person@Annex.test", "full_name": "New Person",
@@ -48,14 +48,14 @@ def test_an_admin_invites_by_email_with_a_single_use_link(signed_in, django_capt
 
 
 def test_no_email_leaves_before_the_transaction_commits(signed_in, mailoutbox):
-    client, _ = signed_in(Role.ADMIN)
+    client, _ = signed_in(Role.ADMIN, step_up=True)
     client.post(reverse("accounts:invitation_create"),
                 {"email": "x@annex.test", "full_name": "X", "roles": [Role.EMPLOYEE]})
     assert Invitation.objects.count() == 1 and mailoutbox == []
 
 
 def test_a_dpo_may_invite_but_not_grant_admin(signed_in):
-    client, dpo = signed_in(Role.DPO)
+    client, dpo = signed_in(Role.DPO, step_up=True)
     form_page = client.get(reverse("accounts:invitation_create"))
     assert Role.ADMIN not in dict(form_page.context["form"].fields["roles"].choices)
     response = client.post(reverse("accounts:invitation_create"),
@@ -78,7 +78,7 @@ def test_other_roles_may_not_invite(signed_in):
 
 
 def test_an_active_account_or_a_pending_invitation_blocks_a_new_one(signed_in):
-    client, _ = signed_in(Role.ADMIN)
+    client, _ = signed_in(Role.ADMIN, step_up=True)
     UserFactory(email="taken@annex.test")
     response = client.post(reverse("accounts:invitation_create"),
                            {"email": "Taken@annex.test", "full_name": "T", "roles": [Role.EMPLOYEE]})
@@ -220,9 +220,9 @@ def test_inviting_a_deactivated_person_reactivates_their_account(client):
 
 
 def test_a_reactivated_account_keeps_none_of_its_old_privileges_or_factors(client):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from rest_framework.authtoken.models import Token
 
+    from portal.accounts.models import TOTPDevice
     from portal.audit.models import AuditAction, AuditEvent
     from tests.conftest import totp_device_for
 

@@ -28,7 +28,7 @@ def test_an_administrator_sees_who_is_locked_and_from_where(client, settings, si
 def test_lifting_a_lock_lets_the_person_sign_in_and_is_audited(client, settings, signed_in):
     target = UserFactory(email="locked@annex.test")
     lock(client, target.email, settings)
-    admin_client, admin = signed_in(Role.ADMIN)
+    admin_client, admin = signed_in(Role.ADMIN, step_up=True)
     attempt = AccessAttempt.objects.get(username="locked@annex.test")
     response = admin_client.post(reverse("accounts:lockout_lift", kwargs={"pk": attempt.pk}))
     assert response.status_code == 302

@@ -77,7 +77,7 @@ def test_enrolment_codes_are_throttled(client):
     user = UserFactory()
     client.force_login(user)
     client.get(reverse("accounts:mfa_enrol"))
-    device = user.totpdevice_set.get()
+    device = user.totp_devices.get()
     with time_machine.travel(timezone.now(), tick=False):
         client.post(reverse("accounts:mfa_enrol"), {"code": wrong_code(device)})
         refused = client.post(reverse("accounts:mfa_enrol"), {"code": totp_code(device)})

@@ -24,8 +24,8 @@ def _link() -> str:
 
 
 def test_changing_the_password_needs_the_current_one_and_ends_the_other_sessions(signed_in):
-    client, user = signed_in(Role.EMPLOYEE)
-    elsewhere = sign_in(Client(), user)
+    client, user = signed_in(Role.EMPLOYEE, step_up=True)
+    elsewhere = sign_in(Client(), user, step_up=True)
     url = reverse("accounts:password_change")
     wrong = client.post(url, {"old_password": "not it", "new_password1": NEW, "new_password2": NEW})
     assert wrong.status_code == 200 and wrong.context["form"].errors["old_password"]
@@ -87,7 +87,7 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(client):
 
 
 def test_an_administrator_sends_a_reset_after_step_up_and_it_is_audited(signed_in, django_capture_on_commit_callbacks):
-    client, admin = signed_in(Role.ADMIN)
+    client, admin = signed_in(Role.ADMIN, step_up=True)
     subject = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:user_send_password_reset", args=[subject.pk]))
@@ -107,7 +107,7 @@ def test_production_hashes_passwords_with_argon2():
 
 @pytest.mark.parametrize("weak", ["short1!", "password1234", "123456789012"])
 def test_a_short_or_common_password_is_refused(signed_in, weak):
-    client, user = signed_in(Role.EMPLOYEE)
+    client, user = signed_in(Role.EMPLOYEE, step_up=True)
     response = client.post(reverse("accounts:password_change"),
                            {"old_password": DEFAULT_PASSWORD, "new_password1": weak, "new_password2": weak})
     assert response.status_code == 200 and response.context["form"].errors["new_password2"]

@@ -1,9 +1,8 @@
 import pytest
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import mfa_services
-from portal.accounts.models import BackupCodeDevice
+from portal.accounts.models import BackupCodeDevice, TOTPDevice
 from portal.audit.models import AuditAction
 from tests.accounts.conftest import events
 from tests.conftest import sign_in, totp_device_for
@@ -43,7 +42,7 @@ def test_removing_a_device_needs_a_recent_step_up(client):
 
 
 def test_removing_one_of_two_devices_keeps_the_session_and_audits(signed_in):
-    client, user = signed_in()
+    client, user = signed_in(step_up=True)
     spare = TOTPDevice.objects.create(user=user, name="Spare", confirmed=True)
     response = client.post(reverse("accounts:device_remove", args=[spare.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("accounts:security")
@@ -54,7 +53,7 @@ def test_removing_one_of_two_devices_keeps_the_session_and_audits(signed_in):
 
 
 def test_removing_the_last_device_removes_backup_codes_and_sends_to_enrolment(signed_in):
-    client, user = signed_in()
+    client, user = signed_in(step_up=True)
     mfa_services.backup_codes_regenerate(actor=user)
     device = TOTPDevice.objects.get(user=user)
     response = client.post(reverse("accounts:device_remove", args=[device.pk]))
@@ -65,7 +64,7 @@ def test_removing_the_last_device_removes_backup_codes_and_sends_to_enrolment(si
 
 
 def test_another_users_device_is_not_found(signed_in):
-    client, _ = signed_in()
+    client, _ = signed_in(step_up=True)
     other = totp_device_for(UserFactory())
     assert client.post(reverse("accounts:device_remove", args=[other.pk])).status_code == 404
     assert TOTPDevice.objects.filter(pk=other.pk).exists()
@@ -80,7 +79,7 @@ def test_removing_refuses_get(signed_in):
 def test_a_verified_user_can_enrol_a_second_authenticator_app(signed_in):
     from tests.accounts.conftest import totp_code
 
-    client, user = signed_in()
+    client, user = signed_in(step_up=True)
     client.get(reverse("accounts:mfa_enrol"))
     pending = TOTPDevice.objects.get(user=user, confirmed=False)
     response = client.post(reverse("accounts:mfa_enrol"), {"code": totp_code(pending), "next": "/account/security/"})

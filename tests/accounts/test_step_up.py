@@ -32,7 +32,7 @@ def test_a_role_change_with_a_stale_mfa_check_goes_to_step_up_and_back_to_the_fo
     assert target.role_names == [Role.EMPLOYEE]
     assert events(AuditAction.ROLES_CHANGED) == []
 
-    device = admin.totpdevice_set.get()
+    device = admin.totp_devices.get()
     step_up = client.post(reverse("accounts:mfa_step_up"), {"code": totp_code(device),
                                                            "next": f"/account/users/{target.pk}/"})
     assert step_up["Location"] == f"/account/users/{target.pk}/"

@@ -1,10 +1,9 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import mfa_services
-from portal.accounts.models import BackupCodeDevice
+from portal.accounts.models import BackupCodeDevice, TOTPDevice
 from portal.accounts.roles import Role
 from portal.audit.models import AuditAction
 from tests.accounts.conftest import events
@@ -92,7 +91,7 @@ def test_the_detail_of_a_missing_user_is_404(signed_in):
 
 
 def test_an_admin_changes_roles_with_one_audit_event_naming_before_and_after(signed_in):
-    client, admin = signed_in(Role.ADMIN)
+    client, admin = signed_in(Role.ADMIN, step_up=True)
     subject = UserFactory(roles=[Role.EMPLOYEE])
     response = client.post(reverse("accounts:user_roles", args=[subject.pk]),
                            {"roles": [Role.INCIDENT_RESPONDER, Role.EMPLOYEE]})
@@ -118,7 +117,7 @@ def test_an_unknown_role_is_refused(signed_in):
 
 
 def test_an_admin_cannot_drop_their_own_admin_role(signed_in):
-    client, admin = signed_in(Role.ADMIN)
+    client, admin = signed_in(Role.ADMIN, step_up=True)
     response = client.post(reverse("accounts:user_roles", args=[admin.pk]), {"roles": [Role.EMPLOYEE]}, follow=True)
     assert "cannot remove your own Admin role" in response.content.decode()
     assert admin.role_names == [Role.ADMIN]
@@ -180,7 +179,7 @@ def test_deactivation_changes_nothing_on_get_and_refuses_non_admins(signed_in):
 
 
 def test_an_admin_resets_a_users_mfa_and_the_user_is_told(signed_in, django_capture_on_commit_callbacks, mailoutbox):
-    client, admin = signed_in(Role.ADMIN)
+    client, admin = signed_in(Role.ADMIN, step_up=True)
     subject = UserFactory(email="lost.phone@annex.test")
     totp_device_for(subject)
     mfa_services.backup_codes_regenerate(actor=subject)
@@ -197,9 +196,9 @@ def test_an_admin_resets_a_users_mfa_and_the_user_is_told(signed_in, django_capt
 
 
 def test_after_a_reset_the_user_must_enrol_again(signed_in):
-    client, _ = signed_in(Role.ADMIN)
+    client, _ = signed_in(Role.ADMIN, step_up=True)
     subject = UserFactory()
-    their_client = sign_in(Client(), subject)
+    their_client = sign_in(Client(), subject, step_up=True)
     client.post(reverse("accounts:user_reset_mfa", args=[subject.pk]))
     assert their_client.get(reverse("portal:dashboard"))["Location"].startswith(reverse("accounts:mfa_enrol"))
 
@@ -221,7 +220,7 @@ def test_an_mfa_reset_also_revokes_the_api_token_and_calendar_feed(signed_in):
     from portal.notifications.models import CalendarFeed
     from portal.notifications.services_preferences import calendar_feed_issue
 
-    client, _admin = signed_in(Role.ADMIN)
+    client, _admin = signed_in(Role.ADMIN, step_up=True)
     user = UserFactory(roles=[Role.SECURITY_OFFICER])
     totp_device_for(user)
     api_token_create(user=user)

@@ -1,9 +1,11 @@
 """Helpers for audit-trail tests: build a chain the way services do, and tamper with it as an attacker would."""
 
 from django.db import connection
+from django.utils import timezone
 
 from portal.audit import context
-from portal.audit.models import AuditAction
+from portal.audit.keys import keyed_link
+from portal.audit.models import HASHED_FIELDS, AuditAction, AuditChainHead, AuditEvent, canonical_bytes, chain_hash
 from portal.audit.services import audit_record
 
 # Every column a tamperer could move between rows, except the primary key.
@@ -51,3 +53,30 @@ def swap_rows(seq_a: int, seq_b: int, *, include_seq: bool = False) -> None:
         cursor.execute(f"UPDATE audit_auditevent SET {assignments} WHERE id = %s", [*row_b, id_a])
         if not include_seq:
             cursor.execute("UPDATE audit_auditevent SET seq = -seq WHERE id = %s", [id_a])
+
+
+def build_legacy_chain(count: int) -> None:
+    """Append `count` events as the release before the keyed chain wrote them: bare SHA-256 links, no key id."""
+    head, _ = AuditChainHead.objects.get_or_create(pk=1)
+    for n in range(count):
+        event = AuditEvent(seq=head.last_seq + 1, created_at=timezone.now(), action=AuditAction.USER_UPDATED,
+                           target_type="accounts.user", target_id=str(n), target_label=f"Legacy {n}",
+                           changes={"department": {"before": "Ops", "after": f"Legal {n}"}}, prev_hash=head.last_hash)
+        event.hash = chain_hash(event.prev_hash, event.canonical())
+        event.save(force_insert=True)
+        head.last_seq, head.last_hash = event.seq, event.hash
+    head.keyed_from_seq = None
+    head.save()
+
+
+def rechain_from(seq: int, *, key: bytes | None, key_id: str = "") -> None:
+    """What someone who can write the database does after editing event `seq`: recompute it and every later
+    link, with the key they have (None: the bare SHA-256 of the older release), and move the head to the end."""
+    prev = AuditEvent.objects.filter(seq=seq - 1).values_list("hash", flat=True).first() or "0" * 64
+    for event in AuditEvent.objects.filter(seq__gte=seq).order_by("seq"):
+        canonical = canonical_bytes(*(getattr(event, name) for name in HASHED_FIELDS))
+        digest = keyed_link(key, prev, canonical) if key is not None else chain_hash(prev, canonical)
+        raw_sql("UPDATE audit_auditevent SET prev_hash = %s, hash = %s, mac_key_id = %s WHERE id = %s",
+                [prev, digest, key_id if key is not None else "", event.pk])
+        prev = digest
+    AuditChainHead.objects.filter(pk=1).update(last_hash=prev)

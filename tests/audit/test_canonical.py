@@ -59,3 +59,12 @@ def test_strings_are_escaped_as_json_and_not_ascii_escaped():
     out = canonical_bytes(*event)
     assert out == _reference(*event)
     assert '"actor_label":"Zoë \\"Q\\" \\\\ \\n\\t\\u0000"'.encode() in out
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(min_size=1, max_size=100), prev=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+       canonical=st.binary(max_size=2000))
+def test_the_verifiers_link_hasher_is_the_writers_hmac(key, prev, canonical):
+    from portal.audit.keys import LinkHasher, keyed_link
+
+    assert LinkHasher(key)(prev, canonical) == keyed_link(key, prev, canonical)

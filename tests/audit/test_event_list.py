@@ -74,6 +74,18 @@ def test_a_date_range_that_ends_before_it_starts_is_refused_and_the_input_kept(s
     assert b"should not show" not in response.content
 
 
+@pytest.mark.parametrize("field", ["date_from", "date_to"])
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_date_at_either_end_of_the_calendar_is_refused_with_a_message_not_a_server_error(signed_in, field, day):
+    """Found by the filter fuzzing: the first day's start in Europe/Berlin lies before the first UTC moment."""
+    client, _ = signed_in(Role.AUDITOR)
+
+    response = client.get(URL, {field: day})
+
+    assert response.status_code == 400
+    assert b"Give a date between the years 1900 and 9998." in response.content
+
+
 def test_it_pages_fifty_events_at_a_time_newest_first(signed_in):
     client, _ = signed_in(Role.AUDITOR)
     build_chain(55)

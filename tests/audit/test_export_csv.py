@@ -26,7 +26,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(client):
 
 
 def test_it_refuses_an_employee_even_with_a_fresh_mfa_check(signed_in):
-    client, _ = signed_in(Role.EMPLOYEE)
+    client, _ = signed_in(Role.EMPLOYEE, step_up=True)
 
     assert client.get(URL).status_code == 403
     assert not AuditEvent.objects.filter(action=AuditAction.AUDIT_EXPORTED).exists()
@@ -46,7 +46,7 @@ def test_it_asks_for_a_fresh_mfa_check_first(signed_in):
 
 
 def test_it_streams_the_filtered_events_oldest_first_and_audits_the_export(signed_in):
-    client, user = signed_in(Role.AUDITOR)
+    client, user = signed_in(Role.AUDITOR, step_up=True)
     audit_record(action=AuditAction.LOGIN, target_label="first login")
     audit_record(action=AuditAction.LOGOUT, target_label="a logout")
     audit_record(action=AuditAction.LOGIN, target_label="second login")
@@ -65,7 +65,7 @@ def test_it_streams_the_filtered_events_oldest_first_and_audits_the_export(signe
 
 
 def test_the_export_holds_the_rows_as_they_were_when_it_was_asked_for(signed_in):
-    client, _ = signed_in(Role.AUDITOR)
+    client, _ = signed_in(Role.AUDITOR, step_up=True)
     audit_record(action=AuditAction.LOGIN)
 
     response = client.get(URL)
@@ -75,7 +75,7 @@ def test_the_export_holds_the_rows_as_they_were_when_it_was_asked_for(signed_in)
 
 
 def test_cells_a_spreadsheet_would_run_as_formulas_are_defused(signed_in):
-    client, _ = signed_in(Role.AUDITOR)
+    client, _ = signed_in(Role.AUDITOR, step_up=True)
     audit_record(action=AuditAction.USER_UPDATED, target_label='=HYPERLINK("http://evil.test")')
 
     rows = rows_of(client.get(URL, {"action": AuditAction.USER_UPDATED}))
@@ -84,7 +84,7 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_defused(signed_in):
 
 
 def test_invalid_filters_are_refused_with_a_message_and_nothing_is_exported(signed_in):
-    client, _ = signed_in(Role.AUDITOR)
+    client, _ = signed_in(Role.AUDITOR, step_up=True)
 
     response = client.get(URL, {"date_from": "2025-03-10", "date_to": "2025-03-01"}, follow=True)
 
@@ -94,6 +94,6 @@ def test_invalid_filters_are_refused_with_a_message_and_nothing_is_exported(sign
 
 
 def test_it_refuses_posts(signed_in):
-    client, _ = signed_in(Role.AUDITOR)
+    client, _ = signed_in(Role.AUDITOR, step_up=True)
 
     assert client.post(URL).status_code == 405

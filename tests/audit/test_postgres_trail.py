@@ -50,6 +50,30 @@ def test_a_raw_sql_delete_is_rejected():
     assert AuditEvent.objects.count() == 2
 
 
+def test_a_truncate_is_rejected():
+    build_chain(3)
+
+    with pytest.raises(DatabaseError, match="TRUNCATE refused"):
+        raw_sql("TRUNCATE audit_auditevent")
+
+    assert AuditEvent.objects.count() == 3
+
+
+def test_a_cut_tail_made_with_the_triggers_disabled_shows_against_the_checkpoint():
+    from portal.audit.checkpoints import checkpoint_write
+
+    build_chain(5)
+    checkpoint_write()
+    with trigger_disabled():
+        raw_sql("DELETE FROM audit_auditevent WHERE seq >= 4")
+    raw_sql("UPDATE audit_auditchainhead SET last_seq = 3, last_hash = (SELECT hash FROM audit_auditevent "
+            "WHERE seq = 3)")
+
+    report = verify_chain()
+
+    assert report.problem.fault == ChainFault.MISSING and "the tail #4 to #5 was cut" in report.problem.detail
+
+
 def test_orm_updates_and_deletes_are_rejected_too():
     build_chain(1)
 

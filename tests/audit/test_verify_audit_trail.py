@@ -64,7 +64,7 @@ def test_an_edited_timestamp_is_detected():
     assert report.problem.fault == ChainFault.ALTERED and report.problem.seq == 2
 
 
-def test_an_edit_whose_hash_was_recomputed_breaks_the_next_link():
+def test_an_edit_whose_hash_was_recomputed_without_the_key_is_caught_at_the_event_itself():
     build_chain(5)
     forged = AuditEvent.objects.get(seq=2)
     forged.target_label = "someone else"
@@ -74,8 +74,18 @@ def test_an_edit_whose_hash_was_recomputed_breaks_the_next_link():
     report = verify_chain()
 
     assert report.problem.fault == ChainFault.ALTERED
-    assert report.problem.seq == 3
-    assert "#2 or #3 was edited" in report.problem.detail
+    assert report.problem.seq == 2
+    assert "keyed hash" in report.problem.detail
+
+
+def test_an_edit_of_an_event_breaks_the_next_link():
+    build_chain(5)
+    raw_sql("UPDATE audit_auditevent SET hash = %s WHERE seq = 2", ["b" * 64])
+
+    report = verify_chain()
+
+    assert report.problem.fault == ChainFault.ALTERED
+    assert report.problem.seq == 2
 
 
 def test_a_deleted_row_is_named_as_missing():

@@ -9,7 +9,7 @@ USER_VIEWERS = [Role.ADMIN.value, Role.DPO.value, Role.AUDITOR.value]
 
 
 def _own_totp_device(owner) -> dict:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from portal.accounts.models import TOTPDevice
 
     return {"pk": TOTPDevice.objects.create(user=owner, name="Spare", confirmed=True).pk}
 
@@ -67,41 +67,44 @@ def _lockout(owner=None) -> dict:
 
 ENTRIES = [
     # Signed-in users are sent on from the login page; a password-only session on to its MFA step.
-    Access("accounts:login", PUBLIC, anonymous=200, ok=302),
+    Access("accounts:login", PUBLIC, anonymous=200, ok=302, also={"post": (200, 302)}),
     Access("accounts:logout", EVERY_VERIFIED_USER, method="post", ok=302, anonymous=302, mfa_exempt=True),
-    Access("accounts:mfa_enrol", EVERY_VERIFIED_USER, mfa_exempt=True),
+    Access("accounts:mfa_enrol", EVERY_VERIFIED_USER, mfa_exempt=True, also={"post": 200}, step_up=True),
     # The header's language switch works for everyone, signed in or not (a cookie; the account when signed in).
     Access("accounts:language", PUBLIC, method="post", ok=302, anonymous=302, mfa_exempt=True,
            data=lambda: {"language": "de", "next": "/"}),
-    Access("accounts:preferences", EVERY_VERIFIED_USER),
+    Access("accounts:preferences", EVERY_VERIFIED_USER, also={"post": 302}),
     Access("accounts:mfa_verify", EVERY_VERIFIED_USER, ok=302, mfa_exempt=True,
-           note="a verified session is sent on to where it was going"),
-    Access("accounts:mfa_step_up", EVERY_VERIFIED_USER, mfa_exempt=True),
+           note="a verified session is sent on to where it was going", also={"post": 302}),
+    Access("accounts:mfa_step_up", EVERY_VERIFIED_USER, mfa_exempt=True, also={"post": 200}),
     # The user's own second factors.
     Access("accounts:security", EVERY_VERIFIED_USER),
     Access("accounts:backup_codes_regenerate", EVERY_VERIFIED_USER, method="post", ok=200,
-           note="step-up; the response shows the new codes once"),
+           note="the response shows the new codes once", step_up=True),
     Access("accounts:device_remove", EVERY_VERIFIED_USER, method="post", ok=302, kwargs=_own_totp_device,
-           outsider=404, note="step-up; only the owner's own devices"),
+           outsider=404, note="only the owner's own devices", step_up=True),
     # Invitations: accepting is public (the token is the credential), the rest is for Admin and DPO.
-    Access("accounts:invitation_accept", PUBLIC, anonymous=200, kwargs=_invitation_token, mfa_exempt=True),
+    Access("accounts:invitation_accept", PUBLIC, anonymous=200, kwargs=_invitation_token, mfa_exempt=True,
+           also={"post": 200}),
     Access("accounts:invitation_list", INVITERS),
-    Access("accounts:invitation_create", INVITERS),
+    Access("accounts:invitation_create", INVITERS, also={"post": 200}, step_up=True),
     Access("accounts:invitation_revoke", INVITERS, method="post", ok=302, kwargs=_invitation_pk),
     # User administration: Admin changes, DPO and Auditor may look.
     Access("accounts:user_list", USER_VIEWERS),
     Access("accounts:user_detail", USER_VIEWERS, kwargs=_some_user),
     Access("accounts:user_roles", ADMINS, method="post", ok=302, kwargs=_some_user,
-           data=lambda: {"roles": [Role.EMPLOYEE.value, Role.AUDITOR.value]}, note="step-up"),
-    Access("accounts:user_deactivate", ADMINS, method="post", ok=302, kwargs=_some_user),
+           data=lambda: {"roles": [Role.EMPLOYEE.value, Role.AUDITOR.value]}, step_up=True),
+    Access("accounts:user_deactivate", ADMINS, method="post", ok=302, kwargs=_some_user, also={"get": 200}),
     Access("accounts:user_reactivate", ADMINS, method="post", ok=302, kwargs=_inactive_user),
-    Access("accounts:user_reset_mfa", ADMINS, method="post", ok=302, kwargs=_some_user, note="step-up"),
+    Access("accounts:user_reset_mfa", ADMINS, method="post", ok=302, kwargs=_some_user, also={"get": 200},
+           step_up=True),
     # Passwords: one's own change (step-up), a reset by emailed link (public), a reset sent by an administrator.
-    Access("accounts:password_change", EVERY_VERIFIED_USER, note="step-up"),
-    Access("accounts:password_reset", PUBLIC, anonymous=200, mfa_exempt=True),
-    Access("accounts:password_reset_confirm", PUBLIC, anonymous=200, kwargs=_reset_token, mfa_exempt=True),
-    Access("accounts:user_send_password_reset", ADMINS, method="post", ok=302, kwargs=_some_user, note="step-up"),
+    Access("accounts:password_change", EVERY_VERIFIED_USER, also={"post": 200}, step_up=True),
+    Access("accounts:password_reset", PUBLIC, anonymous=200, mfa_exempt=True, also={"post": 200}),
+    Access("accounts:password_reset_confirm", PUBLIC, anonymous=200, kwargs=_reset_token, mfa_exempt=True,
+           also={"post": 200}),
+    Access("accounts:user_send_password_reset", ADMINS, method="post", ok=302, kwargs=_some_user, step_up=True),
     # Sign-in lockouts: an administrator sees and lifts them.
     Access("accounts:lockout_list", ADMINS),
-    Access("accounts:lockout_lift", ADMINS, method="post", ok=302, kwargs=_lockout, note="step-up"),
+    Access("accounts:lockout_lift", ADMINS, method="post", ok=302, kwargs=_lockout, step_up=True),
 ]

@@ -15,5 +15,5 @@ ENTRIES = [
     Access("audit:event_list", READERS),
     # The trail is not need-to-know per event: every reader sees every event, so no outsider case.
     Access("audit:event_detail", READERS, kwargs=_an_event),
-    Access("audit:export_csv", READERS, note="needs a step-up MFA check within 15 minutes"),
+    Access("audit:export_csv", READERS, note="needs a step-up MFA check within 15 minutes", step_up=True),
 ]

@@ -35,9 +35,9 @@ ENTRIES = [
     Access("notifications:read", EVERY_VERIFIED_USER, method="post", ok=302, kwargs=_own_notice, outsider=404,
            note="only the recipient's own notices"),
     Access("notifications:read_all", EVERY_VERIFIED_USER, method="post", ok=302),
-    Access("notifications:preferences", EVERY_VERIFIED_USER),
+    Access("notifications:preferences", EVERY_VERIFIED_USER, also={"post": 302}),
     Access("notifications:calendar_issue", EVERY_VERIFIED_USER, method="post", ok=200,
-           note="the response shows the new secret link once"),
+           note="the response shows the new secret link once", step_up=True),
     Access("notifications:calendar_revoke", EVERY_VERIFIED_USER, method="post", ok=302),
     # Calendar apps cannot sign in: the secret token in the URL is the credential.
     Access("notifications:calendar_feed", PUBLIC, anonymous=200, kwargs=_calendar_token, mfa_exempt=True),

@@ -19,6 +19,9 @@ class Access:
     kwargs. For object-level URLs the object is made visible to `owner` (assigned, owned...), and
     `outsider` is the status for another user who holds an allowed role but not that object.
     data() gives the POST body. `mfa_exempt` URLs are reachable by a password-only session.
+    `method` is the view's main method; `also` names every other method it accepts, with the status an allowed
+    principal gets (a form page: its POST); every method in neither is refused with 405. `step_up`: the view
+    needs a fresh second factor (require_recent_mfa), and without one sends the user to the step-up page.
     """
 
     url_name: str
@@ -35,6 +38,14 @@ class Access:
     owner_role: str | None = None  # role of the object's owner and of the outsider; default: first allowed
     note: str = ""
     extra: dict = field(default_factory=dict)
+    also: dict[str, int | tuple[int, ...]] = field(default_factory=dict)
+    step_up: bool = False
+
+    def methods(self) -> list[str]:
+        return [self.method, *self.also]
+
+    def ok_for(self, method: str) -> int | tuple[int, ...]:
+        return self.ok if method == self.method else self.also[method]
 
     def allows(self, roles: list[str]) -> bool:
         if self.allowed in (EVERY_VERIFIED_USER, PUBLIC):

@@ -105,9 +105,9 @@ def _category_data():
 
 ENTRIES = [
     Access("subprocessors:list", READERS),
-    Access("subprocessors:create", MANAGERS),
+    Access("subprocessors:create", MANAGERS, also={"post": 200}),
     Access("subprocessors:detail", READERS, kwargs=_subprocessor),
-    Access("subprocessors:edit", MANAGERS, kwargs=_subprocessor),
+    Access("subprocessors:edit", MANAGERS, kwargs=_subprocessor, also={"post": 200}),
     Access("subprocessors:assess", MANAGERS, method="post", ok=302, kwargs=_subprocessor,
            data=lambda: {"assessed_on": "2026-01-05", "notes": "SOC 2 report reviewed."}),
     Access("subprocessors:change_create", MANAGERS, method="post", ok=302, kwargs=_subprocessor,
@@ -123,10 +123,10 @@ ENTRIES = [
     Access("subprocessors:customer_terms", MANAGERS, method="post", ok=302, kwargs=_customer,
            data=lambda: {"authorisation": "general", "notice_days": "30", "expected_version": "0"}),
     Access("subprocessors:records", RECORD_READERS),
-    Access("subprocessors:processor_edit", MANAGERS),
+    Access("subprocessors:processor_edit", MANAGERS, also={"post": 200}),
     Access("subprocessors:category_add", MANAGERS, method="post", ok=302, data=_category_data),
-    Access("subprocessors:category_edit", MANAGERS, kwargs=_category),
+    Access("subprocessors:category_edit", MANAGERS, kwargs=_category, also={"post": 200}),
     Access("subprocessors:category_remove", MANAGERS, method="post", ok=302, kwargs=_category),
     # The secret link in a notice is the credential: no account, no MFA; an unknown token is a 404.
-    Access("respond:subprocessor", PUBLIC, anonymous=200, mfa_exempt=True, kwargs=_reply_token),
+    Access("respond:subprocessor", PUBLIC, anonymous=200, mfa_exempt=True, kwargs=_reply_token, also={"post": 400}),
 ]

@@ -1,7 +1,10 @@
-"""The authorization matrix: every URL pattern, every kind of visitor, the expected outcome.
+"""The authorization matrix: every URL pattern, every HTTP method, every kind of visitor, the expected outcome.
 
 URL names come from the resolver, so a new page without an entry in tests/authz/<area>.py fails
-`test_every_url_pattern_has_a_matrix_entry`, and no page can skip its permission check.
+`test_every_url_pattern_has_a_matrix_entry`, and no page can skip its permission check. Each method a view
+accepts is checked for every visitor; every other method must be refused (405). Views that need a fresh second
+factor are found from the views themselves (require_recent_mfa) and each one is shown to send a signed-in,
+verified user without one to the step-up page, changing nothing; the test sign-in grants no step-up unless asked.
 """
 
 import importlib
@@ -13,11 +16,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import tests.authz
 from portal.accounts.roles import Role
+from portal.audit.models import AuditEvent
 from tests.authz.spec import ALL_ROLES, EVERY_VERIFIED_USER, PUBLIC, Access
 from tests.conftest import sign_in
 from tests.factories import UserFactory
 
-# The Django admin has its own login; it is reached only by verified staff (checked below, per prefix).
+# The Django admin is off unless enabled; tests/portal/test_django_admin.py covers it when it is on.
 ADMIN_NAMESPACE = "admin"
 
 
@@ -61,50 +65,63 @@ def test_every_matrix_entry_names_a_real_url():
     assert not stale, f"matrix entries for URLs that no longer exist: {stale}"
 
 
-def _request(client, entry: Access, kwargs: dict):
+HTTP_METHODS = ["get", "head", "post", "put", "patch", "delete", "options", "trace"]
+
+
+def _request(client, entry: Access, kwargs: dict, method: str | None = None):
     url = reverse(entry.url_name, kwargs=kwargs)
-    if entry.method == "post":
+    method = method or entry.method
+    if method == "post":
         return client.post(url, entry.data() if entry.data else {})
-    return client.get(url)
+    return client.generic(method.upper(), url)
 
 
 def _as_tuple(value) -> tuple[int, ...]:
     return value if isinstance(value, tuple) else (value,)
 
 
+def _role_for(entry: Access) -> str:
+    """The role of the object's owner: the principal who may use the view."""
+    if entry.owner_role:
+        return entry.owner_role
+    if entry.allowed in (EVERY_VERIFIED_USER, PUBLIC):
+        return Role.EMPLOYEE.value
+    return entry.allowed[0]
+
+
 CASES = [
-    (name, principal)
+    (name, method, principal)
     for name in sorted(ENTRIES)
+    for method in ENTRIES[name].methods()
     for principal in PRINCIPALS
     if principal != "outsider" or ENTRIES[name].outsider is not None
 ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("url_name", "principal"), CASES)
-def test_access(client, url_name, principal):
+@pytest.mark.parametrize(("url_name", "method", "principal"), CASES)
+def test_access(client, url_name, method, principal):
     entry = ENTRIES[url_name]
-    if entry.owner_role:
-        owner_role = entry.owner_role
-    elif entry.allowed in (EVERY_VERIFIED_USER, PUBLIC):
-        owner_role = Role.EMPLOYEE.value
-    else:
-        owner_role = entry.allowed[0]
+    owner_role = _role_for(entry)
 
     if principal == "anonymous":
         owner = UserFactory(roles=[owner_role])
-        response = _request(client, entry, entry.kwargs(owner) if entry.kwargs else {})
-        if entry.anonymous is not None:
-            assert response.status_code == entry.anonymous
+        response = _request(client, entry, entry.kwargs(owner) if entry.kwargs else {}, method)
+        expected = entry.anonymous
+        if expected is not None and entry.allowed == PUBLIC:
+            expected = entry.ok_for(method) if method != entry.method else entry.anonymous
+        if expected is not None:
+            assert response.status_code in _as_tuple(expected), (
+                f"{url_name} {method}: anonymous got {response.status_code}")
         else:
-            assert response.status_code == 302, f"{url_name}: anonymous got {response.status_code}"
+            assert response.status_code == 302, f"{url_name} {method}: anonymous got {response.status_code}"
             assert response["Location"].startswith(reverse("accounts:login"))
         return
 
     if principal == "password-only":
         user = UserFactory(roles=[owner_role])
         sign_in(client, user, verified=False)
-        response = _request(client, entry, entry.kwargs(user) if entry.kwargs else {})
+        response = _request(client, entry, entry.kwargs(user) if entry.kwargs else {}, method)
         location = response.get("Location", "")
         if entry.unverified is not None:
             assert response.status_code == entry.unverified, f"{url_name}: password-only got {response.status_code}"
@@ -119,50 +136,70 @@ def test_access(client, url_name, principal):
         owner = UserFactory(roles=[owner_role])
         kwargs = entry.kwargs(owner)
         outsider = UserFactory(roles=[owner_role])
-        sign_in(client, outsider)
-        response = _request(client, entry, kwargs)
-        assert response.status_code == entry.outsider, f"{url_name}: outsider got {response.status_code}"
+        sign_in(client, outsider, step_up=entry.step_up)
+        response = _request(client, entry, kwargs, method)
+        assert response.status_code == entry.outsider, f"{url_name} {method}: outsider got {response.status_code}"
         return
 
     user = UserFactory(roles=[principal])
-    sign_in(client, user)
-    response = _request(client, entry, entry.kwargs(user) if entry.kwargs else {})
-    expected = _as_tuple(entry.ok) if entry.allows([principal]) else (entry.denied,)
+    sign_in(client, user, step_up=entry.step_up)
+    response = _request(client, entry, entry.kwargs(user) if entry.kwargs else {}, method)
+    expected = _as_tuple(entry.ok_for(method)) if entry.allows([principal]) else (entry.denied,)
     assert response.status_code in expected, (
-        f"{url_name} as {principal}: expected {expected}, got {response.status_code}"
+        f"{url_name} {method} as {principal}: expected {expected}, got {response.status_code}"
     )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("principal", ["anonymous", "password-only", "non-staff", "verified-staff"])
-def test_django_admin_requires_a_verified_staff_session(client, principal):
-    url = reverse("admin:index")
-    if principal == "anonymous":
-        response = client.get(url)
-        assert response.status_code == 302 and "/admin/login/" in response["Location"]
-        return
-    user = UserFactory(roles=[Role.ADMIN], is_staff=principal == "verified-staff",
-                       is_superuser=principal == "verified-staff")
-    sign_in(client, user, verified=principal != "password-only")
-    response = client.get(url)
-    if principal == "password-only":
-        assert response.status_code == 302 and response["Location"].startswith("/account/mfa/")
-    elif principal == "non-staff":
-        assert response.status_code == 302 and "/admin/login/" in response["Location"]
-    else:
-        assert response.status_code == 200
+@pytest.mark.parametrize("url_name", sorted(ENTRIES))
+def test_every_method_the_view_does_not_accept_is_refused(client, url_name):
+    """The methods in the matrix are all a view takes: PUT, DELETE, TRACE... (and HEAD, unless listed) get 405."""
+    entry = ENTRIES[url_name]
+    user = UserFactory(roles=[_role_for(entry)])
+    if entry.allowed != PUBLIC:
+        sign_in(client, user, step_up=True)
+    kwargs = entry.kwargs(user) if entry.kwargs else {}
+    accepted = {}
+    for method in HTTP_METHODS:
+        if method not in entry.methods():
+            status = _request(client, entry, kwargs, method).status_code
+            if status != 405:
+                accepted[method] = status
+    assert not accepted, f"{url_name} accepts methods the matrix does not list: {accepted}"
+
+
+def _view_needs_step_up(callback) -> bool:
+    while callback is not None:
+        if getattr(callback, "requires_recent_mfa", False):
+            return True
+        callback = getattr(callback, "__wrapped__", None)
+    return False
+
+
+STEP_UP_VIEWS = sorted(name for name, pattern in _walk(get_resolver().url_patterns)
+                       if name in ENTRIES and _view_needs_step_up(pattern.callback))
+
+
+def test_the_matrix_names_every_view_that_needs_a_step_up():
+    declared = sorted(name for name, entry in ENTRIES.items() if entry.step_up)
+    assert declared == STEP_UP_VIEWS
+    assert len(STEP_UP_VIEWS) >= 20
 
 
 @pytest.mark.django_db
-def test_every_admin_url_refuses_a_password_only_session(client):
-    """Each admin URL that takes no arguments sends an unverified staff session to MFA."""
-    user = UserFactory(roles=[Role.ADMIN], is_staff=True, is_superuser=True)
-    sign_in(client, user, verified=False)
-    checked = 0
-    for name, pattern in _walk(get_resolver().url_patterns):
-        if not name.startswith(f"{ADMIN_NAMESPACE}:") or pattern.pattern.regex.groups:
-            continue
-        response = client.get(reverse(name))
-        assert response.status_code == 302 and response["Location"].startswith("/account/mfa/"), name
-        checked += 1
-    assert checked > 5
+@pytest.mark.parametrize(("url_name", "method"),
+                         [(name, method) for name in STEP_UP_VIEWS for method in ENTRIES[name].methods()])
+def test_a_view_that_needs_a_step_up_sends_a_verified_user_without_one_to_it_and_changes_nothing(
+        client, url_name, method):
+    entry = ENTRIES[url_name]
+    role = _role_for(entry)
+    user = UserFactory(roles=[role])
+    sign_in(client, user, step_up=False)
+    kwargs = entry.kwargs(user) if entry.kwargs else {}
+    events = AuditEvent.objects.count()
+
+    response = _request(client, entry, kwargs, method)
+
+    assert response.status_code == 302, f"{url_name} {method}: got {response.status_code} without a step-up"
+    assert response["Location"].startswith(reverse("accounts:mfa_step_up")), response["Location"]
+    assert AuditEvent.objects.count() == events, f"{url_name} {method} wrote to the audit trail before the step-up"

@@ -132,7 +132,8 @@ def test_the_detail_shows_parameters_reviews_related_controls_and_history(signed
                 {"outcome": "effective", "notes": "Checked the HSM audit log.",
                  "reviewed_on": timezone.localdate().isoformat()})
     body = client.get(reverse("controls:detail", args=[control.pk])).content.decode()
-    assert "key_store" in body and "HSM" in body
+    assert "Key store" in body and "HSM" in body and "Minimum TLS version" in body
+    assert "key_store" not in body and "tls_min_version" not in body
     assert "TOM-REL-01" in body
     assert "Checked the HSM audit log." in body
     assert "Control reviewed" in body

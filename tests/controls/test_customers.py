@@ -41,6 +41,16 @@ def test_applicable_controls_follow_services_and_overrides():
     assert [c.reference for c in customer_applicable_controls(customer)] == ["TOM-HST-01", "TOM-SUP-01"]
 
 
+def test_a_retired_control_stays_out_despite_an_inclusion():
+    control = ControlFactory(reference="TOM-OLD-02", applies_to_all_services=False)
+    customer = CustomerFactory()
+    OverrideFactory(customer=customer, control=control, mode="include")
+    assert [c.reference for c in customer_applicable_controls(customer)] == ["TOM-OLD-02"]
+    control.status = Control.Status.RETIRED
+    control.save(update_fields=["status"])
+    assert list(customer_applicable_controls(customer)) == []
+
+
 def test_an_override_needs_a_reason():
     dpo = UserFactory(roles=[Role.DPO])
     with pytest.raises(ValidationError):

@@ -23,7 +23,7 @@ from portal.exports.registry import ALL_SUBJECTS, get_kind
 from portal.exports.rendering import render_document
 from portal.exports.selectors import version_verify
 from portal.exports.services import annex_publish
-from tests.controls.factories import ControlFactory, CustomerFactory, ServiceFactory
+from tests.controls.factories import CustomerFactory, ServiceFactory, StatedControlFactory
 from tests.controls.factories_subprocessors import ProcessingCategoryFactory, SubProcessorFactory
 from tests.factories import UserFactory
 
@@ -41,7 +41,7 @@ def _world():
                                     dpo_contact="dpo@processor.example")
     ProcessingCategoryFactory(service=hosting, name="Hosting of application data",
                               description="Storage and operation of the controller's application.")
-    physical = ControlFactory(reference="TOM-PHY-01", title="Biometric access control",
+    physical = StatedControlFactory(reference="TOM-PHY-01", title="Biometric access control",
                               scc_category="physical_security")
     dc = SubProcessorFactory(legal_name="EU Datacenter GmbH", slug="eu-dc")
     dc.performed_controls.set([physical])

@@ -37,7 +37,7 @@ def _import(client, data: bytes, **extra):
 
 
 def test_the_csv_export_streams_the_filtered_list_and_is_audited(signed_in):
-    client, auditor = signed_in(Role.AUDITOR)
+    client, auditor = signed_in(Role.AUDITOR, step_up=True)
     owner = UserFactory(roles=[Role.SECURITY_OFFICER], email="olga@annex.test")
     ControlFactory(reference="TOM-ENC-01", title="=HYPERLINK(\"http://evil\")", owner=owner,
                    status=Control.Status.VERIFIED, art32_points=["a", "b"], tags=["crypto"])
@@ -56,7 +56,7 @@ def test_the_csv_export_streams_the_filtered_list_and_is_audited(signed_in):
 
 
 def test_the_xlsx_export_opens_as_a_workbook(signed_in):
-    client, _ = signed_in(Role.DPO)
+    client, _ = signed_in(Role.DPO, step_up=True)
     ControlFactory(reference="TOM-ENC-01", title="+cmd|' /C calc'!A0")
     response = client.get(reverse("controls:export"), {"format": "xlsx"})
     assert response.status_code == 200
@@ -75,7 +75,7 @@ def test_the_export_asks_for_a_fresh_mfa_check(signed_in):
 
 
 def test_an_exported_register_imports_into_an_empty_one(signed_in):
-    client, _ = signed_in(Role.DPO)
+    client, _ = signed_in(Role.DPO, step_up=True)
     owner = UserFactory(roles=[Role.SECURITY_OFFICER])
     ControlFactory(reference="TOM-ENC-01", owner=owner, tags=["crypto"], art32_points=["a"])
     exported = b"".join(client.get(reverse("controls:export")).streaming_content)

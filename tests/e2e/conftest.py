@@ -64,7 +64,8 @@ def pytest_runtest_makereport(item, call):
 def totp_now(user) -> str:
     """The code an authenticator app would show for the user's confirmed device right now."""
     from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.accounts.models import TOTPDevice
 
     device = TOTPDevice.objects.get(user=user, confirmed=True)
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"

@@ -6,13 +6,13 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.mfa import STEP_UP_SESSION_KEY
+from portal.accounts.models import TOTPDevice
 from portal.accounts.roles import Role
 from portal.exports.models import ExportJob
 from tests.conftest import totp_device_for
-from tests.controls.factories import ControlFactory, CustomerFactory
+from tests.controls.factories import CustomerFactory, StatedControlFactory
 from tests.e2e.conftest import artifacts_dir, sign_in_with_totp
 from tests.factories import UserFactory
 
@@ -43,7 +43,7 @@ def test_a_dpo_requests_a_customer_annex_and_downloads_it_after_a_step_up(page):
     dpo = UserFactory(roles=[Role.DPO], email="dpo@annex.test", full_name="Dana Protection")
     totp_device_for(dpo)
     CustomerFactory(slug="acme", name="Acme Health GmbH", contract_reference="DPA-2025-017")
-    ControlFactory(reference="TOM-ENC-01", title="AES-256 encryption of personal data at rest")
+    StatedControlFactory(reference="TOM-ENC-01", title="AES-256 encryption of personal data at rest")
 
     sign_in_with_totp(page, dpo)
 

@@ -7,7 +7,7 @@ from controls.models import Customer
 from portal.accounts.roles import Role
 from portal.exports.models import AnnexVersion
 from tests.conftest import totp_device_for
-from tests.controls.factories import ControlFactory, CustomerFactory
+from tests.controls.factories import CustomerFactory, StatedControlFactory
 from tests.e2e.conftest import artifacts_dir, sign_in_with_totp
 from tests.factories import UserFactory
 
@@ -26,8 +26,8 @@ def test_a_german_dpo_switches_the_language_and_publishes_a_german_annex(page):
     CustomerFactory(slug="klinikum", name="Klinikum Nord gGmbH", contract_reference="AVV-2026-001",
                     contract_language=Customer.ContractLanguage.GERMAN, notice_contact_name="Eva Roth",
                     notice_contact_email="datenschutz@klinikum.test")
-    ControlFactory(reference="TOM-ENC-01", title="AES-256 encryption of personal data at rest",
-                   scc_category="pseudonymisation_encryption")
+    StatedControlFactory(reference="TOM-ENC-01", title="AES-256 encryption of personal data at rest",
+                         scc_category="pseudonymisation_encryption")
 
     sign_in_with_totp(page, dpo)
     assert page.locator("html").get_attribute("lang") == "en"

@@ -2,18 +2,25 @@
 
 import hashlib
 import subprocess
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from controls.exports import TOM_ANNEX
+from portal.accounts.roles import Role
 from portal.exports import storage
 from portal.exports.services import annex_publish
+from portal.retention.certificates import run_certify
+from portal.retention.models import RetentionRun
 from tests.controls.factories import CustomerFactory
 from tests.exports.conftest import pdf_text
 from tests.factories import UserFactory
+from tests.training.factories import AssignmentFactory, full_course
+from training import services as training_services
 
 JAPANESE_NAME = "日本ロジスティクス株式会社"
 
@@ -26,16 +33,41 @@ def _published_annex(tmp_path, *, name="Acme Health GmbH", slug="acme"):
     return version, output
 
 
-@pytest.mark.django_db
-def test_the_annex_pdf_is_tagged_pdf_a_with_its_language_set(tmp_path):
-    _, output = _published_annex(tmp_path)
+def _assert_tagged_pdf_a(output, language="en"):
     info = subprocess.run(["pdfinfo", str(output)], capture_output=True, text=True, check=True).stdout
     assert "Tagged:          yes" in info
     metadata = subprocess.run(["pdfinfo", "-meta", str(output)], capture_output=True, text=True, check=True).stdout
     assert 'pdfaid:part="3"' in metadata and 'pdfaid:conformance="A"' in metadata
     catalog = PdfReader(str(output)).trailer["/Root"]
     assert bool(catalog["/MarkInfo"]["/Marked"])
-    assert catalog["/Lang"] == "en"
+    assert catalog["/Lang"] == language
+
+
+@pytest.mark.django_db
+def test_the_annex_pdf_is_tagged_pdf_a_with_its_language_set(tmp_path):
+    _, output = _published_annex(tmp_path)
+    _assert_tagged_pdf_a(output)
+
+
+@pytest.mark.django_db
+def test_the_training_and_deletion_certificates_are_tagged_pdf_a_too(signed_in, tmp_path):
+    client, employee = signed_in(Role.EMPLOYEE)
+    course = full_course()
+    assignment = AssignmentFactory(user=employee, course=course)
+    attempt = training_services.quiz_attempt_start(actor=employee, assignment=assignment)
+    training_services.quiz_attempt_submit(actor=employee, attempt=attempt, answers={
+        q.pk: [c.pk for c in q.choices.all() if c.is_correct] for q in course.questions.all()})
+    response = client.get(reverse("training:certificate", args=[assignment.pk]))
+    assert response.status_code == 200
+    (tmp_path / "training.pdf").write_bytes(b"".join(response.streaming_content))
+    run = RetentionRun.objects.create(status=RetentionRun.Status.DONE, trigger=RetentionRun.Trigger.NIGHTLY,
+                                      started_at=timezone.now() - timedelta(minutes=5), finished_at=timezone.now(),
+                                      counts={"exports.jobs": {"done": 4}})
+    version = run_certify(run_id=run.pk, actor=UserFactory(roles=[Role.DPO]))
+    (tmp_path / "deletion.pdf").write_bytes(
+        b"".join(storage.open_document(version.file_path, purpose=storage.version_purpose(version))))
+    for name in ("training", "deletion"):
+        _assert_tagged_pdf_a(tmp_path / f"{name}.pdf")
 
 
 @pytest.mark.django_db

@@ -3,7 +3,7 @@ import pytest
 from portal.accounts.demo import seed_users
 from portal.exports import demo
 from portal.exports.models import AnnexVersion
-from tests.controls.factories import ControlFactory, CustomerFactory
+from tests.controls.factories import CustomerFactory, StatedControlFactory
 
 
 @pytest.mark.django_db
@@ -11,7 +11,7 @@ def test_the_demo_publishes_version_1_for_one_customer_once():
     seed_users()
     CustomerFactory(name="Acme Health GmbH", slug="acme")
     CustomerFactory(name="Zeta Logistics", slug="zeta")
-    ControlFactory()
+    StatedControlFactory()
     assert [v.subject_key for v in demo.seed()] == ["acme"]
     assert demo.seed() == []
     assert AnnexVersion.objects.get().number == 1
@@ -33,7 +33,7 @@ def test_the_demo_publishes_a_german_and_a_bilingual_annex_too():
     CustomerFactory(name="Kunde GmbH", slug="kunde", contract_language="de")
     CustomerFactory(name="Zweisprachig AG", slug="zwei", contract_language="bilingual")
     CustomerFactory(name="Zeta Logistics", slug="zeta", contract_language="de")
-    ControlFactory()
+    StatedControlFactory()
     versions = {v.subject_key: v for v in demo.seed()}
     assert sorted(versions) == ["acme", "kunde", "zwei"]
     assert versions["kunde"].snapshot["languages"] == ["de"]

@@ -125,7 +125,7 @@ def test_the_pack_is_taken_with_the_requesters_scope(evidence_world):
 @pytest.mark.parametrize(("role", "allowed"), [(Role.DPO, True), (Role.ADMIN, True), (Role.AUDITOR, True),
                                                (Role.SECURITY_OFFICER, False), (Role.EMPLOYEE, False)])
 def test_only_dpo_admin_and_auditor_may_request_an_evidence_pack(client, role, allowed):
-    sign_in(client, UserFactory(roles=[role]))
+    sign_in(client, UserFactory(roles=[role]), step_up=True)
     response = client.post(reverse("exports:request"), {"document": f"{EVIDENCE_PACK}|"})
     if allowed:
         assert response.status_code == 302 and ExportJob.objects.filter(kind=EVIDENCE_PACK).count() == 1

@@ -39,7 +39,7 @@ def _request(client, document: str):
 @pytest.mark.django_db
 def test_requesting_an_annex_renders_it_and_the_file_decrypts_to_the_pdf(signed_in, django_capture_on_commit_callbacks):
     ControlFactory(reference="TOM-TST-01")
-    client, user = signed_in(Role.DPO)
+    client, user = signed_in(Role.DPO, step_up=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = _request(client, f"{TOM_ANNEX}|")
     job = ExportJob.objects.get()
@@ -66,7 +66,7 @@ def test_requesting_needs_a_recent_mfa_check_and_queues_nothing_without_it(signe
 
 @pytest.mark.django_db
 def test_a_user_who_may_request_no_document_is_refused(signed_in):
-    client, _ = signed_in(Role.EMPLOYEE)
+    client, _ = signed_in(Role.EMPLOYEE, step_up=True)
     assert _request(client, f"{TOM_ANNEX}|").status_code == 403
     assert not ExportJob.objects.exists()
 
@@ -79,7 +79,7 @@ def test_a_document_of_a_kind_the_user_may_not_request_is_not_offered_nor_accept
         snapshot=lambda key: {}, subjects=lambda: [("", "All")], permission="audit.view_auditevent",
     ))
     try:
-        client, _ = signed_in(Role.SECURITY_OFFICER)
+        client, _ = signed_in(Role.SECURITY_OFFICER, step_up=True)
         assert "tests.restricted" not in client.get(reverse("exports:list")).content.decode()
         response = _request(client, "tests.restricted|")
         assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
@@ -91,7 +91,7 @@ def test_a_document_of_a_kind_the_user_may_not_request_is_not_offered_nor_accept
 @pytest.mark.django_db
 def test_an_unknown_customer_is_refused_with_a_message_and_the_form_keeps_the_choices(signed_in):
     CustomerFactory(slug="acme")
-    client, _ = signed_in(Role.DPO)
+    client, _ = signed_in(Role.DPO, step_up=True)
     response = _request(client, f"{TOM_ANNEX}|no-such-customer")
     assert response.status_code == 400
     body = response.content.decode()
@@ -103,7 +103,7 @@ def test_an_unknown_customer_is_refused_with_a_message_and_the_form_keeps_the_ch
 def test_a_job_whose_template_raises_ends_failed_with_the_reason_and_no_file(
     signed_in, raising_kind, django_capture_on_commit_callbacks, settings
 ):
-    client, _ = signed_in(Role.DPO)
+    client, _ = signed_in(Role.DPO, step_up=True)
     with django_capture_on_commit_callbacks(execute=True):
         _request(client, "tests.raises|")
     job = ExportJob.objects.get()
@@ -149,7 +149,7 @@ def test_download_without_a_recent_mfa_check_is_refused_and_not_audited(client):
 def test_the_requester_downloads_the_decrypted_file_and_the_download_is_audited(client):
     owner = UserFactory(roles=[Role.SECURITY_OFFICER])
     job = done_job(owner)
-    sign_in(client, owner)
+    sign_in(client, owner, step_up=True)
     response = client.get(reverse("exports:download", kwargs={"pk": job.pk}))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF_BYTES
@@ -163,7 +163,7 @@ def test_the_requester_downloads_the_decrypted_file_and_the_download_is_audited(
                                               (Role.SECURITY_OFFICER, 404), (Role.EMPLOYEE, 404)])
 def test_only_dpo_admin_and_auditor_download_someone_elses_export(client, role, status):
     job = done_job(UserFactory(roles=[Role.SECURITY_OFFICER]))
-    sign_in(client, UserFactory(roles=[role]))
+    sign_in(client, UserFactory(roles=[role]), step_up=True)
     assert client.get(reverse("exports:download", kwargs={"pk": job.pk})).status_code == status
 
 
@@ -174,7 +174,7 @@ def test_an_expired_export_is_gone(client):
     owner = UserFactory(roles=[Role.DPO])
     job = done_job(owner)
     ExportJob.objects.filter(pk=job.pk).update(expires_at=timezone.now())
-    sign_in(client, owner)
+    sign_in(client, owner, step_up=True)
     assert client.get(reverse("exports:download", kwargs={"pk": job.pk})).status_code == 410
 
 
@@ -234,7 +234,7 @@ def test_rendering_is_routed_to_its_own_queue_and_notices_are_not():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_request_message_says_ready_when_the_job_ran_at_once_and_queued_otherwise(signed_in):
-    client, _ = signed_in(Role.DPO)
+    client, _ = signed_in(Role.DPO, step_up=True)
     # Outside a test transaction the task runs eagerly when the request commits, before the redirect.
     response = client.post(reverse("exports:request"), {"document": f"{TOM_ANNEX}|"}, follow=True)
     assert "TOM annex: All customers is ready to download." in response.content.decode()
@@ -243,3 +243,9 @@ def test_the_request_message_says_ready_when_the_job_ran_at_once_and_queued_othe
         response = client.post(reverse("exports:request"), {"document": f"{TOM_ANNEX}|"}, follow=True)
     assert publish.call_count == 1
     assert "is queued. This page follows its progress." in response.content.decode()
+
+
+def test_a_german_file_name_spells_umlauts_and_eszett_the_german_way():
+    kind = registry.get_kind("controls.tom_annex")
+    snapshot = {"title": "Technische und organisatorische Maßnahmen", "subject_label": "Müller Öl GmbH"}
+    assert kind.filename(snapshot, version=2) == "technische-und-organisatorische-massnahmen-mueller-oel-gmbh-v2.pdf"

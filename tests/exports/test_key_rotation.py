@@ -13,7 +13,7 @@ from portal.security.keys import get_key_provider
 from portal.security.registry import encrypted_file_sets
 from portal.security.storage import file_key_id
 from tests.conftest import sign_in
-from tests.controls.factories import ControlFactory
+from tests.controls.factories import StatedControlFactory
 from tests.exports.builders import PDF_BYTES, done_job
 from tests.factories import UserFactory
 
@@ -43,12 +43,12 @@ def test_export_jobs_and_annex_versions_are_registered_for_re_encryption():
 
 def test_an_old_export_and_an_old_annex_still_download_after_rotation_reencryption_and_retirement(client):
     dpo = UserFactory(roles=[Role.DPO])
-    ControlFactory(reference="TOM-ROT-01")
+    StatedControlFactory(reference="TOM-ROT-01")
     job = done_job(dpo)
     version = annex_publish(kind_name="controls.tom_annex", subject_key="", actor=dpo)
     old_key = get_key_provider().current_key()[0]
     assert job.file_key_id == version.file_key_id == old_key
-    sign_in(client, dpo)
+    sign_in(client, dpo, step_up=True)
     annex_before = _download(client, "exports:version_download", version.pk)
 
     _run("rotate_keys")

@@ -51,7 +51,7 @@ def _programme():
 
 def test_the_dpo_gets_the_posture_trends_and_open_findings_as_a_tagged_pdf_a_from_the_home_page(
         signed_in, request_report, tmp_path):
-    client, _dpo = signed_in(Role.DPO, full_name="Dana Privacy")
+    client, _dpo = signed_in(Role.DPO, full_name="Dana Privacy", step_up=True)
     _programme()
     home = client.get(reverse("portal:dashboard")).content.decode()
     assert f'name="document" value="{PROGRAMME_REPORT}|"' in home
@@ -76,7 +76,7 @@ def test_the_dpo_gets_the_posture_trends_and_open_findings_as_a_tagged_pdf_a_fro
 
 def test_verify_recognises_a_programme_report_by_its_printed_fingerprint_and_by_its_file(
         signed_in, request_report, client):
-    signed, _dpo = signed_in(Role.DPO)
+    signed, _dpo = signed_in(Role.DPO, step_up=True)
     job = request_report(signed)
     file_hash = hashlib.sha256(_pdf(job)).hexdigest()
     assert file_hash == job.file_sha256
@@ -91,7 +91,7 @@ def test_verify_recognises_a_programme_report_by_its_printed_fingerprint_and_by_
 
 def test_the_report_holds_what_the_requester_may_see(signed_in, request_report):
     open_case(customers=[CustomerFactory()], title="Lost laptop")
-    client, _auditor = signed_in(Role.AUDITOR)
+    client, _auditor = signed_in(Role.AUDITOR, step_up=True)
     text = pdf_text(_pdf(request_report(client)))
     assert "Controls" in text and "Training" in text
     assert "Incidents and breaches" not in text  # auditors read no case
@@ -99,7 +99,7 @@ def test_the_report_holds_what_the_requester_may_see(signed_in, request_report):
 
 @pytest.mark.parametrize("role", [Role.EMPLOYEE, Role.SECURITY_OFFICER, Role.INCIDENT_RESPONDER])
 def test_who_may_not_see_the_posture_cannot_request_the_report(signed_in, role):
-    client, _user = signed_in(role)
+    client, _user = signed_in(role, step_up=True)
     response = client.post(reverse("exports:request"), {"document": f"{PROGRAMME_REPORT}|"})
     assert response.status_code in (400, 403)
     assert not ExportJob.objects.exists()

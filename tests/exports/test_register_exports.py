@@ -124,7 +124,7 @@ def test_an_xlsx_download_carries_the_spreadsheet_content_type(client, django_ca
     _register_world()
     user = UserFactory(roles=[Role.DPO])
     job = _run(CONTROL_REGISTER_XLSX, user, capture=django_capture_on_commit_callbacks)
-    sign_in(client, user)
+    sign_in(client, user, step_up=True)
     response = client.get(reverse("exports:download", kwargs={"pk": job.pk}))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

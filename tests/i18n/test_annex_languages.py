@@ -9,8 +9,8 @@ from controls.categories import scc_categories
 from controls.exports import TOM_ANNEX, tom_annex_snapshot
 from controls.models import Customer
 from controls.scc_headings import HEADINGS
-from portal.exports.services import annex_notice_send, annex_publish
-from tests.controls.factories import ControlFactory, CustomerFactory, ServiceFactory
+from portal.exports.services import annex_publish
+from tests.controls.factories import CustomerFactory, ServiceFactory, StatedControlFactory
 from tests.exports.conftest import _encrypted_store, pdf_text  # noqa: F401
 from tests.factories import UserFactory
 
@@ -30,7 +30,7 @@ def _customer(language: str, **fields) -> Customer:
     hosting = ServiceFactory(slug="hosting")
     customer = CustomerFactory(contract_language=language, contract_reference="AVV-2026-01", **fields)
     customer.services.set([hosting])
-    ControlFactory(reference="TOM-ENC-01", scc_category="pseudonymisation_encryption")
+    StatedControlFactory(reference="TOM-ENC-01", scc_category="pseudonymisation_encryption")
     return customer
 
 
@@ -95,11 +95,10 @@ def test_a_measure_edited_in_english_only_is_flagged_in_the_german_annex_not_pri
 def test_the_change_notice_of_a_german_contract_is_in_german(django_capture_on_commit_callbacks):
     customer = _customer(Customer.ContractLanguage.GERMAN, slug="kunde-de", notice_contact_name="Eva Roth",
                          notice_contact_email="eva@kunde.test")
-    with translation.override("en"):
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         version = annex_publish(kind_name=TOM_ANNEX, subject_key=customer.slug, actor=UserFactory(roles=["DPO"]))
-        mail.outbox.clear()
-        annex_notice_send(version_id=version.pk)
     [message] = mail.outbox
-    assert message.subject == "Technische und organisatorische Maßnahmen: Version 1 veröffentlicht"
+    date = version.effective_on.isoformat()
+    assert message.subject == f"TOM-Anlage Version 1 für {customer.name}: gilt ab {date}"
     assert message.body.startswith("Hallo Eva Roth,")
-    assert "Dies ist die erste veröffentlichte Version der Anlage." in message.body
+    assert "Dies ist die erste veröffentlichte Version Ihrer Anlage" in message.body

@@ -24,7 +24,7 @@ def test_an_outsider_gets_404_on_the_case_its_timeline_its_evidence_and_its_pdfs
     owner = responder()
     incident = open_case(owner, customers=[CustomerFactory()])
     evidence = _evidence(incident, owner)
-    sign_in(client, responder())
+    sign_in(client, responder(), step_up=True)
     assert client.get(reverse("incidents:detail", args=[incident.pk])).status_code == 404
     assert client.get(reverse("incidents:timeline", args=[incident.pk])).status_code == 404
     assert client.get(reverse("incidents:evidence_download", args=[evidence.pk])).status_code == 404
@@ -37,7 +37,7 @@ def test_an_outsider_cannot_request_a_case_pdf_through_the_export_page(client):
     from incidents.exports import ART33_NOTIFICATION
 
     incident = open_case(responder())
-    sign_in(client, responder())
+    sign_in(client, responder(), step_up=True)
     response = client.post(reverse("exports:request"), {"document": f"{ART33_NOTIFICATION}|{incident.pk}"})
     assert response.status_code == 400
     assert not ExportJob.objects.exists()

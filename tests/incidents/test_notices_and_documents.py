@@ -42,7 +42,7 @@ def test_the_art33_draft_covers_points_a_to_d_and_names_missing_facts_as_to_foll
 def test_an_assignee_gets_the_art33_pdf_through_the_export_job(client, django_capture_on_commit_callbacks):
     owner = responder()
     incident = _detailed_case(owner)
-    sign_in(client, owner)
+    sign_in(client, owner, step_up=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("incidents:export", args=[incident.pk, "art33"]))
     job = ExportJob.objects.get()

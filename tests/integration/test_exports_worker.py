@@ -7,7 +7,7 @@ from portal.accounts.roles import Role
 from portal.exports import storage
 from portal.exports.models import ExportJob
 from portal.exports.services import export_request
-from tests.controls.factories import ControlFactory, CustomerFactory
+from tests.controls.factories import CustomerFactory, StatedControlFactory
 from tests.factories import UserFactory
 
 
@@ -24,7 +24,7 @@ def _wait_until_finished(job_id, timeout: float = 90) -> ExportJob:
 @pytest.mark.django_db(transaction=True)
 def test_an_annex_job_runs_on_the_exports_queue_of_a_real_worker_and_its_file_matches_its_hash(celery_worker):
     customer = CustomerFactory(slug="acme")
-    ControlFactory(reference="TOM-INT-01")
+    StatedControlFactory(reference="TOM-INT-01")
     job = export_request(kind_name="controls.tom_annex", subject_key=customer.slug,
                          actor=UserFactory(roles=[Role.DPO]))
     finished = _wait_until_finished(job.pk)

@@ -14,7 +14,7 @@ from portal.audit.models import AuditAction, AuditEvent
 from portal.exports import storage
 from portal.exports.models import ExportJob
 from portal.exports.services import export_job_run, export_request
-from tests.controls.factories import ControlFactory, CustomerFactory
+from tests.controls.factories import CustomerFactory, StatedControlFactory
 from tests.factories import UserFactory
 
 
@@ -42,7 +42,7 @@ def _wait(job_id, until, timeout: float) -> ExportJob:
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_process_killed_mid_export_is_redelivered_and_finishes_once(celery_worker):
     customer = CustomerFactory(slug="kill-test")
-    ControlFactory.create_batch(150)  # a document that takes long enough to be caught mid-render
+    StatedControlFactory.create_batch(150)  # a document that takes long enough to be caught mid-render
     before = _export_files()
     job = export_request(kind_name="controls.tom_annex", subject_key=customer.slug,
                          actor=UserFactory(roles=[Role.DPO]))
@@ -80,7 +80,7 @@ def tiny_file_store(tmp_path, settings):
 @pytest.mark.django_db
 def test_a_full_disk_fails_the_export_with_the_reason_and_leaves_no_partial_file(tiny_file_store):
     customer = CustomerFactory(slug="disk-full")
-    ControlFactory.create_batch(20)
+    StatedControlFactory.create_batch(20)
     job = export_request(kind_name="controls.tom_annex", subject_key=customer.slug,
                          actor=UserFactory(roles=[Role.DPO]))
 

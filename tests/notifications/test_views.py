@@ -188,7 +188,7 @@ def issue_calendar(client) -> str:
 
 
 def test_the_calendar_link_is_shown_once_and_stored_hashed(signed_in):
-    client, me = signed_in(Role.SECURITY_OFFICER)
+    client, me = signed_in(Role.SECURITY_OFFICER, step_up=True)
 
     url = issue_calendar(client)
 
@@ -199,7 +199,7 @@ def test_the_calendar_link_is_shown_once_and_stored_hashed(signed_in):
 
 
 def test_the_calendar_feed_lists_my_due_dates_without_a_session(signed_in, client):
-    signed, me = signed_in(Role.SECURITY_OFFICER)
+    signed, me = signed_in(Role.SECURITY_OFFICER, step_up=True)
     today = date.today()
     make_control(owner=me, due=today + timedelta(days=10), reference="BK-01", title="Encrypted backups")
     make_control(owner=UserFactory(), due=today + timedelta(days=10), reference="XX-99")
@@ -218,7 +218,7 @@ def test_the_calendar_feed_lists_my_due_dates_without_a_session(signed_in, clien
 
 
 def test_a_replaced_or_revoked_calendar_link_stops_working(signed_in, client):
-    signed, _ = signed_in(Role.EMPLOYEE)
+    signed, _ = signed_in(Role.EMPLOYEE, step_up=True)
     first = issue_calendar(signed)
     second = issue_calendar(signed)
 
@@ -299,6 +299,6 @@ def test_only_failed_notices_can_be_retried(signed_in):
 
 
 def test_the_page_showing_the_calendar_secret_is_never_cached(signed_in):
-    client, _ = signed_in(Role.SECURITY_OFFICER)
+    client, _ = signed_in(Role.SECURITY_OFFICER, step_up=True)
     response = client.post(reverse("notifications:calendar_issue"))
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]

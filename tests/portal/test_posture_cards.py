@@ -14,7 +14,13 @@ from portal.accounts.roles import Role
 from portal.core.dashboard import posture_for
 from portal.exports.models import AnnexVersion
 from portal.retention.models import RetentionPolicy, RetentionRun
-from tests.controls.factories import ControlFactory, CustomerFactory, EvidenceFactory, ServiceFactory
+from tests.controls.factories import (
+    ControlFactory,
+    CustomerFactory,
+    EvidenceFactory,
+    ServiceFactory,
+    StatedControlFactory,
+)
 from tests.controls.factories_subprocessors import SubProcessorFactory
 from tests.factories import UserFactory
 from tests.incidents.factories import open_case
@@ -157,8 +163,9 @@ def test_the_retention_card_counts_policy_reviews_due_and_names_the_last_run():
 
 def test_a_published_annex_overstates_the_register_once_a_measure_it_states_is_set_back_to_planned():
     dpo = UserFactory(roles=[Role.DPO])
-    kept = ControlFactory(reference="TOM-KEPT-01", status=Control.Status.IMPLEMENTED)
-    dropped = ControlFactory(reference="TOM-DROP-01", status=Control.Status.IMPLEMENTED)
+    # Implemented with evidence in date: what the annex itself states as implemented (controls/annex_truth.py).
+    kept = StatedControlFactory(reference="TOM-KEPT-01", status=Control.Status.IMPLEMENTED)
+    dropped = StatedControlFactory(reference="TOM-DROP-01", status=Control.Status.IMPLEMENTED)
     for number, references in ((1, ["TOM-OLD-01"]), (2, [kept.reference, dropped.reference])):
         AnnexVersion.objects.create(
             kind="controls.tom_annex", subject_key="northwind", subject_label="Northwind", number=number,

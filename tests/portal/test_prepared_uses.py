@@ -7,11 +7,10 @@ list kept here. tests/integration/test_prepared_postgresql.py runs this again on
 import pytest
 from django.apps import apps
 from django_otp.models import Device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import backends
 from portal.accounts import middleware as accounts_middleware
-from portal.accounts.models import BackupCodeDevice
+from portal.accounts.models import BackupCodeDevice, TOTPDevice
 from portal.core.prepared import PreparedQuery, prepared_queries
 from tests.factories import UserFactory
 

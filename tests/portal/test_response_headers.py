@@ -27,7 +27,7 @@ GET_PAGES = sorted(name for name, entry in ENTRIES.items()
 def test_every_signed_in_page_forbids_caching(client, url_name):
     entry = ENTRIES[url_name]
     user = UserFactory(roles=[Role.ADMIN])
-    sign_in(client, user)
+    sign_in(client, user, step_up=True)
     response = client.get(reverse(url_name, kwargs=entry.kwargs(user) if entry.kwargs else {}))
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store, private", url_name

@@ -46,7 +46,7 @@ def start(customer, dpo) -> Offboarding:
 
 def test_the_dpo_starts_offboarding_from_the_customer_page_with_one_step_per_system(signed_in, customer_systems):
     customer = ending_customer()
-    client, _ = signed_in("DPO")
+    client, _ = signed_in("DPO", step_up=True)
     response = client.post(reverse("customers:offboarding_start", args=[customer.slug]))
     offboarding = Offboarding.objects.get()
     assert response.status_code == 302
@@ -58,7 +58,7 @@ def test_the_dpo_starts_offboarding_from_the_customer_page_with_one_step_per_sys
 
 def test_offboarding_cannot_start_without_a_contract_end_and_a_choice(signed_in, customer_systems):
     customer = CustomerFactory()
-    client, _ = signed_in("DPO")
+    client, _ = signed_in("DPO", step_up=True)
     response = client.post(reverse("customers:offboarding_start", args=[customer.slug]))
     assert response.status_code == 302 and response["Location"] == reverse("customers:detail", args=[customer.slug])
     assert not Offboarding.objects.exists()
@@ -88,7 +88,7 @@ def test_a_step_is_not_confirmed_without_evidence(customer_systems):
 def test_the_completed_offboarding_sends_the_customer_a_certificate_verifiable_at_verify(
     signed_in, customer_systems, django_capture_on_commit_callbacks
 ):
-    client, dpo = signed_in("DPO")
+    client, dpo = signed_in("DPO", step_up=True)
     offboarding = start(ending_customer(), dpo)
     for step in offboarding.steps.all():
         client.post(reverse("retention:offboarding_step_confirm", args=[offboarding.pk, step.pk]),

@@ -92,7 +92,7 @@ def test_a_policy_edit_is_saved_and_audited(signed_in, policy):
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_register_exports_as_csv_and_xlsx_and_the_export_is_audited(signed_in, policy, fmt):
     policy("notifications", 6, data_category="=HYPERLINK(evil)")
-    client, _ = signed_in("Auditor")
+    client, _ = signed_in("Auditor", step_up=True)
     response = client.get(reverse("retention:policy_export") + f"?format={fmt}")
     assert response.status_code == 200
     if fmt == "csv":
@@ -135,7 +135,7 @@ def test_a_run_started_in_the_browser_purges_and_issues_a_verifiable_certificate
     policy("notifications", 6, data_category="Reminders to staff")
     with at(datetime(2025, 1, 1, tzinfo=UTC)):
         notification(UserFactory())
-    client, dpo = signed_in("DPO")
+    client, dpo = signed_in("DPO", step_up=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("retention:run_start"))
     run = RetentionRun.objects.get()

@@ -124,7 +124,7 @@ def test_a_future_leaving_date_leaves_the_account_active_until_that_day():
 
 def test_the_import_page_previews_then_applies_what_was_previewed(client):
     user = UserFactory(roles=[Role.DPO])
-    sign_in(client, user)
+    sign_in(client, user, step_up=True)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("staff.csv", (HEADER + "E-11,pia@annex.test,Pia Preview,IT,,,\n").encode())
@@ -139,7 +139,7 @@ def test_the_import_page_previews_then_applies_what_was_previewed(client):
 
 
 def test_the_import_page_lists_bad_rows_with_status_400(client):
-    sign_in(client, UserFactory(roles=[Role.DPO]))
+    sign_in(client, UserFactory(roles=[Role.DPO]), step_up=True)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("staff.csv", (HEADER + "E-12,broken,Bad,IT,,,\n").encode())

@@ -75,6 +75,25 @@ def test_the_dpo_digest_goes_out_once_a_week():
     assert dpo_digest_send(today=date(2026, 3, 9)) == 1
 
 
+def test_the_dpo_digest_carries_a_signed_audit_checkpoint_that_verifies_the_trail(
+        mailoutbox, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from portal.audit.checkpoints import Checkpoint, checkpoint_latest
+    from portal.audit.models import AuditAction
+    from portal.audit.services import audit_record
+
+    UserFactory(roles=[Role.DPO])
+    audit_record(action=AuditAction.LOGIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dpo_digest_send(today=date(2026, 3, 2)) == 1
+    latest = checkpoint_latest()
+    [mail] = [m for m in mailoutbox if latest.as_line() in m.body]
+    line = next(text for text in mail.body.splitlines() if text.startswith("#"))
+    assert Checkpoint.from_line(line) == latest
+    call_command("verify_audit_trail", "--checkpoint", line)
+
+
 def test_the_employee_hears_at_7_and_1_days_and_a_day_overdue_without_the_manager():
     manager = UserFactory()
     profile = ProfileFactory(manager=manager)

@@ -71,7 +71,7 @@ def test_a_role_given_by_an_administrator_assigns_that_roles_course_at_once(
     course = CourseFactory()
     AudienceRule.objects.create(course=course, kind=AudienceRule.Kind.ROLE, role=Role.INCIDENT_RESPONDER)
     profile = ProfileFactory(user=UserFactory(roles=[Role.EMPLOYEE]))
-    client, _admin = signed_in(Role.ADMIN)
+    client, _admin = signed_in(Role.ADMIN, step_up=True)
     url = reverse("accounts:user_roles", args=[profile.user_id])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {"roles": [Role.EMPLOYEE, Role.AUDITOR]})

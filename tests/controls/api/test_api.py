@@ -179,7 +179,7 @@ def test_the_openapi_schema_describes_the_endpoints():
 
 
 def test_a_user_creates_a_token_after_a_fresh_mfa_check_and_sees_it_once(signed_in):
-    client, user = signed_in(Role.SECURITY_OFFICER)
+    client, user = signed_in(Role.SECURITY_OFFICER, step_up=True)
     response = client.post(reverse("api:token_create"))
     assert response.status_code == 200
     key = response.context["new_key"]
@@ -203,7 +203,7 @@ def test_creating_a_token_without_a_recent_mfa_check_asks_for_one(signed_in):
 
 
 def test_replacing_and_revoking_a_token_invalidates_the_old_one(signed_in):
-    client, user = signed_in(Role.DPO)
+    client, user = signed_in(Role.DPO, step_up=True)
     first = client.post(reverse("api:token_create")).context["new_key"]
     second = client.post(reverse("api:token_create")).context["new_key"]
     assert first != second

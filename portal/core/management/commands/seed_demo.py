@@ -9,6 +9,7 @@ from django.utils.module_loading import module_has_submodule
 from django_otp.oath import totp
 
 from portal.accounts.demo import DEMO_PASSWORD, seed_users
+from portal.audit.checkpoints import checkpoint_write
 
 
 class Command(BaseCommand):
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         for config in configs:
             if config.name != "portal.accounts" and module_has_submodule(config.module, "demo"):
                 importlib.import_module(f"{config.name}.demo").seed(stdout=self.stdout)
+        # A signed checkpoint of the trail the demos wrote, as beat writes one every hour.
+        checkpoint_write()
         if quiet_accounts:
             return
         self.stdout.write("")
