@@ -103,7 +103,7 @@ def control_create(
     _check_owner(owner)
     return _insert_control(
         actor=actor, reference=reference, title=title, description=description, scc_category=scc_category, kind=kind,
-        owner=owner, status=status, art32_points=art32_points, parameters=parameters,
+        owner=owner, status=status, planned_for=planned_for, art32_points=art32_points, parameters=parameters,
         review_cadence_months=review_cadence_months, next_review_due=next_review_due,
         applies_to_all_services=applies_to_all_services, services=services, tags=tags, related=related)
 
@@ -117,8 +117,8 @@ def control_create_from_catalogue(*, catalogue_hash: str, actor=None, **fields: 
 
 def _insert_control(*, actor, actor_label: str = "", catalogue_hash: str = "", reference: str, title: str,
                     description: str, scc_category: str, kind: str = Control.Kind.TECHNICAL, owner=None,
-                    status: str = Control.Status.PLANNED, art32_points: Iterable[str] = (),
-                    parameters: dict | None = None, review_cadence_months: int = 12,
+                    status: str = Control.Status.PLANNED, planned_for: date | None = None,
+                    art32_points: Iterable[str] = (), parameters: dict | None = None, review_cadence_months: int = 12,
                     next_review_due: date | None = None, applies_to_all_services: bool = True,
                     services: Iterable[Service] = (), tags: Iterable[str] = (),
                     related: Iterable[Control] = ()) -> Control:
