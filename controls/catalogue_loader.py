@@ -123,10 +123,15 @@ def read_catalogue(path: Path = CATALOGUE_FILE) -> dict:
     return data
 
 
+def folded(text: str) -> str:
+    """A text as the inventory stores it: a folded YAML scalar's lines and runs of spaces become single spaces."""
+    return " ".join(text.split())
+
+
 def _entry_values(entry: dict, related: set[str]) -> dict:
     values = {
         "title": entry["title"].strip(),
-        "description": " ".join(entry["description"].split()),
+        "description": folded(entry["description"]),
         "scc_category": entry["scc_category"],
         "art32_points": sorted(set(entry.get("art32_points") or [])),
         "kind": entry["kind"],
@@ -186,7 +191,7 @@ def load_catalogue(*, actor=None, dry_run: bool = False, path: Path = CATALOGUE_
         services[s["slug"]] = service
 
     for s in data.get("categories", []):
-        wanted = {"applicable": bool(s.get("applicable", True)), "statement": " ".join(s["statement"].split())}
+        wanted = {"applicable": bool(s.get("applicable", True)), "statement": folded(s["statement"])}
         new_hash = fingerprint(wanted)
         row = CategoryStatement.objects.filter(scc_category=s["id"]).first()
         if row is not None:
