@@ -55,23 +55,29 @@ def annex_decisions(request):
     return _decisions_page(request)
 
 
+def _decide(request, pk: int, *, kind: str, form_class, service, message: str):
+    """One of a blocker's two decisions: the form of `kind` for control `pk`, handed to `service`."""
+    control = get_object_or_404(selectors.controls_visible_to(request.user), pk=pk)
+    form = form_class(request.POST, prefix=f"{kind}-{pk}")
+    if form.is_valid():
+        try:
+            service(control=control, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, message % {"reference": control.reference})
+            return redirect("controls:annex_decisions")
+    return _decisions_page(request, bound={(kind, pk): form}, status=400)
+
+
 @login_required
 @permission_required(PUBLISH, raise_exception=True)
 @require_POST
 @require_recent_mfa
 def annex_decide_justify(request, pk: int):
-    control = get_object_or_404(selectors.controls_visible_to(request.user), pk=pk)
-    form = JustifyForm(request.POST, prefix=f"justify-{pk}")
-    if form.is_valid():
-        try:
-            services_annex.attention_decision_record(control=control, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("%(reference)s will be stated as implemented; the reason is recorded.")
-                             % {"reference": control.reference})
-            return redirect("controls:annex_decisions")
-    return _decisions_page(request, bound={("justify", pk): form}, status=400)
+    return _decide(request, pk, kind="justify", form_class=JustifyForm,
+                   service=services_annex.attention_decision_record,
+                   message=_("%(reference)s will be stated as implemented; the reason is recorded."))
 
 
 @login_required
@@ -79,18 +85,9 @@ def annex_decide_justify(request, pk: int):
 @require_POST
 @require_recent_mfa
 def annex_decide_plan(request, pk: int):
-    control = get_object_or_404(selectors.controls_visible_to(request.user), pk=pk)
-    form = MoveToPlannedForm(request.POST, prefix=f"plan-{pk}")
-    if form.is_valid():
-        try:
-            services_annex.attention_move_to_planned(control=control, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("%(reference)s is planned; the annex lists it apart with its date.")
-                             % {"reference": control.reference})
-            return redirect("controls:annex_decisions")
-    return _decisions_page(request, bound={("plan", pk): form}, status=400)
+    return _decide(request, pk, kind="plan", form_class=MoveToPlannedForm,
+                   service=services_annex.attention_move_to_planned,
+                   message=_("%(reference)s is planned; the annex lists it apart with its date."))
 
 
 @login_required
