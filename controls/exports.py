@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from controls import exports_subprocessors  # noqa: F401 (the sub-processor list and record of processing kinds)
 from controls.categories import category_by_id
 from controls.exports_annex import (  # noqa: F401 (the TOM annex kind is registered there)
     NO_MEASURE_REASON,

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,6 +23,7 @@ from controls.forms_annex import (
 from controls.models import Control
 from controls.models_annex import AnnexNotice, AttentionDecision
 from controls.views import add_service_errors
+from controls.views_reply import reply_by_link
 from portal.accounts.mfa import require_recent_mfa
 
 PUBLISH = "exports.publish_annexversion"
@@ -154,18 +154,8 @@ def annex_reply(request, token: str):
               .filter(token_sha256=AnnexNotice.hash_token(token)).first())
     if notice is None:
         raise Http404(_("This reply link is not known."))
-    form = AnnexReplyForm(request.POST or None, notice=notice)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services_annex.annex_respond_by_link(token=token, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return redirect("respond:annex", token=token)
-        status = 400
-    return render(request, "controls/annex/reply.html", {
-        "notice": notice, "version": notice.annex_version, "form": form, "state": notice.state(),
-        "reductions": [describe(r) for r in notice.reductions], "today": timezone.localdate(),
-    }, status=status)
+    return reply_by_link(request, token, notice=notice, form_class=AnnexReplyForm,
+                         respond=services_annex.annex_respond_by_link, done="respond:annex",
+                         template="controls/annex/reply.html",
+                         context={"version": notice.annex_version, "state": notice.state(),
+                                  "reductions": [describe(r) for r in notice.reductions]})
