@@ -130,14 +130,15 @@ class ControlViewSet(viewsets.ReadOnlyModelViewSet):
         _refuse_empty_values(params, ("category", "status", "owner", "overdue", "sort", "page_size"))
         category, status = params.get("category", ""), params.get("status", "")
         if params.get("sort", "reference") not in selectors.SORTS:
-            raise ValidationError({"sort": f"Use one of: {', '.join(selectors.SORTS)}."})
+            raise ValidationError({"sort": gettext("Use one of: %(values)s.") % {"values": ", ".join(selectors.SORTS)}})
         if params.get("owner"):
             try:
                 validate_email(params["owner"])
             except DjangoValidationError:
                 raise ValidationError({"owner": gettext("Give the owner's email address.")}) from None
         if category and category not in category_ids():
-            raise ValidationError({"category": f"{category!r} is not an SCC measure category id."})
+            raise ValidationError({"category": gettext("“%(value)s” is not an SCC measure category id.")
+                                   % {"value": category}})
         if status and status not in Control.Status.values:
             raise ValidationError({"status": gettext("Use one of: %(values)s.")
                                        % {"values": ", ".join(Control.Status.values)}})

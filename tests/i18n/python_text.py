@@ -65,6 +65,10 @@ def _untranslated(node: ast.AST):
     elif isinstance(node, (ast.Tuple, ast.List)):
         for element in node.elts:
             yield from _untranslated(element)
+    elif isinstance(node, ast.Dict):
+        # DRF's ValidationError({"field": "message"}): the keys are parameter names, the values are read.
+        for value in node.values:
+            yield from _untranslated(value)
 
 
 def _name(func: ast.AST) -> str:

@@ -23,6 +23,8 @@ def test_no_application_module_shows_untranslated_text():
     ('models.CharField("contact for notices", max_length=9)', ["contact for notices"]),
     ('raise ValidationError(f"{n} is not allowed.")', ['f\'{n} is not allowed.\'']),
     ('raise PermissionDenied(_("%(kind)s is not for you.") % {"kind": k})', []),
+    ('raise ValidationError({"sort": f"Use one of: {values}."})', ["f'Use one of: {values}.'"]),
+    ('raise ValidationError({"sort": gettext("Use one of: %(v)s.") % {"v": values}})', []),
     ('class Status(models.TextChoices):\n    OPEN = "open", "Open"\n    DONE = "done", _("Done")', ["Open"]),
     ('class P:\n    message = "This token may not log incidents."', ["This token may not log incidents."]),
     ('register(NavItem("Exports", "exports:list"))', ["Exports"]),

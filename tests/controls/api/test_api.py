@@ -275,3 +275,16 @@ def test_an_empty_page_number_is_refused_as_the_schema_says():
     for url in ("/api/evidence/?include_removed=true&page=", "/api/controls/?page="):
         response = client.get(url)
         assert response.status_code == 400 and "page" in response.json()
+
+
+@pytest.mark.parametrize(("language", "sort_message", "category_message"), [
+    ("en", "Use one of: reference,", "“nope” is not an SCC measure category id."),
+    ("de", "Verwenden Sie einen dieser Werte: reference,", "„nope“ ist keine ID einer SCC-Maßnahmenkategorie."),
+])
+def test_refused_parameters_are_explained_in_the_client_s_language(language, sort_message, category_message):
+    client, _user = token_client(Role.DPO)
+    url = reverse("api:control-list")
+    sort = client.get(url, {"sort": "nope"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert sort.status_code == 400 and sort.json()["sort"].startswith(sort_message), sort.json()
+    category = client.get(url, {"category": "nope"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert category.status_code == 400 and category.json()["category"] == category_message, category.json()
