@@ -14,6 +14,7 @@ class ControlAction(models.TextChoices):
     CONTROL_REVIEWED = "control.reviewed", _("Control reviewed")
     CONTROL_OWNER_CHANGED = "control.owner_changed", _("Control owner changed")
     CONTROL_CATALOGUE_LOADED = "control.catalogue_loaded", _("TOM catalogue loaded")
+    CATEGORY_STATEMENT_CHANGED = "control.statement_changed", _("Statement on an SCC category changed")
     CUSTOMER_CREATED = "customer.created", _("Customer created")
     CUSTOMER_UPDATED = "customer.updated", _("Customer updated")
     CUSTOMER_OVERRIDE_SET = "customer.override_set", _("Customer control override set")

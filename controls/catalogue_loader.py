@@ -7,6 +7,8 @@ On the next load:
 - catalogue changed and the control edited locally (its fields no longer match its fingerprint),
   or a locally created control with the same reference -> a conflict is reported, nothing overwritten.
 Status, owner and review dates are the organisation's own and never come from the catalogue.
+Every write goes through the control services (controls/services.py), as a person's would: a new control gets
+its first review date one cadence ahead, each control and each category statement its own audit event.
 """
 
 import hashlib
@@ -17,7 +19,6 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from controls.audit_actions import ControlAction
 from controls.categories import category_ids
@@ -29,10 +30,15 @@ from controls.models import (
     reference_validator,
     validate_parameters,
 )
-from portal.audit.services import audit_record, masked_changes
+from controls.services import (
+    CATALOGUE_ACTOR_LABEL,
+    category_statement_set_from_catalogue,
+    control_create_from_catalogue,
+    control_update_from_catalogue,
+)
+from portal.audit.services import audit_record
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue" / "tom_catalogue.yaml"
-CATALOGUE_ACTOR_LABEL = "TOM catalogue"
 MANAGED_FIELDS = (
     "title", "description", "scc_category", "art32_points", "kind", "parameters", "review_cadence_months", "tags",
 )
@@ -117,10 +123,15 @@ def read_catalogue(path: Path = CATALOGUE_FILE) -> dict:
     return data
 
 
+def folded(text: str) -> str:
+    """A text as the inventory stores it: a folded YAML scalar's lines and runs of spaces become single spaces."""
+    return " ".join(text.split())
+
+
 def _entry_values(entry: dict, related: set[str]) -> dict:
     values = {
         "title": entry["title"].strip(),
-        "description": " ".join(entry["description"].split()),
+        "description": folded(entry["description"]),
         "scc_category": entry["scc_category"],
         "art32_points": sorted(set(entry.get("art32_points") or [])),
         "kind": entry["kind"],
@@ -180,20 +191,18 @@ def load_catalogue(*, actor=None, dry_run: bool = False, path: Path = CATALOGUE_
         services[s["slug"]] = service
 
     for s in data.get("categories", []):
-        wanted = {"applicable": bool(s.get("applicable", True)), "statement": " ".join(s["statement"].split())}
+        wanted = {"applicable": bool(s.get("applicable", True)), "statement": folded(s["statement"])}
         new_hash = fingerprint(wanted)
         row = CategoryStatement.objects.filter(scc_category=s["id"]).first()
-        if row is None:
-            CategoryStatement.objects.create(scc_category=s["id"], catalogue_hash=new_hash, **wanted)
-            report.statements_changed.append(s["id"])
-        elif row.catalogue_hash != new_hash:
+        if row is not None:
+            if row.catalogue_hash == new_hash:
+                continue
             current = fingerprint({"applicable": row.applicable, "statement": row.statement})
             if row.catalogue_hash and current != row.catalogue_hash and current != new_hash:
                 report.conflicts[f"category {s['id']}"] = ["statement"]
                 continue
-            row.applicable, row.statement, row.catalogue_hash = wanted["applicable"], wanted["statement"], new_hash
-            row.save(update_fields=["applicable", "statement", "catalogue_hash"])
-            report.statements_changed.append(s["id"])
+        category_statement_set_from_catalogue(scc_category=s["id"], catalogue_hash=new_hash, actor=actor, **wanted)
+        report.statements_changed.append(s["id"])
 
     entries = data.get("controls", [])
     closure = _related_closure(entries)
@@ -201,57 +210,41 @@ def load_catalogue(*, actor=None, dry_run: bool = False, path: Path = CATALOGUE_
         c.reference: c
         for c in Control.objects.filter(reference__in=closure).prefetch_related("services", "related")
     }
-    pending_related: dict[str, list[str]] = {}
+    # Every control is judged on what was read before any write: creating a control links its related controls
+    # back to it (the relation is symmetrical), which must not make them look edited locally.
+    to_create, to_update = [], []
     for entry in entries:
         ref = entry["reference"]
         wanted = _entry_values(entry, closure[ref])
         new_hash = fingerprint(wanted)
         control = existing.get(ref)
         if control is None:
-            control = Control(reference=ref, catalogue_hash=new_hash, applies_to_all_services=not wanted["services"],
-                              **{n: wanted[n] for n in MANAGED_FIELDS})
-            control.full_clean()
-            control.save()
-            control.services.set([services[s] for s in wanted["services"]])
-            pending_related[ref] = wanted["related"]
-            existing[ref] = control
-            report.created.append(ref)
-            audit_record(
-                action=ControlAction.CONTROL_CREATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
-                changes=masked_changes({n: (None, wanted[n]) for n in wanted}),
-            )
+            to_create.append((ref, wanted, new_hash))
             continue
         if control.catalogue_hash == new_hash:
             report.unchanged.append(ref)
             continue
         current = _current_values(control)
         current_hash = fingerprint(current)
-        locally_edited = control.catalogue_hash != current_hash
-        if locally_edited and current_hash != new_hash:
+        if control.catalogue_hash != current_hash and current_hash != new_hash:
             report.conflicts[ref] = [n for n in wanted if current[n] != wanted[n]]
             continue
-        diff = {n: (current[n], wanted[n]) for n in wanted if current[n] != wanted[n]}
-        for name in MANAGED_FIELDS:
-            setattr(control, name, wanted[name])
-        control.applies_to_all_services = not wanted["services"]
-        control.catalogue_hash = new_hash
-        control.full_clean()
-        control.version += 1
-        control.updated_at = timezone.now()
-        control.save(update_fields=[*MANAGED_FIELDS, "applies_to_all_services", "catalogue_hash", "version",
-                                    "updated_at"])
-        if "services" in diff:
-            control.services.set([services[s] for s in wanted["services"]])
-        if "related" in diff:
-            pending_related[ref] = wanted["related"]
+        to_update.append((ref, wanted, new_hash))
+
+    def stated(wanted: dict) -> dict:
+        """The catalogue's values as the control services take them; a related control not created yet is linked
+        when it is (the link goes both ways)."""
+        return {**{n: wanted[n] for n in MANAGED_FIELDS}, "applies_to_all_services": not wanted["services"],
+                "services": [services[slug] for slug in wanted["services"]],
+                "related": [existing[r] for r in wanted["related"] if r in existing]}
+
+    for ref, wanted, new_hash in to_create:
+        existing[ref] = control_create_from_catalogue(actor=actor, catalogue_hash=new_hash, reference=ref,
+                                                      **stated(wanted))
+        report.created.append(ref)
+    for ref, wanted, new_hash in to_update:
+        control_update_from_catalogue(control=existing[ref], actor=actor, catalogue_hash=new_hash, **stated(wanted))
         report.updated.append(ref)
-        if diff:
-            audit_record(
-                action=ControlAction.CONTROL_UPDATED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, target=control,
-                changes=masked_changes(diff),
-            )
-    for ref, related in pending_related.items():
-        existing[ref].related.set([existing[r] for r in related if r in existing])
 
     if report.changed:
         audit_record(

@@ -202,6 +202,11 @@ def _section_texts(language: str, category, summary: str | None, excluded: bool,
         return {"title": heading(category.id, category.wording), "statement": statement}
 
 
+def _service_names(world: _World, used: list[int], language: str) -> list[str]:
+    """The names of the services in scope in `language` (a name edited locally is printed as it is)."""
+    return [catalogue_text(language, world.service_names[pk]) or world.service_names[pk] for pk in used]
+
+
 def _breach_texts(language: str) -> dict:
     with translation.override(language):
         return {key: str(text) for key, text in CLAUSE_9_2.items()}
@@ -354,7 +359,7 @@ def _snapshot(world: _World, subject_key: str, *, language: str = "") -> dict:
         "subject_key": subject_key,
         "subject_label": first["subject_label"],
         "contract_reference": customer.contract_reference if customer else "",
-        "services": [world.service_names[pk] for pk in used],
+        "services": _service_names(world, used, languages[0]),
         "measure_count": sum(len(s["items"]) for s in sections) + sum(len(g) for g in assistance.values()),
         "sections": sections,
         "assistance": assistance_part,
@@ -365,6 +370,7 @@ def _snapshot(world: _World, subject_key: str, *, language: str = "") -> dict:
     }
     for other in languages[1:]:
         snapshot[other] = {k: fixed[other][k] for k in ("title", "annex_title", "lead_in", "subject_label")}
+        snapshot[other]["services"] = _service_names(world, used, other)
         snapshot[other]["instrument"] = {"label": fixed[other]["instrument_label"],
                                          "module_label": fixed[other]["module_label"]}
     return snapshot

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from controls.audit_actions import ControlAction
-from controls.models import Control, Customer, CustomerControlOverride, Review, Service
+from controls.models import CategoryStatement, Control, Customer, CustomerControlOverride, Review, Service
 from controls.services_status import control_refresh_status
 from portal.audit.services import audit_record, masked_changes
 
@@ -27,6 +27,12 @@ CONTROL_FIELDS = (
     "parameters", "review_cadence_months", "next_review_due", "applies_to_all_services", "tags",
 )
 CONTROL_M2M = ("services", "related")
+# What the TOM catalogue states about a control (controls/catalogue_loader.py); the rest is the organisation's own.
+CATALOGUE_FIELDS = (
+    "title", "description", "scc_category", "art32_points", "kind", "parameters", "review_cadence_months", "tags",
+    "applies_to_all_services", "services", "related",
+)
+CATALOGUE_ACTOR_LABEL = "TOM catalogue"
 CUSTOMER_FIELDS = (
     "name", "slug", "contract_reference", "notice_contact_name", "notice_contact_email", "breach_notice_hours",
     "contract_language", "is_active", "contract_ends_on", "end_of_contract_choice",
@@ -95,6 +101,28 @@ def control_create(
     if not actor.has_perm("controls.add_control"):
         raise PermissionDenied(_("You may not add controls."))
     _check_owner(owner)
+    return _insert_control(
+        actor=actor, reference=reference, title=title, description=description, scc_category=scc_category, kind=kind,
+        owner=owner, status=status, planned_for=planned_for, art32_points=art32_points, parameters=parameters,
+        review_cadence_months=review_cadence_months, next_review_due=next_review_due,
+        applies_to_all_services=applies_to_all_services, services=services, tags=tags, related=related)
+
+
+@transaction.atomic
+def control_create_from_catalogue(*, catalogue_hash: str, actor=None, **fields: Any) -> Control:
+    """A control the TOM catalogue adds: created as control_create creates one, by the catalogue (a system load,
+    so no person's permission applies; `actor` is who ran the load, if anyone)."""
+    return _insert_control(actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, catalogue_hash=catalogue_hash, **fields)
+
+
+def _insert_control(*, actor, actor_label: str = "", catalogue_hash: str = "", reference: str, title: str,
+                    description: str, scc_category: str, kind: str = Control.Kind.TECHNICAL, owner=None,
+                    status: str = Control.Status.PLANNED, planned_for: date | None = None,
+                    art32_points: Iterable[str] = (), parameters: dict | None = None, review_cadence_months: int = 12,
+                    next_review_due: date | None = None, applies_to_all_services: bool = True,
+                    services: Iterable[Service] = (), tags: Iterable[str] = (),
+                    related: Iterable[Control] = ()) -> Control:
+    services, related = list(services), list(related)
     if next_review_due is None and status != Control.Status.RETIRED:
         # A control with a review cadence is first reviewed one cadence after it is added.
         next_review_due = add_months(timezone.localdate(), review_cadence_months)
@@ -103,7 +131,7 @@ def control_create(
         kind=kind, owner=owner, status=status, planned_for=planned_for, art32_points=sorted(set(art32_points)),
         parameters=parameters or {},
         review_cadence_months=review_cadence_months, next_review_due=next_review_due,
-        applies_to_all_services=applies_to_all_services, tags=list(tags),
+        applies_to_all_services=applies_to_all_services, tags=list(tags), catalogue_hash=catalogue_hash,
     )
     control.full_clean()
     control.save()
@@ -112,7 +140,11 @@ def control_create(
     snapshot = {name: (None, _audit_value(getattr(control, name))) for name in CONTROL_FIELDS}
     snapshot["services"] = (None, _m2m_labels(services))
     snapshot["related"] = (None, _m2m_labels(related))
-    audit_record(action=ControlAction.CONTROL_CREATED, actor=actor, target=control, changes=masked_changes(snapshot))
+    audit_record(action=ControlAction.CONTROL_CREATED, actor=actor, actor_label=actor_label, target=control,
+                 changes=masked_changes(snapshot))
+    if control.is_overdue():
+        # Added with a review date already past (an import of an old register): on "needs attention" at once.
+        control_refresh_status(control=control, actor=actor)
     return control
 
 
@@ -137,6 +169,24 @@ def control_update(*, control: Control, actor, expected_version: int, **changes:
         _check_owner(changes["owner"])
     if "reference" in changes:
         changes["reference"] = changes["reference"].strip().upper()
+    return _apply_control_changes(locked, actor=actor, changes=changes)
+
+
+@transaction.atomic
+def control_update_from_catalogue(*, control: Control, catalogue_hash: str, actor=None, **changes: Any) -> Control:
+    """The catalogue's new wording of a control not edited locally (the loader checked that on the fields it read):
+    applied as control_update applies an edit, by the catalogue, and the control remembers the new fingerprint."""
+    unknown = set(changes) - set(CATALOGUE_FIELDS)
+    if unknown:
+        raise TypeError(f"control_update_from_catalogue got fields the catalogue does not manage: {sorted(unknown)}")
+    locked = Control.objects.select_for_update().get(pk=control.pk)
+    return _apply_control_changes(locked, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL, changes=changes,
+                                  catalogue_hash=catalogue_hash)
+
+
+def _apply_control_changes(locked: Control, *, actor, changes: dict[str, Any], actor_label: str = "",
+                           catalogue_hash: str | None = None) -> Control:
+    """Set the changed fields on the locked row, save them with a new version and write one audit event."""
     if "art32_points" in changes:
         changes["art32_points"] = sorted(set(changes["art32_points"]))
     if "tags" in changes:
@@ -157,12 +207,15 @@ def control_update(*, control: Control, actor, expected_version: int, **changes:
                 m2m_new[name] = after
     if "related" in m2m_new and any(o.pk == locked.pk for o in m2m_new["related"]):
         raise ValidationError({"related": _("A control cannot be related to itself.")})
-    if not diff:
+    fields = [n for n in CONTROL_FIELDS if n in diff]
+    if catalogue_hash is not None and catalogue_hash != locked.catalogue_hash:
+        locked.catalogue_hash = catalogue_hash
+        fields.append("catalogue_hash")
+    if not fields and not m2m_new:
         return locked
     locked.full_clean()
     locked.version += 1
     locked.updated_at = timezone.now()
-    fields = [n for n in CONTROL_FIELDS if n in diff]
     if "status" in diff:
         # A person chose this status: the automation no longer has a status of its own to return to.
         locked.status_before_attention, locked.attention_reason = "", ""
@@ -170,10 +223,33 @@ def control_update(*, control: Control, actor, expected_version: int, **changes:
     locked.save(update_fields=[*fields, "version", "updated_at"])
     for name, values in m2m_new.items():
         getattr(locked, name).set(values)
-    audit_record(action=ControlAction.CONTROL_UPDATED, actor=actor, target=locked, changes=masked_changes(diff))
+    if diff:
+        audit_record(action=ControlAction.CONTROL_UPDATED, actor=actor, actor_label=actor_label, target=locked,
+                     changes=masked_changes(diff))
     if {"status", "next_review_due"} & set(diff):
         control_refresh_status(control=locked, actor=actor)
     return locked
+
+
+@transaction.atomic
+def category_statement_set_from_catalogue(*, scc_category: str, applicable: bool, statement: str,
+                                          catalogue_hash: str, actor=None) -> CategoryStatement:
+    """What the TOM catalogue says about one SCC category as a whole; each change is its own audit event."""
+    row = CategoryStatement.objects.select_for_update().filter(scc_category=scc_category).first()
+    before = (None, None) if row is None else (row.applicable, row.statement)
+    if row is None:
+        row = CategoryStatement(scc_category=scc_category)
+    elif before == (applicable, statement) and row.catalogue_hash == catalogue_hash:
+        return row
+    row.applicable, row.statement, row.catalogue_hash = applicable, statement, catalogue_hash
+    row.full_clean()
+    row.save()
+    diff = {name: (old, new) for name, old, new in (("applicable", before[0], applicable),
+                                                    ("statement", before[1], statement)) if old != new}
+    if diff:
+        audit_record(action=ControlAction.CATEGORY_STATEMENT_CHANGED, actor=actor, actor_label=CATALOGUE_ACTOR_LABEL,
+                     target=row, target_label=scc_category, changes=masked_changes(diff))
+    return row
 
 
 STATUS_AFTER_REVIEW = {

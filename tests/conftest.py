@@ -19,6 +19,9 @@ def pytest_configure(config):
     if hasattr(config, "workerinput"):
         return
     msgfmt = shutil.which("msgfmt")
+    for mo in LOCALE_DIR.glob("*/LC_MESSAGES/*.mo"):
+        if not mo.with_suffix(".po").exists():
+            mo.unlink()  # left from a catalogue that is gone: it would still translate
     for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
