@@ -23,6 +23,12 @@ def test_the_tiny_benchmark_dataset_is_generated_and_its_audit_trail_verifies():
     assert User.objects.filter(email__endswith="@bench.annex.test").count() >= tiny["users"]
     assert Control.objects.count() >= tiny["controls"]
     assert Incident.objects.count() == tiny["incidents"]
+    # The annex a bench customer gets states its implemented measures, each with evidence in date.
+    from controls.exports_annex import tom_annex_snapshot
+    from controls.models import Customer
+
+    annex = tom_annex_snapshot(Customer.objects.filter(slug__startswith="bench-customer-").first().slug)
+    assert annex["measure_count"] > 0 and annex["planned"], annex["measure_count"]
     report = verify_chain()
     assert report.intact and report.checked >= tiny["audit_events"], report
     assert not [m for m in messages if "skipped" in m]
