@@ -25,12 +25,13 @@ class _Rollback(Exception):
 
 def _queries_with_only(n_controls: int, path: str, user, queries_for: Callable) -> int:
     """Query count of a page while the register holds only its first n controls (rolled back after)."""
-    from controls.models import Control
+    from controls.models import Control, Evidence
 
     result = {}
     try:
         with transaction.atomic():
             keep = Control.objects.order_by("pk").values_list("pk", flat=True)[n_controls - 1]
+            Evidence.objects.filter(control_id__gt=keep).delete()  # evidence protects its control
             Control.objects.filter(pk__gt=keep).delete()
             result["queries"] = queries_for(path, user)
             raise _Rollback
