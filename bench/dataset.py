@@ -94,7 +94,12 @@ def make_audit_events(ctx: Context) -> None:
     key = link_key(key_id, create=True)
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        if head.keyed_from_seq is None:  # an empty or older trail: let the service key it first
+        if head.keyed_from_seq is None and head.last_seq == 0:
+            # An empty trail is keyed from its first event, as audit_record keys it. Not through an event written
+            # now: retention seals only the oldest unbroken run of events, and a recent first one would stop it.
+            head.keyed_from_seq = 1
+            head.save(update_fields=["keyed_from_seq"])
+        elif head.keyed_from_seq is None:  # an older trail: let the service re-anchor it first
             audit_record(action=AuditAction.DEMO_SEEDED, target_label="bench dataset")
             head.refresh_from_db()
         seq, prev = head.last_seq, head.last_hash
