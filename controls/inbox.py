@@ -77,11 +77,15 @@ def _objections(user, today, limit) -> list[InboxItem]:
                       due=n.takes_effect_on, kind=gettext_lazy("Sub-processor objection")) for n in waiting]
 
 
-register(TaskSource(name="controls.reviews", items=_reviews, permission="controls.review_control"))
-register(TaskSource(name="controls.evidence", items=_evidence, permission="controls.change_control"))
+register(TaskSource(name="controls.reviews", items=_reviews, permission="controls.review_control",
+                    models=("controls.Control",)))
+register(TaskSource(name="controls.evidence", items=_evidence, permission="controls.change_control",
+                    models=("controls.Evidence", "controls.Control")))
 register(TaskSource(name="controls.subprocessor_assessments", items=_assessments,
-                    permission="controls.change_subprocessor"))
+                    permission="controls.change_subprocessor", models=("controls.SubProcessor",)))
 register(TaskSource(name="controls.annex_objections", items=_annex_objections,
-                    permission="exports.publish_annexversion"))
+                    permission="exports.publish_annexversion", models=("controls.AnnexNotice", "controls.Customer")))
 register(TaskSource(name="controls.subprocessor_objections", items=_objections,
-                    permission="controls.manage_subprocessor_change"))
+                    permission="controls.manage_subprocessor_change",
+                    models=("controls.ChangeNotice", "controls.SubProcessorChange", "controls.SubProcessor",
+                            "controls.Customer")))

@@ -64,5 +64,8 @@ def _follow_up(task: Task) -> InboxItem:
                      kind=gettext_lazy("Follow-up task"))
 
 
-register(TaskSource(name="incidents.obligations", items=_obligations, permission="incidents.view_incident"))
-register(TaskSource(name="incidents.tasks", items=_tasks))
+register(TaskSource(name="incidents.obligations", items=_obligations, permission="incidents.view_incident",
+                    models=("incidents.Obligation", "incidents.Incident")))
+register(TaskSource(name="incidents.tasks", items=_tasks,
+                    models=("incidents.Task", "incidents.Incident", "incidents.IncidentUserObjectPermission",
+                            "controls.Control")))

@@ -197,7 +197,9 @@ INCIDENT_INTAKE_RATE = env_str("INCIDENT_INTAKE_RATE", "120/min")
 # A shared cache (Redis) when CACHE_URL names one. Sessions are then read from it and written
 # through to the database (cached_db): one query less on every request. A per-process cache is
 # never used for sessions, because a sign-out in one worker would not reach the others.
-CACHE_URL = env_url("CACHE_URL", "locmem://", schemes={"locmem", "redis", "rediss"})
+# Without Redis the cache is files under var/cache: shared by the web workers and the Celery worker, so what one
+# process drops (a user's kept task inbox after a change) is dropped for all. `locmem://` keeps one per process.
+CACHE_URL = env_url("CACHE_URL", "file://", schemes={"file", "locmem", "redis", "rediss"})
 if CACHE_URL.startswith("redis"):
     # django-redis keeps one client per server for the life of the backend (Django's own Redis backend
     # builds a client per operation, ~0.14 ms of CPU on every session read). While Redis is down the cache
@@ -207,6 +209,9 @@ if CACHE_URL.startswith("redis"):
                           "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1, "IGNORE_EXCEPTIONS": True}}}
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+elif CACHE_URL.startswith("file"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 5000}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

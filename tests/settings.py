@@ -10,6 +10,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("EMAIL_URL", "locmem://")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("CACHE_URL", "locmem://")  # each test process its own cache, emptied before every test
 os.environ.setdefault("ANNEX_VAR_DIR", os.path.join(os.environ.get("ANNEX_TEST_ARTIFACTS", "/tmp/annex-test"), "var"))
 os.makedirs(os.path.join(os.environ["ANNEX_VAR_DIR"], "staticfiles"), exist_ok=True)
 

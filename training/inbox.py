@@ -17,4 +17,5 @@ def _assignments(user, today, limit) -> list[InboxItem]:
                       kind=gettext_lazy("Training")) for a in open_]
 
 
-register(TaskSource(name="training.assignments", items=_assignments))
+register(TaskSource(name="training.assignments", items=_assignments,
+                    models=("training.Assignment", "training.Course")))

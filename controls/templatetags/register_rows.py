@@ -12,8 +12,8 @@ on the active language, so nothing is kept between requests.
 from html import escape
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
+from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -58,7 +58,9 @@ def control_rows(page, *, selectable: bool, today) -> SafeString:
         empty = escape(gettext("No controls match these filters."))
         return mark_safe(f'<tr><td colspan="{colspan}">{empty}</td></tr>')  # noqa: S308 - escaped above
     categories, statuses = _Cells(_category_cell), _Cells(_status_cell)
-    dates = _Cells(lambda day: escape(date_filter(day, "j M Y")))
+    # date:"j M Y" without its formatter (a third of the rows' time): the day, the month's short name, the year.
+    months = [""] + [escape(str(MONTHS_3[month]).title()) for month in range(1, 13)]
+    dates = _Cells(lambda day: f"{day.day} {months[day.month]} {day.year}")
     overdue = escape(gettext("overdue"))
     rows = []
     for control in page.object_list:

@@ -17,7 +17,7 @@ from portal.audit.models import AuditAction, AuditEvent
 from portal.core.charts import source_svg, trend_charts
 from portal.core.dashboard import POSTURE_CACHE_SECONDS, panels_for, posture_for, posture_key, sees_posture
 from portal.core.exports import PROGRAMME_REPORT, PROGRAMME_REPORT_PERMISSION
-from portal.core.inbox import inbox_for
+from portal.core.inbox import inbox_cached
 from portal.core.metrics import sources_for
 from portal.core.selectors import trends_for
 
@@ -142,7 +142,7 @@ def dashboard(request):
         request,
         "portal/dashboard.html",
         {"roles": user.role_names, "own_events": own_events[:OWN_EVENTS],
-         "inbox": inbox_for(user, today, perms=perms),
+         "inbox": inbox_cached(user, today, perms=perms),
          "sees_posture": posture,
          "panels": [] if posture else panels_for(user, perms),
          "programme_html": _programme_html(user, perms, today) if posture else "",

@@ -21,4 +21,4 @@ def _policy_reviews(user, today, limit) -> list[InboxItem]:
                       kind=gettext_lazy("Retention policy review")) for policy in due]
 
 
-register(TaskSource(name="retention.policy_reviews", items=_policy_reviews))
+register(TaskSource(name="retention.policy_reviews", items=_policy_reviews, models=("retention.RetentionPolicy",)))

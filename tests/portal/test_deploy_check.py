@@ -44,9 +44,20 @@ def _run(code: str, extra_env: dict, tmp_path) -> subprocess.CompletedProcess:
 def test_sessions_are_read_from_the_cache_only_when_it_is_shared(tmp_path):
     shown = "from django.conf import settings as s; print(s.SESSION_ENGINE, s.CACHES['default']['BACKEND'])"
     assert _run(shown, {}, tmp_path).stdout.strip() == (
+        "django.contrib.sessions.backends.db django.core.cache.backends.filebased.FileBasedCache")
+    assert _run(shown, {"CACHE_URL": "locmem://"}, tmp_path).stdout.strip() == (
         "django.contrib.sessions.backends.db django.core.cache.backends.locmem.LocMemCache")
     assert _run(shown, {"CACHE_URL": "redis://cache.internal:6379/2"}, tmp_path).stdout.strip() == (
         "django.contrib.sessions.backends.cached_db django_redis.cache.RedisCache")
+
+
+def test_without_redis_the_processes_share_one_cache_under_var(tmp_path):
+    """What a web worker drops from the cache (a user's kept task inbox) is dropped for the other workers too."""
+    assert _run("from django.core.cache import cache; cache.set('shared', 'written by one process', 60)",
+                {}, tmp_path).returncode == 0
+    read = _run("from django.core.cache import cache; print(cache.get('shared'))", {}, tmp_path)
+    assert read.stdout.strip() == "written by one process", read.stderr
+    assert any((tmp_path / "cache").iterdir())
 
 
 def test_a_cache_url_of_another_kind_stops_start_up(tmp_path):
