@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from controls.categories import category_by_id
 from controls.models import Control, Evidence
-from portal.core.links import cached_reverse
+from portal.core.links import cached_reverse, cached_reverser
 
 # The columns a control document is built from (control_document); owner__email follows the foreign key.
 DOCUMENT_COLUMNS = (
@@ -84,6 +84,10 @@ class ControlSerializer(serializers.ModelSerializer):
         fields = self.fields
         date_field, datetime_field = fields["next_review_due"], fields["updated_at"]
         today = self.context.get("today") or timezone.localdate()
+        web_url = self.__dict__.get("_web_url")
+        if web_url is None:  # once per response: the rows' links and their time zone
+            web_url = self._web_url = cached_reverser("controls:detail")
+            datetime_field.timezone = datetime_field.default_timezone()
         category = category_by_id(row["scc_category"])
         due = row["next_review_due"]
         return {
@@ -109,7 +113,7 @@ class ControlSerializer(serializers.ModelSerializer):
             "tags": row["tags"],
             "version": row["version"],
             "updated_at": datetime_field.to_representation(row["updated_at"]),
-            "web_url": cached_reverse("controls:detail", args=[row["id"]]),
+            "web_url": web_url(row["id"]),
         }
 
     def get_scc_category_name(self, control: Control) -> str:

@@ -9,6 +9,7 @@ secret (an invitation token, a calendar feed key) that a process-wide memo would
 those, and anything else (a model instance, a lazy string), are reversed as usual.
 """
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
@@ -35,6 +36,13 @@ def cached_reverse(view_name, args=(), kwargs=None, current_app=None) -> str:
         return reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
     return _reverse(view_name, tuple(args), tuple(sorted(kwargs.items())), current_app, get_script_prefix(),
                     get_urlconf() or settings.ROOT_URLCONF)
+
+
+def cached_reverser(view_name: str) -> Callable[[int], str]:
+    """cached_reverse(view_name, args=[pk]) for the many rows of one response: the script prefix and URLconf,
+    which depend on the request, are read once, when it is made."""
+    prefix, urlconf = get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+    return lambda pk: _reverse(view_name, (pk,), (), None, prefix, urlconf)
 
 
 @receiver(setting_changed)
