@@ -280,6 +280,8 @@ ANNEX_AUDIT_KEY_ID = env_str("ANNEX_AUDIT_KEY_ID", "audit-chain-1")
 # Signed audit checkpoints, written once each, outside the database (portal/audit/checkpoints.py).
 ANNEX_AUDIT_CHECKPOINT_DIR = Path(env_str("ANNEX_AUDIT_CHECKPOINT_DIR",
                                           str(ANNEX_ENCRYPTED_FILES_DIR / "audit-checkpoints")))
+# Processes that verify the audit chain side by side on PostgreSQL (portal/audit/verification.py); 1 = serially.
+ANNEX_AUDIT_VERIFY_WORKERS = env_int("ANNEX_AUDIT_VERIFY_WORKERS", min(os.cpu_count() or 1, 4), minimum=1)
 # Evidence uploads: larger files are refused before anything is stored.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 

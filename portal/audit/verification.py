@@ -8,9 +8,13 @@ SHA-256 for the events of an older release, which must all come before the first
 """
 
 import hashlib
+import itertools
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.db import connection, connections, models
 from django.db.models import CharField, F, Func, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -118,14 +122,183 @@ def _bad_keying_start(seq: int, event_id: int, action: str, changes_seq, changes
     return None
 
 
-def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE, checkpoint=LATEST) -> ChainReport:
+@dataclass
+class _Progress:
+    """How far a walk along the chain has come: the event it expects next and what it has passed."""
+
+    expected_seq: int
+    expected_prev: str | None  # None: trust the first event's stored prev_hash
+    last_id: int = 0
+    checked: int = 0
+    keyed_from: int | None = None  # seq of the first keyed event passed
+    checkpoint_hash: str | None = None  # the stored hash of the checkpoint's event, once passed
+
+
+def _rows(from_seq: int, to_seq: int | None) -> QuerySet:
+    """The hashed columns of the events from_seq..to_seq in seq order, as the walk reads them."""
+    rows = AuditEvent.objects.filter(seq__gte=from_seq)
+    if to_seq is not None:
+        rows = rows.filter(seq__lte=to_seq)
+    rows = rows.order_by("seq")
+    if connection.vendor == "postgresql":
+        # PostgreSQL writes the timestamp in the canonical UTC ISO form itself, which spares parsing a
+        # datetime and formatting it again for every event (about a quarter of the verifier's time).
+        rows = rows.annotate(created_iso=Func(
+            F("created_at"), output_field=CharField(),
+            template="""to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+        ))
+        fields = tuple("created_iso" if f == "created_at" else f for f in HASHED_FIELDS)
+    else:
+        fields = HASHED_FIELDS
+    return rows.values_list("id", "prev_hash", "hash", "mac_key_id", *fields)
+
+
+def _walk(rows: Iterator[tuple], progress: _Progress, checkpoint_seq: int | None) -> ChainProblem | None:
+    """Recompute every link of `rows` from where `progress` stands; the first problem, or None. `progress` is
+    left at the last event that proved itself."""
+    expected_seq, expected_prev, last_id = progress.expected_seq, progress.expected_prev, progress.last_id
+    checked, keyed_from, checkpoint_hash = progress.checked, progress.keyed_from, progress.checkpoint_hash
+    hashers: dict[str, LinkHasher] = {}
+    sha256 = hashlib.sha256
+    problem = None
+    for event_id, prev_hash, stored_hash, key_id, *fields in rows:
+        seq = fields[0]
+        if seq != expected_seq:
+            missing = f"#{expected_seq}" if seq == expected_seq + 1 else f"#{expected_seq} to #{seq - 1}"
+            problem = ChainProblem(ChainFault.MISSING, expected_seq, None,
+                                   f"event {missing} is not in the trail (next present: #{seq}, id {event_id})")
+        elif event_id <= last_id:
+            problem = ChainProblem(ChainFault.OUT_OF_ORDER, seq, event_id,
+                                   f"it was stored before event #{seq - 1} (id {last_id}): rows were swapped")
+        elif expected_prev is not None and prev_hash != expected_prev:
+            problem = _broken_link(seq, event_id, prev_hash)
+        elif key_id:
+            link = hashers.get(key_id)
+            if link is None:
+                try:
+                    link = hashers[key_id] = LinkHasher(link_key(key_id))
+                except CryptoError as exc:
+                    problem = ChainProblem(ChainFault.ALTERED, seq, event_id,
+                                           f"its link key {key_id!r} cannot be read: {exc}")
+                    break
+            if link(prev_hash, canonical_bytes(*fields)) != stored_hash:
+                problem = ChainProblem(ChainFault.ALTERED, seq, event_id,
+                                       "its content no longer matches its keyed hash: the row was edited")
+            elif keyed_from is None:
+                keyed_from = seq
+                if checked:  # unkeyed events came first: this must be the anchor that vouches for them
+                    changes = fields[8] if isinstance(fields[8], dict) else {}
+                    problem = _bad_keying_start(seq, event_id, fields[4], changes.get("legacy_through_seq"),
+                                                changes.get("legacy_head_hash"), prev_hash)
+        elif keyed_from is not None:
+            problem = _unkeyed_after_keyed(seq, event_id)
+        elif sha256(prev_hash.encode() + canonical_bytes(*fields)).hexdigest() != stored_hash:
+            problem = ChainProblem(ChainFault.ALTERED, seq, event_id,
+                                   "its content no longer matches its hash: the row was edited")
+        if problem is not None:
+            break
+        if seq == checkpoint_seq:
+            checkpoint_hash = stored_hash
+        expected_seq, expected_prev, last_id = seq + 1, stored_hash, event_id
+        checked += 1
+    progress.expected_seq, progress.expected_prev, progress.last_id = expected_seq, expected_prev, last_id
+    progress.checked, progress.keyed_from, progress.checkpoint_hash = checked, keyed_from, checkpoint_hash
+    return problem
+
+
+MIN_SEGMENT = 100_000  # fewer events than this per process are not worth starting one for
+
+
+def _segments(from_seq: int, to_seq: int | None, workers: int | None) -> list[tuple[int, int | None]]:
+    """The stretches of seq the trail is walked in: one, unless a long trail on PostgreSQL can be split
+    between processes (not inside a transaction, whose uncommitted rows other connections cannot see)."""
+    whole = [(from_seq, to_seq)]
+    min_segment = 1 if workers is not None else MIN_SEGMENT  # asked for explicitly: split whatever the length
+    workers = settings.ANNEX_AUDIT_VERIFY_WORKERS if workers is None else workers
+    if (to_seq is None or workers < 2 or connection.vendor != "postgresql" or connection.in_atomic_block
+            or multiprocessing.current_process().daemon):
+        return whole
+    span = to_seq - from_seq + 1
+    count = min(workers, span // min_segment)
+    if count < 2:
+        return whole
+    size = -(-span // count)
+    return [(lo, min(lo + size - 1, to_seq)) for lo in range(from_seq, to_seq + 1, size)]
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A stretch walked on its own, trusting its first event's stored prev_hash."""
+
+    first: tuple | None  # (seq, id, prev_hash) of its first event; None if it has none
+    progress: _Progress
+    faulty: bool
+
+    def joins(self, chain: _Progress) -> bool:
+        """Whether the stretch proved itself and continues `chain` exactly where it stands: the walk
+        of the whole trail would have passed it without a problem."""
+        if self.faulty or self.first is None:
+            return False
+        seq, event_id, prev_hash = self.first
+        keying_goes_on = (self.progress.keyed_from == seq if chain.keyed_from is not None
+                          else self.progress.keyed_from is None)
+        return (seq == chain.expected_seq and event_id > chain.last_id and prev_hash == chain.expected_prev
+                and keying_goes_on)
+
+    def extend(self, chain: _Progress) -> None:
+        done = self.progress
+        chain.expected_seq, chain.expected_prev, chain.last_id = done.expected_seq, done.expected_prev, done.last_id
+        chain.checked += done.checked
+        chain.keyed_from = chain.keyed_from if chain.keyed_from is not None else done.keyed_from
+        chain.checkpoint_hash = done.checkpoint_hash or chain.checkpoint_hash
+
+
+def _walk_segment(from_seq: int, to_seq: int, checkpoint_seq: int | None, chunk_size: int) -> _Segment:
+    """Walk one stretch in a worker process, on its own connection."""
+    try:
+        rows = _stream(_rows(from_seq, to_seq), chunk_size)
+        first = next(rows, None)
+        progress = _Progress(from_seq, None)
+        if first is None:
+            return _Segment(None, progress, False)
+        problem = _walk(itertools.chain([first], rows), progress, checkpoint_seq)
+        return _Segment((first[4], first[0], first[1]), progress, problem is not None)
+    finally:
+        connections.close_all()
+
+
+def _walk_segments(segments: list[tuple[int, int]], progress: _Progress, checkpoint_seq: int | None,
+                   chunk_size: int) -> ChainProblem | None:
+    """Walk the first stretch here and the others in forked processes at the same time, then join them in
+    seq order. A stretch that does not join (a problem in it, or at its seam with the one before) is walked
+    again here from where the chain really stands, so the first problem is named as one walk names it."""
+    connections.close_all()  # a forked process must open its own connection, not share this one's
+    with ProcessPoolExecutor(len(segments) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        later = [pool.submit(_walk_segment, lo, hi, checkpoint_seq, chunk_size) for lo, hi in segments[1:]]
+        lo, hi = segments[0]
+        problem = _walk(_stream(_rows(lo, hi), chunk_size), progress, checkpoint_seq)
+        for (lo, hi), walked in zip(segments[1:], later, strict=True):
+            if problem is not None:
+                walked.cancel()
+                continue
+            segment = walked.result()
+            if segment.joins(progress):
+                segment.extend(progress)
+            else:
+                problem = _walk(_stream(_rows(lo, hi), chunk_size), progress, checkpoint_seq)
+    return problem
+
+
+def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE, checkpoint=LATEST,
+                 workers: int | None = None) -> ChainReport:
     """Check every event from `from_seq` on; stops at the first problem.
 
     With from_seq > 1 the first event's stored prev_hash is taken as the anchor. From the start, a trail
     whose oldest events were sealed (portal.audit.sealing) is anchored at the seal's recorded hash. Events appended
     while the check runs (after the chain head was read) are left for the next run. `checkpoint` (by default the
     latest one written, or one given, e.g. from the DPO's digest, or None) must be met: its event must be in the
-    trail with the hash it recorded, and keying must begin where it says.
+    trail with the hash it recorded, and keying must begin where it says. A long trail on PostgreSQL is walked
+    in `workers` stretches side by side (by default ANNEX_AUDIT_VERIFY_WORKERS), with the report of one walk.
     """
     if checkpoint is LATEST:
         try:
@@ -148,75 +321,23 @@ def verify_chain(*, from_seq: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE, che
             from_seq, anchor = first_seq, seal.get("last_hash")
     else:
         anchor = None
-    rows = AuditEvent.objects.filter(seq__gte=from_seq)
-    if head is not None:
-        rows = rows.filter(seq__lte=head[0])
-    rows = rows.order_by("seq")
-    if connection.vendor == "postgresql":
-        # PostgreSQL writes the timestamp in the canonical UTC ISO form itself, which spares parsing a
-        # datetime and formatting it again for every event (about a quarter of the verifier's time).
-        rows = rows.annotate(created_iso=Func(
-            F("created_at"), output_field=CharField(),
-            template="""to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
-        ))
-        fields = tuple("created_iso" if f == "created_at" else f for f in HASHED_FIELDS)
-    else:
-        fields = HASHED_FIELDS
-    rows = rows.values_list("id", "prev_hash", "hash", "mac_key_id", *fields)
 
-    expected_seq = from_seq
-    expected_prev = anchor
-    last_id = 0
-    checked = 0
-    hashers: dict[str, LinkHasher] = {}
-    keyed_from = None  # seq of the first keyed event seen
+    progress = _Progress(from_seq, anchor)
     checkpoint_seq = checkpoint.seq if checkpoint is not None else None
-    checkpoint_hash_seen = None
-    sha256 = hashlib.sha256
-    for event_id, prev_hash, stored_hash, key_id, *fields in _stream(rows, chunk_size):
-        seq = fields[0]
-        problem = None
-        if seq != expected_seq:
-            missing = f"#{expected_seq}" if seq == expected_seq + 1 else f"#{expected_seq} to #{seq - 1}"
-            problem = ChainProblem(ChainFault.MISSING, expected_seq, None,
-                                   f"event {missing} is not in the trail (next present: #{seq}, id {event_id})")
-        elif event_id <= last_id:
-            problem = ChainProblem(ChainFault.OUT_OF_ORDER, seq, event_id,
-                                   f"it was stored before event #{seq - 1} (id {last_id}): rows were swapped")
-        elif expected_prev is not None and prev_hash != expected_prev:
-            problem = _broken_link(seq, event_id, prev_hash)
-        elif key_id:
-            link = hashers.get(key_id)
-            if link is None:
-                try:
-                    link = hashers[key_id] = LinkHasher(link_key(key_id))
-                except CryptoError as exc:
-                    return ChainReport(checked, from_seq if checked else None, expected_seq - 1 if checked else None,
-                                       ChainProblem(ChainFault.ALTERED, seq, event_id,
-                                                    f"its link key {key_id!r} cannot be read: {exc}"), checkpoint)
-            if link(prev_hash, canonical_bytes(*fields)) != stored_hash:
-                problem = ChainProblem(ChainFault.ALTERED, seq, event_id,
-                                       "its content no longer matches its keyed hash: the row was edited")
-            elif keyed_from is None:
-                keyed_from = seq
-                if checked:  # unkeyed events came first: this must be the anchor that vouches for them
-                    changes = fields[8] if isinstance(fields[8], dict) else {}
-                    problem = _bad_keying_start(seq, event_id, fields[4], changes.get("legacy_through_seq"),
-                                                changes.get("legacy_head_hash"), prev_hash)
-        elif keyed_from is not None:
-            problem = _unkeyed_after_keyed(seq, event_id)
-        elif sha256(prev_hash.encode() + canonical_bytes(*fields)).hexdigest() != stored_hash:
-            problem = ChainProblem(ChainFault.ALTERED, seq, event_id,
-                                   "its content no longer matches its hash: the row was edited")
-        if problem is not None:
-            return ChainReport(checked, from_seq if checked else None, expected_seq - 1 if checked else None, problem,
-                               checkpoint)
-        if seq == checkpoint_seq:
-            checkpoint_hash_seen = stored_hash
-        expected_seq, expected_prev, last_id = seq + 1, stored_hash, event_id
-        checked += 1
+    to_seq = head[0] if head is not None else None
+    segments = _segments(from_seq, to_seq, workers)
+    if len(segments) > 1:
+        problem = _walk_segments(segments, progress, checkpoint_seq, chunk_size)
+    else:
+        problem = _walk(_stream(_rows(from_seq, to_seq), chunk_size), progress, checkpoint_seq)
+    checked = progress.checked
+    if problem is not None:
+        return ChainReport(checked, from_seq if checked else None, progress.expected_seq - 1 if checked else None,
+                           problem, checkpoint)
 
-    last_seq = expected_seq - 1
+    expected_prev, last_id, keyed_from = progress.expected_prev, progress.last_id, progress.keyed_from
+    checkpoint_hash_seen = progress.checkpoint_hash
+    last_seq = progress.expected_seq - 1
     report = ChainReport(checked, from_seq if checked else None, last_seq if checked else None, None, checkpoint)
     if head is None:
         if checked:
