@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from controls.models import Control, Customer, Evidence
 from portal.accounts.roles import Role, user_has_role
-from portal.core.links import cached_reverse
+from portal.core.links import cached_reverse, cached_reverser
 from portal.notifications.registry import ReminderRule, Row, register
 
 
@@ -17,7 +17,7 @@ def _open_controls():
 
 
 def _link(control: Row) -> str:
-    return cached_reverse("controls:detail", args=[control.pk])
+    return cached_reverser("controls:detail")(control.pk)
 
 
 def _title(control: Row, days: int) -> str:
@@ -73,7 +73,7 @@ EVIDENCE_EXPIRING = register(ReminderRule(
     fields=("title", "control_id", "control__reference", "control__owner_id"),
     recipients=lambda evidence: [evidence.control__owner_id],
     title=_evidence_title,
-    link=lambda evidence: cached_reverse("controls:detail", args=[evidence.control_id]),
+    link=lambda evidence: cached_reverser("controls:detail")(evidence.control_id),
     calendar_filter=lambda user: Q(control__owner=user),
     calendar_title=lambda evidence: gettext("Evidence expires: %(reference)s %(title)s")
     % {"reference": evidence.control__reference, "title": evidence.title},

@@ -3,20 +3,31 @@
 from django.db.models import F
 
 from controls.follow_ups import FollowUp
-from incidents.models import Task
-from incidents.selectors import case_granted, may_open_case
+from incidents.models import IncidentUserObjectPermission, Task
+from incidents.selectors import may_open_case
+from incidents.services import VIEW_PERMISSION, can_see_all
 from portal.core.links import cached_reverse
 
 
+def _granted_cases(user, case_ids: set[int]) -> set[int]:
+    """Of these cases, those the user holds the need-to-know grant on (one query)."""
+    return set(IncidentUserObjectPermission.objects.filter(
+        content_object_id__in=case_ids, user=user, permission__codename=VIEW_PERMISSION,
+        permission__content_type__app_label="incidents").values_list("content_object_id", flat=True))
+
+
 def open_follow_ups(control, user) -> list[FollowUp]:
-    """One query; the case is linked only for a reader who may open it (need-to-know)."""
-    tasks = (Task.objects.filter(control=control, done_at__isnull=True).select_related("incident", "owner")
-             .annotate(case_granted=case_granted(user, "incident_id"))
-             .only("id", "title", "due_on", "incident_id", "incident__reference", "owner__full_name",
-                   "owner__email")
-             .order_by(F("due_on").asc(nulls_last=True), "pk"))
+    """One query, and a second for the reader's grants when there are tasks and the reader may not see every case;
+    the case is linked only for a reader who may open it (need-to-know). Most controls have no follow-up."""
+    tasks = list(Task.objects.filter(control=control, done_at__isnull=True).select_related("incident", "owner")
+                 .only("id", "title", "due_on", "incident_id", "incident__reference", "owner__full_name",
+                       "owner__email")
+                 .order_by(F("due_on").asc(nulls_last=True), "pk"))
+    if not tasks:
+        return []
+    granted = set() if can_see_all(user) else _granted_cases(user, {task.incident_id for task in tasks})
     return [FollowUp(title=task.title, owner=str(task.owner) if task.owner else "", due=task.due_on,
                      origin=task.incident.reference,
                      url=cached_reverse("incidents:detail", args=[task.incident_id])
-                     if may_open_case(user, granted=task.case_granted) else "")
+                     if may_open_case(user, granted=task.incident_id in granted) else "")
             for task in tasks]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from incidents.models import OPEN_PHASES, Obligation
 from portal.accounts.roles import Role
-from portal.core.links import cached_reverse
+from portal.core.links import cached_reverser
 from portal.notifications.registry import ReminderRule, Row, register
 
 STEPS = (50, 75, 90, 100)
@@ -63,6 +63,6 @@ DEADLINE = register(ReminderRule(
     escalate_from=ESCALATE_FROM,
     critical=True,
     title=_title,
-    link=lambda row: cached_reverse("incidents:detail", args=[row.incident_id]),
+    link=lambda row: cached_reverser("incidents:detail")(row.incident_id),
     due_step=due_step,
 ))

@@ -49,16 +49,22 @@ def _next_deadline():
 BOARD_COLUMNS = ("id", "reference", "title", "phase", "severity", "is_exercise", "aware_at", "assignee_ids")
 
 
-def board(user, *, show: str = "open") -> QuerySet[Incident]:
-    """The responders' board: open cases, the most urgent first (nearest open deadline, then severity).
-
-    One query with the next deadline and the count of open obligations; cases without a running clock last.
-    """
+def board_cases(user, *, show: str = "open") -> QuerySet[Incident]:
+    """The cases on the board (open, closed or all that the user may see), in no order: what its pages count."""
     qs = incidents_visible_to(user)
     if show == "open":
         qs = qs.filter(phase__in=OPEN_PHASES)
     elif show == "closed":
         qs = qs.exclude(phase__in=OPEN_PHASES)
+    return qs
+
+
+def board(user, *, show: str = "open") -> QuerySet[Incident]:
+    """The responders' board: open cases, the most urgent first (nearest open deadline, then severity).
+
+    One query with the next deadline and the count of open obligations; cases without a running clock last.
+    """
+    qs = board_cases(user, show=show)
     severity_rank = Case(When(severity="critical", then=Value(0)), When(severity="high", then=Value(1)),
                          When(severity="medium", then=Value(2)), default=Value(3), output_field=IntegerField())
     return (qs.only(*BOARD_COLUMNS)

@@ -7,7 +7,6 @@ action the user's role does not allow is a 403. A refused form is shown again wi
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents import drafts, forms, selectors, services
 from incidents.models import NoticeRecord, Phase, Recipient
+from portal.core.links import cached_reverser
+from portal.core.pagination import CountedPaginator
 
 VIEW = "incidents.view_incident"
 BOARD_PER_PAGE = 50
@@ -91,10 +92,12 @@ def board(request):
     if show not in ("open", "closed", "all"):
         show = "open"
     # A page of cases at a time, the most urgent first: the board costs the same however many cases there are.
-    page = Paginator(selectors.board(request.user, show=show), BOARD_PER_PAGE).get_page(request.GET.get("page"))
+    page = CountedPaginator(selectors.board(request.user, show=show), BOARD_PER_PAGE,
+                            counted=selectors.board_cases(request.user, show=show)).get_page(request.GET.get("page"))
     cases = list(page.object_list)
     obligations = selectors.board_obligations(cases)
-    rows = [{"incident": case, "obligations": obligations[case.pk]} for case in cases]
+    case_url = cached_reverser("incidents:detail")
+    rows = [{"incident": case, "url": case_url(case.pk), "obligations": obligations[case.pk]} for case in cases]
     context = {"rows": rows, "show": show, "now": timezone.now(), "page": page,
                "can_add": request.user.has_perm("incidents.add_incident")}
     template = "incidents/partials/_board.html" if request.htmx else "incidents/incident_board.html"

@@ -2,10 +2,10 @@
 at 7 days overdue the manager is told too. The DPO's weekly digest is a task of its own (training.tasks)."""
 
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from portal.core.links import cached_reverse
 from portal.notifications.registry import ReminderRule, Row, register
 from training.models import OPEN_STATUSES, Assignment
 
@@ -36,7 +36,7 @@ TRAINING_DUE = register(ReminderRule(
     title=_title,
     escalate_to=lambda assignment: [assignment.user__employee_profile__manager_id],
     escalate_from=7,
-    link=lambda assignment: reverse("training:my_training"),
+    link=lambda assignment: cached_reverse("training:my_training"),
     calendar_filter=lambda user: Q(user=user),
     calendar_title=lambda assignment: _("Training due: %(course)s") % {"course": assignment.course__title},
 ))

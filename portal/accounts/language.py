@@ -47,5 +47,9 @@ def time_zone_choices() -> list[tuple[str, str]]:
 @contextmanager
 def recipient_locale(user):
     """Render for `user`: their language and time zone, whatever the current request uses."""
-    with translation.override(language_of(user)), timezone.override(time_zone_of(user)):
+    language, zone = language_of(user), time_zone_of(user)
+    if language == translation.get_language() and zone == timezone.get_current_timezone():
+        yield  # already theirs (a sweep writes for most people in the default language and zone)
+        return
+    with translation.override(language), timezone.override(zone):
         yield

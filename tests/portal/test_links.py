@@ -7,7 +7,7 @@ from django.template.defaulttags import URLNode
 from django.test import override_settings
 from django.urls import NoReverseMatch, clear_script_prefix, path, reverse, set_script_prefix, set_urlconf
 
-from portal.core.links import _reverse, cached_reverse
+from portal.core.links import _id_template, _reverse, cached_reverse, cached_reverser
 
 
 def _view(request):  # pragma: no cover - only reversed
@@ -20,6 +20,7 @@ urlpatterns = [path("other/<int:pk>/", _view, name="detail")]
 @pytest.fixture(autouse=True)
 def _fresh():
     _reverse.cache_clear()
+    _id_template.cache_clear()
     yield
     clear_script_prefix()
 
@@ -101,3 +102,26 @@ def test_templates_reverse_with_djangos_own_url_tag():
     template = engines["django"].from_string("{% url 'controls:detail' 4 %}")
     assert [type(node) for node in template.template.nodelist] == [URLNode]
     assert template.render({}) == "/controls/4/"
+
+
+# Every view whose links are written by cached_reverser (the control API's rows, the reminder sweeps).
+REVERSER_VIEWS = ["controls:detail", "incidents:detail"]
+
+
+@pytest.mark.parametrize("name", REVERSER_VIEWS)
+@pytest.mark.parametrize("prefix", ["/", "/annex/"])
+def test_cached_reverser_writes_what_reverse_writes_for_any_id(name, prefix):
+    set_script_prefix(prefix)
+    link = cached_reverser(name)
+    for pk in (1, 7, 12345, 2**62):
+        assert link(pk) == reverse(name, args=[pk])
+
+
+def test_every_view_given_to_cached_reverser_is_checked_above():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    used = {name for file in root.glob("[!.]*/**/*.py") if "tests" not in file.parts
+            for name in re.findall(r'cached_reverser\("([^"]+)"\)', file.read_text())}
+    assert used and used <= set(REVERSER_VIEWS), used - set(REVERSER_VIEWS)
