@@ -174,6 +174,16 @@ _CANONICAL_JSON = json.JSONEncoder(
 _json_string = json.encoder.encode_basestring  # the string encoder _CANONICAL_JSON uses (ensure_ascii=False)
 
 
+class CanonicalJSON(str):
+    """A `changes` value already written as canonical JSON: canonical_bytes() takes it as it is."""
+
+
+@lru_cache(maxsize=4096)  # events repeat the same few `changes` (most carry none): each is decoded and written once
+def canonical_changes(stored: str) -> CanonicalJSON:
+    """The canonical JSON of `changes` as the database stores it (JSON text in any spelling)."""
+    return CanonicalJSON(_CANONICAL_JSON.encode(json.loads(stored)))
+
+
 def canonical_bytes(
     seq: int,
     created_at: datetime | str,
@@ -205,14 +215,17 @@ def canonical_bytes(
             and type(target_id) is str and type(target_label) is str and type(target_type) is str
             and type(user_agent) is str and type(seq) is int and (actor_id is None or type(actor_id) is int)):
         # The top level in sorted-key order, each string as _CANONICAL_JSON writes it (bool is not int here).
+        changes_json = changes if type(changes) is CanonicalJSON else _CANONICAL_JSON.encode(changes)
         return (
             f'{{"action":{_json_string(action)},"actor_id":{"null" if actor_id is None else actor_id},'
-            f'"actor_label":{_json_string(actor_label)},"changes":{_CANONICAL_JSON.encode(changes)},'
+            f'"actor_label":{_json_string(actor_label)},"changes":{changes_json},'
             f'"created_at":{_json_string(created_at)},"ip":{"null" if ip is None else _json_string(ip)},'
             f'"request_id":{_json_string(request_id)},"seq":{seq},"target_id":{_json_string(target_id)},'
             f'"target_label":{_json_string(target_label)},"target_type":{_json_string(target_type)},'
             f'"user_agent":{_json_string(user_agent)}}}'
         ).encode()
+    if type(changes) is CanonicalJSON:
+        changes = json.loads(changes)
     fields = {
         "seq": seq, "created_at": created_at, "actor_id": actor_id, "actor_label": actor_label,
         "action": action, "target_type": target_type, "target_id": target_id, "target_label": target_label,

@@ -9,6 +9,7 @@ SHA-256 for the events of an older release, which must all come before the first
 
 import hashlib
 import itertools
+import json
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -16,12 +17,21 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import connection, connections, models
-from django.db.models import CharField, F, Func, QuerySet
+from django.db.models import CharField, F, Func, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.checkpoints import Checkpoint, CheckpointError, checkpoint_latest
 from portal.audit.keys import LinkHasher, link_key
-from portal.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditAction, AuditChainHead, AuditEvent, canonical_bytes
+from portal.audit.models import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    AuditAction,
+    AuditChainHead,
+    AuditEvent,
+    canonical_bytes,
+    canonical_changes,
+)
 from portal.audit.sealing import latest_seal_for
 from portal.security.errors import CryptoError
 
@@ -150,6 +160,10 @@ def _rows(from_seq: int, to_seq: int | None) -> QuerySet:
         fields = tuple("created_iso" if f == "created_at" else f for f in HASHED_FIELDS)
     else:
         fields = HASHED_FIELDS
+    # `changes` as the stored JSON text, written canonically by the walk (canonical_changes keeps the few
+    # values most events repeat), rather than decoded into a dict for every event.
+    rows = rows.annotate(changes_text=Cast("changes", TextField()))
+    fields = tuple("changes_text" if f == "changes" else f for f in fields)
     return rows.values_list("id", "prev_hash", "hash", "mac_key_id", *fields)
 
 
@@ -163,6 +177,7 @@ def _walk(rows: Iterator[tuple], progress: _Progress, checkpoint_seq: int | None
     problem = None
     for event_id, prev_hash, stored_hash, key_id, *fields in rows:
         seq = fields[0]
+        fields[8] = canonical_changes(fields[8])
         if seq != expected_seq:
             missing = f"#{expected_seq}" if seq == expected_seq + 1 else f"#{expected_seq} to #{seq - 1}"
             problem = ChainProblem(ChainFault.MISSING, expected_seq, None,
@@ -187,7 +202,8 @@ def _walk(rows: Iterator[tuple], progress: _Progress, checkpoint_seq: int | None
             elif keyed_from is None:
                 keyed_from = seq
                 if checked:  # unkeyed events came first: this must be the anchor that vouches for them
-                    changes = fields[8] if isinstance(fields[8], dict) else {}
+                    changes = json.loads(fields[8])
+                    changes = changes if isinstance(changes, dict) else {}
                     problem = _bad_keying_start(seq, event_id, fields[4], changes.get("legacy_through_seq"),
                                                 changes.get("legacy_head_hash"), prev_hash)
         elif keyed_from is not None:
