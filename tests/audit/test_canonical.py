@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.audit.models import canonical_bytes, normalise_ip
+from portal.audit.models import canonical_bytes, canonical_changes, normalise_ip
 
 
 def _reference(seq, created_at, actor_id, actor_label, action, target_type, target_id, target_label, changes, ip,
@@ -45,6 +45,19 @@ events = st.tuples(
 @given(events)
 def test_canonical_bytes_equal_the_whole_event_through_the_encoder(event):
     assert canonical_bytes(*event) == _reference(*event)
+
+
+@settings(max_examples=300, deadline=None)
+@given(events, st.sampled_from([{}, {"indent": 2}, {"separators": (", ", ": ")}, {"ensure_ascii": True}]))
+def test_changes_read_as_stored_json_text_give_the_same_bytes(event, spelling):
+    """The verifier reads `changes` as the database's JSON text, in whatever spelling it keeps it."""
+    stored = json.dumps(event[8], **spelling)
+    event = list(event)
+    event[8] = json.loads(stored)
+    from_text = [*event[:8], canonical_changes(stored), *event[9:]]
+    assert canonical_bytes(*from_text) == _reference(*event)
+    from_text[2] = True  # a value of another type: the whole event through the encoder
+    assert canonical_bytes(*from_text) == _reference(*from_text[:8], event[8], *from_text[9:])
 
 
 def test_values_of_other_types_take_the_encoder_and_still_match():
