@@ -178,10 +178,20 @@ class CanonicalJSON(str):
     """A `changes` value already written as canonical JSON: canonical_bytes() takes it as it is."""
 
 
-@lru_cache(maxsize=4096)  # events repeat the same few `changes` (most carry none): each is decoded and written once
 def canonical_changes(stored: str) -> CanonicalJSON:
-    """The canonical JSON of `changes` as the database stores it (JSON text in any spelling)."""
+    """The canonical JSON of `changes` as the database stores it (JSON text in any spelling). Events repeat the
+    same few short values (most carry none): those are decoded and written once, in a cache of at most 4,096
+    values of at most 512 characters, so it stays small however long the trail."""
+    if len(stored) > 512:
+        return _write_changes(stored)
+    return _write_short_changes(stored)
+
+
+def _write_changes(stored: str) -> CanonicalJSON:
     return CanonicalJSON(_CANONICAL_JSON.encode(json.loads(stored)))
+
+
+_write_short_changes = lru_cache(maxsize=4096)(_write_changes)
 
 
 def canonical_bytes(

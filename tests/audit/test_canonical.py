@@ -60,6 +60,13 @@ def test_changes_read_as_stored_json_text_give_the_same_bytes(event, spelling):
     assert canonical_bytes(*from_text) == _reference(*from_text[:8], event[8], *from_text[9:])
 
 
+def test_long_changes_read_as_stored_json_text_are_written_afresh_and_still_match():
+    changes = {"note": "ü" * 600, "items": list(range(50))}
+    event = [1, "2026-11-27T12:00:00.000000+00:00", None, "a", "b", "t", "1", "l", changes, None, "", ""]
+    from_text = [*event[:8], canonical_changes(json.dumps(changes, indent=1)), *event[9:]]
+    assert canonical_bytes(*from_text) == _reference(*event)
+
+
 def test_values_of_other_types_take_the_encoder_and_still_match():
     event = [7, datetime(2026, 11, 27, 12, 0, tzinfo=UTC), True, "Ann", "x", "t", 3.5, "label", {"b": 1, "a": [1, 2]},
              None, "agent", "req"]
