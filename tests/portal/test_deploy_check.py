@@ -27,6 +27,21 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
+def test_a_fresh_clone_checks_its_migrations_without_any_configuration(tmp_path):
+    """No secret, no DEBUG, no var/: makemigrations reads only the code. Without a secret the settings did not load,
+    and Django reported it as "Models aren't loaded yet"."""
+    env = {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ}
+    env.update({"PYTHONPATH": str(ROOT), "ANNEX_VAR_DIR": str(tmp_path / "var")})
+    result = subprocess.run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    # Every other command still refuses to start without a secret.
+    served = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert served.returncode != 0 and "SECRET_KEY must be set" in served.stderr
+
+
 def test_production_settings_refuse_to_start_without_a_secret(tmp_path):
     result = _check_deploy({"ALLOWED_HOSTS": "annex.example.org", "ANNEX_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
