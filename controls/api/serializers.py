@@ -84,10 +84,10 @@ class ControlSerializer(serializers.ModelSerializer):
         fields = self.fields
         date_field, datetime_field = fields["next_review_due"], fields["updated_at"]
         today = self.context.get("today") or timezone.localdate()
-        web_url = self.__dict__.get("_web_url")
-        if web_url is None:  # once per response: the rows' links and their time zone
+        web_url = getattr(self, "_web_url", None)
+        if web_url is None:  # once per response: the rows' links, and their time zone pinned as the field's own
             web_url = self._web_url = cached_reverser("controls:detail")
-            datetime_field.timezone = datetime_field.default_timezone()
+            datetime_field.timezone = datetime_field.default_timezone()  # what DRF's default_timezone= sets
         category = category_by_id(row["scc_category"])
         due = row["next_review_due"]
         return {

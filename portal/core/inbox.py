@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import translation
 
@@ -86,12 +87,20 @@ def inbox_cached(user, today: date, *, perms: set[str]) -> list[dict]:
     return inbox
 
 
+def _new_generation() -> None:
+    cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+
+
 def _forget_inboxes(sender, instance=None, model=None, **kwargs) -> None:
     """Every user's kept inbox is dropped at once: a new generation makes their keys unreachable (they expire).
-    An m2m change counts from either side (`instance` on one, `model` on the other)."""
+    An m2m change counts from either side (`instance` on one, `model` on the other).
+
+    Dropped now, and again when the transaction commits: a page built in between, by another request that could not
+    yet see the change, must not be kept under the generation that came with it."""
     labels = {type(instance)._meta.label if instance is not None else None, model._meta.label if model else None}
     if labels & _WATCHED:
-        cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+        _new_generation()
+        transaction.on_commit(_new_generation)
 
 
 post_save.connect(_forget_inboxes, dispatch_uid="core.inbox.saved")

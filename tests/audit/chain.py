@@ -1,5 +1,7 @@
 """Helpers for audit-trail tests: build a chain the way services do, and tamper with it as an attacker would."""
 
+from contextlib import contextmanager
+
 from django.db import connection
 from django.utils import timezone
 
@@ -36,6 +38,17 @@ def build_chain(count: int, *, actor=None) -> list:
 def raw_sql(sql: str, params=()) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+@contextmanager
+def trigger_disabled():
+    """PostgreSQL's append-only trigger off, as an attacker with DDL rights would turn it first; the verifier must
+    still catch what is done meanwhile."""
+    raw_sql("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only")
+    try:
+        yield
+    finally:
+        raw_sql("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_auditevent_append_only")
 
 
 def swap_rows(seq_a: int, seq_b: int, *, include_seq: bool = False) -> None:

@@ -1,8 +1,6 @@
 """The audit chain walked in stretches by several processes on PostgreSQL: the same report as one walk,
 whether the problem lies inside a later stretch or at the seam between two."""
 
-from contextlib import contextmanager
-
 import pytest
 from django.db import connection
 
@@ -10,7 +8,7 @@ from portal.audit.checkpoints import checkpoint_write
 from portal.audit.keys import keyed_link, link_key
 from portal.audit.models import HASHED_FIELDS, AuditEvent, canonical_bytes
 from portal.audit.verification import ChainFault, _segments, verify_chain
-from tests.audit.chain import build_chain, raw_sql, swap_rows
+from tests.audit.chain import build_chain, raw_sql, swap_rows, trigger_disabled
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -19,15 +17,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 def _postgresql_only():
     if connection.vendor != "postgresql":
         pytest.fail("these tests need DATABASE_URL=postgres://... (make test starts PostgreSQL)")
-
-
-@contextmanager
-def trigger_disabled():
-    raw_sql("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only")
-    try:
-        yield
-    finally:
-        raw_sql("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_auditevent_append_only")
 
 
 def walked_in_three_and_in_one():

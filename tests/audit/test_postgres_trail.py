@@ -1,7 +1,6 @@
 """The audit trail on PostgreSQL: the append-only trigger, concurrent appends, the streamed verify."""
 
 import threading
-from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +9,7 @@ from django.db import DatabaseError, connection
 from portal.audit.models import AuditAction, AuditChainHead, AuditEvent
 from portal.audit.services import audit_record
 from portal.audit.verification import ChainFault, verify_chain
-from tests.audit.chain import build_chain, raw_sql
+from tests.audit.chain import build_chain, raw_sql, trigger_disabled
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -20,16 +19,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 def _postgresql_only():
     if connection.vendor != "postgresql":
         pytest.fail("these tests need DATABASE_URL=postgres://... (make test starts PostgreSQL)")
-
-
-@contextmanager
-def trigger_disabled():
-    """What an attacker with DDL rights would do first; the verifier must still catch the edit."""
-    raw_sql("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only")
-    try:
-        yield
-    finally:
-        raw_sql("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_auditevent_append_only")
 
 
 def test_a_raw_sql_update_is_rejected():

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from controls.models import Control
 from portal.accounts.roles import Role
-from portal.core.inbox import INBOX_CACHE_SECONDS, TaskSource, register
+from portal.core.inbox import GENERATION_KEY, INBOX_CACHE_SECONDS, TaskSource, register
 from tests.conftest import sign_in
 from tests.controls.factories import ControlFactory, CustomerFactory
 from tests.factories import UserFactory
@@ -67,6 +68,18 @@ def test_being_assigned_to_a_case_shows_its_deadlines_at_once(signed_in):
     case.assignees.add(person)  # an m2m change, no row of a source's own model saved
 
     assert any("Misdirected export" in title for title in _titles(client))
+
+
+def test_an_inbox_built_before_the_change_commits_is_dropped_when_it_commits(django_capture_on_commit_callbacks):
+    """Another request, reading before the commit, builds the old inbox and keeps it under the generation the save
+    brought; the commit brings a new one."""
+    with django_capture_on_commit_callbacks() as committed:
+        ControlFactory(reference="TOM-TX-01")
+        built_meanwhile = cache.get(GENERATION_KEY)
+    assert committed
+    for callback in committed:
+        callback()
+    assert cache.get(GENERATION_KEY) != built_meanwhile
 
 
 def test_a_change_that_sends_no_signal_shows_within_the_minute(signed_in):
