@@ -285,6 +285,7 @@ def make_incidents(ctx: Context) -> None:
     from controls.models import Customer
     from incidents.models import Incident, IncidentUserObjectPermission, Obligation, ObligationTemplate, Phase
     from incidents.obligation_templates import templates_sync
+    from incidents.services_obligations import next_deadline_refresh
     from portal.accounts.models import User
     from portal.accounts.roles import Role
 
@@ -338,6 +339,7 @@ def make_incidents(ctx: Context) -> None:
             ))
         made += wanted
     Obligation.objects.bulk_create(obligations, batch_size=2000)
+    next_deadline_refresh([case.pk for case in cases])  # as the obligation services keep it
     ctx.log(f"incidents: {len(cases)} cases ({len(cases) // 4} open), {len(obligations)} obligations, "
             f"{len(responders)} responders on call")
 

@@ -49,6 +49,9 @@ def _fresh_queries_with_only(n_controls: int, path: str, user, queries_for: Call
 
 
 FLOOR = "/about/"
+# The 1,000-row API's requests: its p95 is checked against twice the median, and from 30 requests the p95 was the
+# second slowest, one garbage collection or one busy moment of a shared machine.
+API_SAMPLES = 100
 
 
 def _forget_programme(pattern: str = "core:*") -> None:
@@ -127,7 +130,7 @@ def pages(user, session: str, latency: Callable, queries_for: Callable, floor_ms
     api = _url("api:control-list") or _url("api:controls-list")
     if api:
         path = f"{api}?page_size=1000"
-        figure = latency(path, session, samples=30)
+        figure = latency(path, session, samples=API_SAMPLES)
         yield "control API, 1,000 per request", {
             "control_api_1000": figure,
             "control_api_1000_ms": figure["median_ms"],

@@ -16,9 +16,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from incidents.clock_text import countdown
 from incidents.models import OPEN_PHASES, Incident, Obligation, Phase
 from incidents.selectors import board
-from incidents.templatetags.incident_clocks import countdown
 from portal.core.dashboard import Card, CardData, Figure, Finding, Panel, register
 
 CASES_SHOWN = 8

@@ -101,6 +101,9 @@ class Incident(models.Model):
                                        verbose_name=_("assignees"))
     # The assignees' ids as a list, kept in step by the services: the reminder sweep reads them per row.
     assignee_ids = models.JSONField(default=list, blank=True, editable=False)
+    # The nearest deadline of its open obligations, kept in step by the obligation services (next_deadline_refresh):
+    # the board sorts by it without aggregating every case's obligations on each request.
+    next_deadline_at = models.DateTimeField(null=True, blank=True, editable=False)
     external_source = models.CharField(max_length=80, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

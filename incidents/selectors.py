@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, Count, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from incidents.models import (
@@ -42,15 +42,12 @@ def may_open_case(user, *, granted: bool) -> bool:
     return user.has_perm("incidents.view_incident") and (can_see_all(user) or granted)
 
 
-def _next_deadline():
-    return Min("obligations__deadline_at", filter=Q(obligations__status=Obligation.Status.OPEN))
-
-
-BOARD_COLUMNS = ("id", "reference", "title", "phase", "severity", "is_exercise", "aware_at", "assignee_ids")
+BOARD_COLUMNS = ("id", "reference", "title", "phase", "severity", "is_exercise", "aware_at", "assignee_ids",
+                 "next_deadline_at")
 
 
 def board_cases(user, *, show: str = "open") -> QuerySet[Incident]:
-    """The cases on the board (open, closed or all that the user may see), in no order: what its pages count."""
+    """The cases on the board (open, closed or all that the user may see), in no order."""
     qs = incidents_visible_to(user)
     if show == "open":
         qs = qs.filter(phase__in=OPEN_PHASES)
@@ -62,14 +59,14 @@ def board_cases(user, *, show: str = "open") -> QuerySet[Incident]:
 def board(user, *, show: str = "open") -> QuerySet[Incident]:
     """The responders' board: open cases, the most urgent first (nearest open deadline, then severity).
 
-    One query with the next deadline and the count of open obligations; cases without a running clock last.
+    Sorted by the nearest deadline the obligation services keep on each case; cases without a running clock last.
     """
     qs = board_cases(user, show=show)
     severity_rank = Case(When(severity="critical", then=Value(0)), When(severity="high", then=Value(1)),
                          When(severity="medium", then=Value(2)), default=Value(3), output_field=IntegerField())
     return (qs.only(*BOARD_COLUMNS)
-            .annotate(next_deadline=_next_deadline(), severity_rank=severity_rank)
-            .order_by(F("next_deadline").asc(nulls_last=True), "severity_rank", "-aware_at", "-pk"))
+            .annotate(severity_rank=severity_rank)
+            .order_by(F("next_deadline_at").asc(nulls_last=True), "severity_rank", "-aware_at", "-pk"))
 
 
 def board_obligations(incidents: list[Incident]) -> dict[int, list[Obligation]]:

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -28,6 +29,14 @@ from incidents.timeline_text import label, sentence
 from portal.audit.services import audit_record
 
 NIS2_SEVERITIES = (Severity.HIGH, Severity.CRITICAL)
+
+
+def next_deadline_refresh(incident_ids) -> None:
+    """Store each case's nearest open deadline (Incident.next_deadline_at), in the transaction that changed its
+    obligations: every change of an obligation's status or deadline goes through this module."""
+    nearest = (Obligation.objects.filter(incident=OuterRef("pk"), status=Obligation.Status.OPEN).order_by()
+               .values("incident").annotate(nearest=Min("deadline_at")).values("nearest"))
+    Incident.objects.filter(pk__in=incident_ids).update(next_deadline_at=Subquery(nearest))
 
 
 def _applies(template: ObligationTemplate, incident: Incident, high_risk: bool) -> bool:
@@ -119,6 +128,8 @@ def obligations_generate(*, incident: Incident, actor) -> dict[str, int]:
     gone = [o for key, o in existing.items() if key not in wanted and o.status == Obligation.Status.OPEN]
     _withdraw(gone, gettext_noop("The facts of the case no longer call for it."))
     incident.obligations.exclude(is_exercise=incident.is_exercise).update(is_exercise=incident.is_exercise)
+    if created or reopened:
+        next_deadline_refresh([incident.pk])
     if created or reopened or gone:
         audit_record(action=IncidentAction.OBLIGATIONS_GENERATED, actor=actor, target=incident, changes={
             "created": [f"{o.title} ({o.recipient_label})" for o in created],
@@ -134,9 +145,13 @@ def obligations_generate(*, incident: Incident, actor) -> dict[str, int]:
 
 
 def _withdraw(obligations, reason: str) -> None:
+    cases = set()
     for obligation in obligations:
         obligation.status, obligation.rationale = Obligation.Status.WITHDRAWN, reason
         obligation.save(update_fields=["status", "rationale"])
+        cases.add(obligation.incident_id)
+    if cases:
+        next_deadline_refresh(cases)
 
 
 def _recompute_open_clocks(incident: Incident) -> None:
@@ -147,6 +162,7 @@ def _recompute_open_clocks(incident: Incident) -> None:
         obligation.clock_start = start
         obligation.deadline_at = clocks.deadline_from(start, hours=obligation.hours, months=obligation.months)
         obligation.save(update_fields=["clock_start", "deadline_at"])
+    next_deadline_refresh([incident.pk])
 
 
 def _start_dependent_clocks(incident: Incident, code: str, filed_at: datetime) -> None:
@@ -155,6 +171,7 @@ def _start_dependent_clocks(incident: Incident, code: str, filed_at: datetime) -
         obligation.clock_start = filed_at
         obligation.deadline_at = clocks.deadline_from(filed_at, hours=obligation.hours, months=obligation.months)
         obligation.save(update_fields=["clock_start", "deadline_at"])
+    next_deadline_refresh([incident.pk])
 
 
 @transaction.atomic
@@ -173,6 +190,7 @@ def obligation_mark_not_required(*, obligation: Obligation, actor, rationale: st
     locked.status, locked.rationale = Obligation.Status.NOT_REQUIRED, rationale
     locked.decided_by, locked.decided_at = actor, timezone.now()
     locked.save(update_fields=["status", "rationale", "decided_by", "decided_at"])
+    next_deadline_refresh([locked.incident_id])
     _system_entry(locked_incident, [sentence(gettext_noop("Not required: %(t)s to %(r)s. %(why)s"),
                                              t=label(locked.title), r=_recipient(locked), why=rationale)], actor)
     audit_record(action=IncidentAction.OBLIGATION_NOT_REQUIRED, actor=actor, target=locked_incident, changes={
@@ -188,3 +206,4 @@ def _file(obligation: Obligation, actor, when: datetime) -> None:
     obligation.deadline_at_filing = obligation.deadline_at
     obligation.filed_late = obligation.deadline_at is not None and when > obligation.deadline_at
     obligation.save(update_fields=["status", "filed_at", "filed_by", "deadline_at_filing", "filed_late"])
+    next_deadline_refresh([obligation.incident_id])

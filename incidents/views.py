@@ -7,15 +7,17 @@ action the user's role does not allow is a 403. A refused form is shown again wi
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import drafts, forms, selectors, services
-from incidents.models import NoticeRecord, Phase, Recipient
+from incidents.clock_text import live_clock
+from incidents.models import NoticeRecord, Phase, Recipient, Severity
 from portal.core.links import cached_reverser
-from portal.core.pagination import CountedPaginator
 
 VIEW = "incidents.view_incident"
 BOARD_PER_PAGE = 50
@@ -92,16 +94,30 @@ def board(request):
     if show not in ("open", "closed", "all"):
         show = "open"
     # A page of cases at a time, the most urgent first: the board costs the same however many cases there are.
-    page = CountedPaginator(selectors.board(request.user, show=show), BOARD_PER_PAGE,
-                            counted=selectors.board_cases(request.user, show=show)).get_page(request.GET.get("page"))
-    cases = list(page.object_list)
-    obligations = selectors.board_obligations(cases)
-    case_url = cached_reverser("incidents:detail")
-    rows = [{"incident": case, "url": case_url(case.pk), "obligations": obligations[case.pk]} for case in cases]
-    context = {"rows": rows, "show": show, "now": timezone.now(), "page": page,
+    page = Paginator(selectors.board(request.user, show=show), BOARD_PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    context = {"rows": _board_rows(list(page.object_list), now), "show": show, "now": now, "page": page,
                "can_add": request.user.has_perm("incidents.add_incident")}
     template = "incidents/partials/_board.html" if request.htmx else "incidents/incident_board.html"
     return render(request, template, context)
+
+
+def _board_rows(cases: list, now) -> list[dict]:
+    """Each case with its link, its phase and severity in the reader's language, and its clocks.
+
+    Built here rather than in the template: `get_phase_display()` translates every label of the choices on each
+    call, and a `{% clock %}` tag per obligation costs a template node more; for 50 cases the row template took
+    twice as long.
+    """
+    obligations = selectors.board_obligations(cases)
+    case_url = cached_reverser("incidents:detail")
+    phases = {value: str(label) for value, label in Phase.choices}  # each label translated once per page
+    severities = {value: str(label) for value, label in Severity.choices}
+    return [{
+        "incident": case, "url": case_url(case.pk), "phase": phases[case.phase], "severity": severities[case.severity],
+        "clocks": [{**live_clock(o, now), "recipient": gettext(o.recipient_label) if o.recipient_label else ""}
+                   for o in obligations[case.pk]],
+    } for case in cases]
 
 
 @login_required

@@ -2,8 +2,8 @@
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import CharField, Count, F, Q, Value
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils import timezone
 
 from training.models import OPEN_STATUSES, Assignment, Course, EmployeeProfile
@@ -106,11 +106,15 @@ def completion_overall(today: date | None = None, rows: list[dict] | None = None
 
 
 def overdue_list(today: date | None = None, limit: int | None = 500):
-    """Open assignments past their due date, the longest overdue first (all of them with `limit=None`)."""
+    """Open assignments past their due date, the longest overdue first (all of them with `limit=None`), each with
+    its person's `department_name` and `manager_name` (None for someone without a directory entry: read through
+    `user.employee_profile`, such a person would raise on every row)."""
     today = today or timezone.localdate()
     overdue = (_counting().filter(status__in=OPEN_STATUSES, due_date__lt=today)
-               .select_related("course", "user", "user__employee_profile__department",
-                               "user__employee_profile__manager")
+               .select_related("course", "user")
+               .annotate(department_name=F("user__employee_profile__department__name"),
+                         manager_name=Coalesce(NullIf("user__employee_profile__manager__full_name", Value("")),
+                                               "user__employee_profile__manager__email", output_field=CharField()))
                .order_by("due_date", "pk"))
     return overdue if limit is None else overdue[:limit]
 

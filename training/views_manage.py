@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -13,6 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.accounts.mfa import require_recent_mfa
 from portal.core.charts import bar_chart
 from portal.core.dashboard import POSTURE_CACHE_SECONDS
+from portal.core.links import cached_reverser
+from portal.core.pagination import window
 from training import selectors, services
 from training.exports import REPORT_PDF, REPORT_XLSX
 from training.forms import (
@@ -187,12 +188,17 @@ def assignment_exempt(request, pk: int):
 @require_GET
 def report(request):
     today = timezone.localdate()
-    # The overdue list a page at a time, the longest overdue first, always current: the page costs the same at
-    # any size, and an exemption shows at once.
-    overdue_page = Paginator(selectors.overdue_list(today, limit=None), OVERDUE_PER_PAGE).get_page(
-        request.GET.get("overdue_page"))
+    # The overdue list a page at a time, the longest overdue first, always current, and not counted: the page costs
+    # the same at any size, and an exemption shows at once. Its total is the figures' (counted once a minute).
+    overdue_page = window(selectors.overdue_list(today, limit=None), OVERDUE_PER_PAGE,
+                          request.GET.get("overdue_page"))
+    # Overdue assignments share a few due dates: each is formatted once, and the exemption links come from one reverse.
+    shown = {day: formats.date_format(day, "DATE_FORMAT") for day in {a.due_date for a in overdue_page.object_list}}
+    exempt_url = cached_reverser("training:exempt")
+    overdue = [{"assignment": a, "due": shown[a.due_date], "exempt_url": exempt_url(a.pk)}
+               for a in overdue_page.object_list]
     return render(request, "training/report.html", {
-        **_report_figures(today), "overdue": list(overdue_page.object_list), "overdue_page": overdue_page,
+        **_report_figures(today), "overdue": overdue, "overdue_page": overdue_page,
         "pdf_document": f"{REPORT_PDF}|", "xlsx_document": f"{REPORT_XLSX}|",
         "can_exempt": request.user.has_perm("training.change_course"),
     })

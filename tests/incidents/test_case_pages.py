@@ -223,3 +223,18 @@ def test_a_stale_phase_change_is_a_conflict_whatever_language_the_message_is_in(
 
     assert response.status_code == 409
     assert Incident.objects.get(pk=incident.pk).phase == "contained"
+
+
+def test_the_board_sorts_by_each_cases_stored_deadline_without_aggregating_obligations(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(client, dpo())
+    open_case(responder(), customers=[CustomerFactory()])
+    client.get(reverse("incidents:board"))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("incidents:board"), {"show": "all"}).status_code == 200
+    on_cases = [q["sql"] for q in captured.captured_queries if 'FROM "incidents_incident"' in q["sql"]]
+    assert len(on_cases) == 2  # the count and the page
+    assert not [sql for sql in on_cases if "GROUP BY" in sql or "MIN(" in sql.upper()]
+    assert "next_deadline_at" in on_cases[1]

@@ -227,3 +227,47 @@ def test_a_decision_against_the_recommendation_needs_a_justification():
         incident=incident, actor=officer, notify_authority=False, communicate_subjects=True,
         justification="The authority was informed by the customer, who is the controller of these records.")
     assert decided.is_decided and decided.override_justification.startswith("The authority")
+
+
+def _nearest_open_deadline(incident):
+    return min((o.deadline_at for o in incident.obligations.filter(status=Obligation.Status.OPEN)
+                if o.deadline_at is not None), default=None)
+
+
+def _stored_next_deadline(incident):
+    incident.refresh_from_db(fields=["next_deadline_at"])
+    return incident.next_deadline_at
+
+
+def test_each_case_keeps_its_nearest_open_deadline_through_every_change_of_its_obligations(settings):
+    """What the board sorts by: opened, facts changed, a notice filed, aware-at moved, a duty ruled not required,
+    the case ruled not a breach. Each step moves the nearest deadline."""
+    settings.ANNEX_NIS2_ENTITY = True
+    actor, officer = responder(), dpo()
+    slow, fast = CustomerFactory(breach_notice_hours=48), CustomerFactory(breach_notice_hours=12)
+    incident = open_case(actor, customers=[slow], aware_hours_ago=2)
+    assert _stored_next_deadline(incident) == incident.aware_at + timedelta(hours=48)
+
+    incident = services.incident_update(incident=incident, actor=actor, expected_version=incident.version,
+                                        customers=[slow, fast], severity=Severity.HIGH)
+    assert _stored_next_deadline(incident) == incident.aware_at + timedelta(hours=12)
+
+    services.notice_record(incident=incident, actor=actor, obligation=incident.obligations.get(customer=fast),
+                           channel="email_manual", content="We told the customer.")
+    assert _stored_next_deadline(incident) == incident.aware_at + timedelta(hours=24)  # the NIS2 early warning
+
+    incident.refresh_from_db()
+    services.incident_change_aware_at(incident=incident, actor=actor, aware_at=incident.aware_at - timedelta(hours=5),
+                                      reason="Confirmed by the forensic report.")
+    incident.refresh_from_db()
+    assert _stored_next_deadline(incident) == incident.aware_at + timedelta(hours=24)
+
+    services.obligation_mark_not_required(obligation=incident.obligations.get(template__code="nis2-early-warning"),
+                                          actor=officer, rationale="The CSIRT confirmed no early warning is needed.")
+    assert _stored_next_deadline(incident) == incident.aware_at + timedelta(hours=48) == _nearest_open_deadline(
+        incident)
+
+    incident.refresh_from_db()
+    services.incident_set_phase(incident=incident, actor=actor, phase="not_breach",
+                                reason="Only test data were in the export.")
+    assert _stored_next_deadline(incident) is None

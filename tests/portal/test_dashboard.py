@@ -14,6 +14,7 @@ from django.utils import timezone
 from controls.models import Control
 from incidents import services as incident_services
 from incidents.models import Obligation
+from incidents.services_obligations import next_deadline_refresh
 from portal.accounts.roles import Role
 from portal.core.models import MetricSnapshot
 from portal.core.services import metrics_snapshot_take
@@ -118,6 +119,7 @@ def test_a_responder_sees_their_open_cases_nearest_deadline_first_with_a_countdo
     open_case(title="Someone else's case", customers=[customer])
     for case, hours in ((later, 48), (sooner, 10)):
         assert Obligation.objects.filter(incident=case).update(deadline_at=timezone.now() + timedelta(hours=hours))
+    next_deadline_refresh([later.pk, sooner.pk])  # as the obligation services do after changing a deadline
 
     cases = _section(_home(client), 'id="cases"')
 

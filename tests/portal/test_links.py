@@ -105,7 +105,7 @@ def test_templates_reverse_with_djangos_own_url_tag():
 
 
 # Every view whose links are written by cached_reverser (the control API's rows, the reminder sweeps).
-REVERSER_VIEWS = ["controls:detail", "incidents:detail"]
+REVERSER_VIEWS = ["controls:detail", "incidents:detail", "training:exempt"]
 
 
 @pytest.mark.parametrize("name", REVERSER_VIEWS)

@@ -88,10 +88,19 @@ def test_the_dpo_sees_completion_in_the_report_with_the_same_number_of_queries_a
         AssignmentFactory(user=ProfileFactory().user, course=course, due_date="2020-01-01")
     large, response = queries()
     assert small == large <= 16, (small, large)
-    assert len(response.context["overdue"]) == 50 and response.context["overdue_page"].paginator.count == 60
+    assert len(response.context["overdue"]) == 50 and response.context["overdue_page"].has_next
     assert response.context["overall"]["rate"] == round(100 * 2 / 62, 1)
+    assert response.context["overall"]["overdue"] == 60
     second = client.get(reverse("training:report"), {"overdue_page": 2})
-    assert len(second.context["overdue"]) == 10 and b"Page 2 of 2" in second.content
+    assert len(second.context["overdue"]) == 10 and b"Page 2" in second.content
+    assert not second.context["overdue_page"].has_next and b"51 to 60" in second.content
+    # No count of the overdue list: its total is the figures', counted once a minute.
+    with CaptureQueriesContext(connection) as cached:
+        client.get(reverse("training:report"), {"overdue_page": 2})
+    counts = [q for q in cached.captured_queries if "COUNT(" in q["sql"].upper() and "training_assignment" in q["sql"]]
+    assert not counts
+    past_the_end = client.get(reverse("training:report"), {"overdue_page": 9})
+    assert len(past_the_end.context["overdue"]) == 50 and past_the_end.context["overdue_page"].number == 1
 
 
 def test_the_reports_figures_are_counted_once_a_minute_while_its_overdue_list_is_always_current(signed_in):
@@ -111,7 +120,7 @@ def test_the_reports_figures_are_counted_once_a_minute_while_its_overdue_list_is
             again = client.get(reverse("training:report"))
     assert first.context["overall"]["people"] == 1
     assert again.context["overall"]["people"] == 1  # the figures of a minute ago...
-    assert [a.pk for a in again.context["overdue"]] == [late.pk]  # ...and the overdue list of now
+    assert [row["assignment"].pk for row in again.context["overdue"]] == [late.pk]  # ...and the overdue list of now
     assert b"Lena Late" in again.content
     with time_machine.travel(start + timedelta(seconds=61), tick=False), \
             CaptureQueriesContext(connection) as fresh:
@@ -214,3 +223,18 @@ def test_a_course_page_is_shown_sanitised(signed_in):
     assignment = AssignmentFactory(user=user, course=course)
     response = client.get(reverse("training:page", args=[assignment.pk, 0]))
     assert b"<strong>there</strong>" in response.content and b"alert(1)</script>" not in response.content
+
+
+def test_the_overdue_list_names_each_persons_department_and_manager_and_a_dash_without_a_directory_entry(signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    course = full_course(title="Phishing awareness")
+    listed = ProfileFactory(user__full_name="Olga Overdue", department=DepartmentFactory(name="Logistics"),
+                            manager=UserFactory(full_name="", email="boss@example.test")).user
+    AssignmentFactory(user=listed, course=course, due_date="2020-01-01")
+    AssignmentFactory(user=UserFactory(full_name="Nina Nodirectory"), course=course, due_date="2020-01-02")
+    html = client.get(reverse("training:report")).content.decode()
+    rows = html[html.index('id="overdue-list"'):].split("<tr>")
+    olga = next(r for r in rows if "Olga Overdue" in r)
+    nina = next(r for r in rows if "Nina Nodirectory" in r)
+    assert "<td>Logistics</td><td>boss@example.test</td>" in olga  # a manager without a name, by address
+    assert nina.count("<td>—</td>") == 2
