@@ -136,6 +136,9 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-aware_at", "-pk"]
+        # The board's order: the first page is read from the index, and only cases sharing a deadline are sorted
+        # (PostgreSQL's ascending index puts NULLs last, as the board does).
+        indexes = [models.Index(fields=["next_deadline_at"], name="incident_next_deadline_idx")]
         constraints = [
             models.UniqueConstraint(fields=["external_source", "external_id"], name="incidents_external_id_unique",
                                     condition=~models.Q(external_id="")),
