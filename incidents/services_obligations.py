@@ -166,12 +166,15 @@ def _recompute_open_clocks(incident: Incident) -> None:
 
 
 def _start_dependent_clocks(incident: Incident, code: str, filed_at: datetime) -> None:
+    started = False
     for obligation in incident.obligations.filter(status=Obligation.Status.OPEN, clock_after=code,
                                                   clock_start__isnull=True):
         obligation.clock_start = filed_at
         obligation.deadline_at = clocks.deadline_from(filed_at, hours=obligation.hours, months=obligation.months)
         obligation.save(update_fields=["clock_start", "deadline_at"])
-    next_deadline_refresh([incident.pk])
+        started = True
+    if started:
+        next_deadline_refresh([incident.pk])
 
 
 @transaction.atomic

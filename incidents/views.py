@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +17,7 @@ from incidents import drafts, forms, selectors, services
 from incidents.clock_text import live_clock
 from incidents.models import NoticeRecord, Phase, Recipient, Severity
 from portal.core.links import cached_reverser
+from portal.core.templatetags.catalogue import catalogue
 
 VIEW = "incidents.view_incident"
 # The most urgent cases first, 25 at a time: each row carries every clock of its case (two to five), so a page of
@@ -117,7 +117,7 @@ def _board_rows(cases: list, now) -> list[dict]:
     severities = {value: str(label) for value, label in Severity.choices}
     return [{
         "incident": case, "url": case_url(case.pk), "phase": phases[case.phase], "severity": severities[case.severity],
-        "clocks": [{**live_clock(o, now), "recipient": gettext(o.recipient_label) if o.recipient_label else ""}
+        "clocks": [{**live_clock(o, now), "recipient": catalogue(o.recipient_label)}
                    for o in obligations[case.pk]],
     } for case in cases]
 

@@ -97,6 +97,20 @@ def signed_in(client, db):
     return make
 
 
+@pytest.fixture(autouse=True)
+def _integration_needs_real_services(request):
+    """A test marked integration (everything under tests/integration, and the *_postgresql modules elsewhere)
+    runs on PostgreSQL and Redis: on SQLite it fails rather than pass without testing what it names."""
+    if request.node.get_closest_marker("integration") is None:
+        return
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.fail("integration tests need DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://... "
+                    "(make test starts both)")
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests under tests/integration and tests/e2e carry their stage's marker automatically."""
     for item in items:

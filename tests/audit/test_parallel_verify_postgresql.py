@@ -2,7 +2,6 @@
 whether the problem lies inside a later stretch or at the seam between two."""
 
 import pytest
-from django.db import connection
 
 from portal.audit.checkpoints import checkpoint_write
 from portal.audit.keys import keyed_link, link_key
@@ -11,12 +10,6 @@ from portal.audit.verification import ChainFault, _segments, verify_chain
 from tests.audit.chain import build_chain, raw_sql, swap_rows, trigger_disabled
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.fail("these tests need DATABASE_URL=postgres://... (make test starts PostgreSQL)")
 
 
 def walked_in_three_and_in_one():

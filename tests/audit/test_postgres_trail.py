@@ -15,12 +15,6 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.fail("these tests need DATABASE_URL=postgres://... (make test starts PostgreSQL)")
-
-
 def test_a_raw_sql_update_is_rejected():
     build_chain(2)
 

@@ -17,12 +17,6 @@ from tests.retention.builders import at
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.fail("these tests need DATABASE_URL=postgres://... (make test starts PostgreSQL)")
-
-
 def test_the_trigger_lets_the_sealing_transaction_remove_only_the_events_it_sealed():
     events = build_chain(6)
     removed = audit_seal_through(through_seq=events[2].seq)
