@@ -7,6 +7,16 @@ from incidents.models import IncidentUserObjectPermission, Task
 from incidents.selectors import may_open_case
 from incidents.services import VIEW_PERMISSION, can_see_all
 from portal.core.links import cached_reverse
+from portal.core.prepared import PreparedQuery
+
+# Read on every control page, so prepared like the page's own reads (controls/selectors.py).
+_open_tasks_read = PreparedQuery(
+    lambda control_id: Task.objects.filter(control_id=control_id, done_at__isnull=True)
+    .select_related("incident", "owner")
+    .only("id", "title", "due_on", "incident_id", "incident__reference", "owner__full_name", "owner__email")
+    .order_by(F("due_on").asc(nulls_last=True), "pk"),
+    int,
+)
 
 
 def _granted_cases(user, case_ids: set[int]) -> set[int]:
@@ -19,10 +29,7 @@ def _granted_cases(user, case_ids: set[int]) -> set[int]:
 def open_follow_ups(control, user) -> list[FollowUp]:
     """One query, and a second for the reader's grants when there are tasks and the reader may not see every case;
     the case is linked only for a reader who may open it (need-to-know). Most controls have no follow-up."""
-    tasks = list(Task.objects.filter(control=control, done_at__isnull=True).select_related("incident", "owner")
-                 .only("id", "title", "due_on", "incident_id", "incident__reference", "owner__full_name",
-                       "owner__email")
-                 .order_by(F("due_on").asc(nulls_last=True), "pk"))
+    tasks = _open_tasks_read(control.pk)
     if not tasks:
         return []
     granted = set() if can_see_all(user) else _granted_cases(user, {task.incident_id for task in tasks})

@@ -20,10 +20,14 @@ beyond 64 bits matches nothing, as it does through the ORM. A query with a date,
 (`due__lt=timezone.localdate()` in the builder) is refused when it is compiled: the SQL is compiled once, so
 the constant would stay the day the process started.
 
-Where it is used: only for the reads every signed-in request makes, the session's user
-(portal/accounts/backends.py) and its OTP device (portal/accounts/middleware.py). Measured there it saves
-about 0.6 ms of CPU per read; pages use the ORM. Every instance registers itself (`prepared_queries()`), so
-tests/portal/test_prepared_uses.py compares each one the application holds with its ORM query.
+Where it is used: the reads every signed-in request makes, the session's user (portal/accounts/backends.py)
+and its OTP device (portal/accounts/middleware.py), about 0.6 ms of CPU saved per read; and the control page,
+20 of every 23 requests of the benchmark's load, whose reads (the control, its services, related controls,
+reviews, evidence and history in controls/selectors.py, open follow-up tasks in incidents/follow_ups.py)
+cost 21.6 ms of CPU per page through the ORM and 12.0 ms prepared, which took the load from 57-62 to 74-94
+requests/s (docs/performance.md). Other pages use the ORM. Every instance registers itself
+(`prepared_queries()`), so tests/portal/test_prepared_uses.py compares each one the application holds with
+its ORM query.
 
 It depends on these parts of Django that are not public API (checked by `private_api_problems()`, which
 tests/portal/test_prepared.py runs, so a Django upgrade that changes them fails that test by name):

@@ -18,7 +18,7 @@ from tests.portal.test_prepared import (  # noqa: F401 - collected here to run o
 from tests.portal.test_prepared_uses import (  # noqa: F401 - collected here to run on PostgreSQL
     test_an_integer_beyond_64_bits_finds_nothing_as_through_the_orm,
     test_every_prepared_read_gives_what_its_orm_query_gives,
-    test_the_application_prepares_only_the_session_user_and_its_device,
+    test_prepared_reads_are_the_per_request_ones_and_the_control_page,
     world,
 )
 
