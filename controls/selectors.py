@@ -212,7 +212,7 @@ def control_detail(user, pk: int) -> ControlPage:
     """
     control = _control_read.first(pk) if sees_controls(user) else None
     if control is None:
-        raise Http404("No control matches the given query.")
+        raise Http404
     page = ControlPage(
         control=control,
         services=[] if control.applies_to_all_services else _services_read(pk),
