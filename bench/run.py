@@ -86,7 +86,9 @@ def verified_session(user: User) -> str:
 def start_gunicorn() -> subprocess.Popen:
     env = dict(os.environ, SECURE_COOKIES="false", SECURE_SSL_REDIRECT="false", DEBUG="false")
     proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
+        # The deployment's own settings file (docs/deployment.md), so the benchmark measures what is deployed.
+        [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "portal.wsgi:application",
+         "--bind", f"127.0.0.1:{PORT}",
          "--workers", str(GUNICORN_WORKERS), "--threads", str(GUNICORN_THREADS), "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )
