@@ -1,4 +1,4 @@
-"""Reads made on every request, compiled to SQL once per process.
+"""Reads made on every request or on the most-read page, compiled to SQL once per process.
 
 Building and compiling an ORM query costs about 0.6 ms of Python before the database sees it, more than
 PostgreSQL then takes to answer a lookup by key. A page that makes eight such reads spends a third of its
@@ -25,9 +25,9 @@ and its OTP device (portal/accounts/middleware.py), about 0.6 ms of CPU saved pe
 20 of every 23 requests of the benchmark's load, whose reads (the control, its services, related controls,
 reviews, evidence and history in controls/selectors.py, open follow-up tasks in incidents/follow_ups.py)
 cost 21.6 ms of CPU per page through the ORM and 12.0 ms prepared, which took the load from 57-62 to 74-94
-requests/s (docs/performance.md). Other pages use the ORM. Every instance registers itself
-(`prepared_queries()`), so tests/portal/test_prepared_uses.py compares each one the application holds with
-its ORM query.
+requests/s (docs/performance.md). The history read also serves the customer page. Other pages use the ORM.
+Every instance registers itself (`prepared_queries()`), so tests/portal/test_prepared_uses.py compares each
+one the application holds with its ORM query.
 
 It depends on these parts of Django that are not public API (checked by `private_api_problems()`, which
 tests/portal/test_prepared.py runs, so a Django upgrade that changes them fails that test by name):

@@ -156,6 +156,23 @@ def test_the_control_page_selector_hides_every_control_from_someone_without_the_
     assert control_detail(UserFactory(roles=[Role.AUDITOR]), control.pk).control == control
 
 
+def test_the_control_page_shows_exactly_the_controls_the_register_rule_lets_each_role_see():
+    """The page's prepared read checks sees_controls; the register's rule is controls_visible_to: they agree."""
+    from django.http import Http404
+
+    from controls.selectors import control_detail, controls_visible_to
+
+    control = ControlFactory()
+    for role in Role:
+        user = UserFactory(roles=[role])
+        visible = controls_visible_to(user).filter(pk=control.pk).exists()
+        try:
+            shown = control_detail(user, control.pk).control == control
+        except Http404:
+            shown = False
+        assert shown == visible, role
+
+
 def _form_data(control=None, **overrides):
     data = {
         "reference": "TOM-NEW-01", "title": "Daily drift detection",
