@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from portal.accounts.language import language_of, recipient_locale
+from portal.accounts.language import language_of, recipient_locale, time_zone_of
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.notifications import registry
@@ -36,6 +36,13 @@ class _People:
     def __init__(self):
         self._by_id: dict[int, Person | None] = {}
         self._by_role: dict[str, list[Person]] = {}
+        self._locales: dict[int, str] = {}
+
+    def locale(self, person: Person) -> str:
+        """The language and time zone in which `person` is written to, as one key."""
+        if (key := self._locales.get(person.pk)) is None:
+            key = self._locales[person.pk] = f"{language_of(person)} {time_zone_of(person).key}"
+        return key
 
     def load(self, recipients: Iterable) -> None:
         """Look up, in one query, the user ids among these recipients that are not known yet."""
@@ -83,38 +90,37 @@ class _DueOffsets(dict):
 
 
 def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, subject_type: str,
-                 recipients: list[Person], escalated: list[Person], *, today: date) -> list[Notice]:
+                 recipients: list[Person], escalated: list[Person], *, titles: dict[str, str],
+                 people: _People) -> list[Notice]:
+    """The notices about one item, each titled in its recipient's locale (`titles`, written per locale)."""
     due = getattr(row, rule.date_field)
     due_date = timezone.localdate(due) if isinstance(due, datetime) else due
-    # A rule dated in days titles the distance to the date today: after an outage the moment caught up (offset
-    # +1, "a day overdue") may be days old, and the notice must not understate how late the item is. A rule
-    # that steps through its own moments (due_step) titles the step.
-    title_offset = offset if rule.due_step is not None else (today - due_date).days
-    titles: dict[str, str] = {}  # the title in each recipient's language, written once per language
-
-    def title_for(person: Person) -> str:
-        language = language_of(person)
-        if language not in titles:
-            with recipient_locale(person):
-                titles[language] = str(rule.title(row, title_offset))
-        return titles[language]
-
     moment = f"{due.isoformat()}{offset:+d}"
     subject_id = str(row.pk)
     link = rule.link(row) if rule.link else ""
     seen: set[int] = set()
     notices = []
-    for people, escalation in ((recipients, False), (escalated, True)):
-        for person in people:
+    for group, escalation in ((recipients, False), (escalated, True)):
+        for person in group:
             if person.pk not in seen:
                 seen.add(person.pk)
                 notices.append(Notice(
-                    recipient=person, reason=rule.name, title=title_for(person), moment=moment,
+                    recipient=person, reason=rule.name, title=titles[people.locale(person)], moment=moment,
                     subject_type=subject_type, subject_id=subject_id, link=link, due_date=due_date,
                     offset_days=offset, critical=rule.critical,
                     escalation=escalation,
                 ))
     return notices
+
+
+def _title_offset(rule: registry.ReminderRule, row: registry.Row, offset: int, today: date) -> int:
+    """A rule dated in days titles the distance to the date today: after an outage the moment caught up (offset
+    +1, "a day overdue") may be days old, and the notice must not understate how late the item is. A rule that
+    steps through its own moments (due_step) titles the step."""
+    if rule.due_step is not None:
+        return offset
+    due = getattr(row, rule.date_field)
+    return (today - (timezone.localdate(due) if isinstance(due, datetime) else due)).days
 
 
 def _due_notices(rule: registry.ReminderRule, rows: list[registry.Row], *, due_offsets: _DueOffsets,
@@ -133,10 +139,28 @@ def _due_notices(rule: registry.ReminderRule, rows: list[registry.Row], *, due_o
         escalated = rule.escalate_to(row) if rule.escalate_to is not None and offset >= rule.escalate_from else None
         due.append((row, offset, tuple(rule.recipients(row) or ()), tuple(escalated or ())))
     people.load(r for _, _, recipients, escalated in due for r in (*recipients, *escalated))
+    due = [(row, offset, people.resolve(recipients), people.resolve(escalated))
+           for row, offset, recipients, escalated in due]
+    # Each title is written in its recipients' language and time zone. The batch switches to each locale once
+    # and writes there every title that someone of that locale receives, not once per item.
+    titles: list[dict[str, str]] = [{} for _ in due]
+    wanted: dict[str, tuple[Person, list[int]]] = {}
+    for index, (_, _, recipients, escalated) in enumerate(due):
+        for person in (*recipients, *escalated):
+            locale = people.locale(person)
+            entry = wanted.setdefault(locale, (person, []))
+            if not entry[1] or entry[1][-1] != index:
+                entry[1].append(index)
+    for someone, indexes in wanted.values():
+        locale = people.locale(someone)
+        with recipient_locale(someone):
+            for index in indexes:
+                row, offset = due[index][0], due[index][1]
+                titles[index][locale] = str(rule.title(row, _title_offset(rule, row, offset, due_offsets.today)))
     notices = []
-    for row, offset, recipients, escalated in due:
-        notices.extend(_notices_for(rule, row, offset, subject_type, people.resolve(recipients),
-                                    people.resolve(escalated), today=due_offsets.today))
+    for (row, offset, recipients, escalated), row_titles in zip(due, titles, strict=True):
+        notices.extend(_notices_for(rule, row, offset, subject_type, recipients, escalated, titles=row_titles,
+                                    people=people))
     return notices
 
 

@@ -48,6 +48,21 @@ def test_owners_in_two_languages_each_get_their_own_on_the_same_sweep():
     assert emails_for(english).get().title == "Review of BK-03 Backups is overdue by 1 day"
 
 
+def test_one_overdue_item_is_titled_in_each_recipients_language_owner_manager_and_dpos():
+    manager = UserFactory(language="de")
+    owner = UserFactory(language="en", manager=manager)
+    dpos = [UserFactory(language="de", roles=[Role.DPO]), UserFactory(language="en", roles=[Role.DPO])]
+    make_control(owner=owner, due=DUE, reference="BK-04", title="Backups")
+    other_owner = UserFactory(language="de")
+    make_control(owner=other_owner, due=DUE + timedelta(days=6), reference="BK-05", title="Backups")
+    reminders_sweep(today=DUE + timedelta(days=7))
+    german = "Die Überprüfung von BK-04 Backups ist seit 7 Tagen überfällig"
+    english = "Review of BK-04 Backups is overdue by 7 days"
+    assert [emails_for(person).get().title for person in (owner, manager, *dpos)] == [
+        english, german, german, english]
+    assert emails_for(other_owner).get().title == "Die Überprüfung von BK-05 Backups ist seit 1 Tag überfällig"
+
+
 def test_a_notice_sent_while_someone_else_browses_in_english_reaches_a_german_recipient_in_german():
     recipient = UserFactory(language="de")
     with translation.override("en"):
