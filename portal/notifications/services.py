@@ -41,6 +41,7 @@ class Person(NamedTuple):
     pk: int
     email: str
     language: str = ""  # "" = the deployment's LANGUAGE_CODE; titles are written in it
+    time_zone: str = ""  # "" = the deployment's TIME_ZONE; times in titles are given in it
 
 
 # Not frozen: a sweep makes hundreds of thousands of notices, and a frozen dataclass takes three times as

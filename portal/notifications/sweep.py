@@ -36,12 +36,12 @@ class _People:
     def __init__(self):
         self._by_id: dict[int, Person | None] = {}
         self._by_role: dict[str, list[Person]] = {}
-        self._locales: dict[int, str] = {}
+        self._locales: dict[Person, str] = {}
 
     def locale(self, person: Person) -> str:
         """The language and time zone in which `person` is written to, as one key."""
-        if (key := self._locales.get(person.pk)) is None:
-            key = self._locales[person.pk] = f"{language_of(person)} {time_zone_of(person).key}"
+        if (key := self._locales.get(person)) is None:
+            key = self._locales[person] = f"{language_of(person)} {time_zone_of(person).key}"
         return key
 
     def load(self, recipients: Iterable) -> None:
@@ -50,8 +50,8 @@ class _People:
         if missing:
             self._by_id.update(dict.fromkeys(missing))  # inactive and unknown ids stay None: nobody to tell
             self._by_id.update(
-                (pk, Person(pk, email, language)) for pk, email, language
-                in User.objects.filter(pk__in=missing, is_active=True).values_list("pk", "email", "language"))
+                (person.pk, person) for person in map(Person._make, User.objects.filter(
+                    pk__in=missing, is_active=True).values_list(*Person._fields)))
 
     def resolve(self, recipients: Iterable) -> list[Person]:
         """The active people behind user ids and role names (loaded before); None is skipped."""
@@ -70,8 +70,8 @@ class _People:
 
     def _role(self, role: str) -> list[Person]:
         if role not in self._by_role:
-            self._by_role[role] = [Person(pk, email, language) for pk, email, language in User.objects.filter(
-                groups__name=role, is_active=True).order_by("pk").values_list("pk", "email", "language")]
+            self._by_role[role] = list(map(Person._make, User.objects.filter(
+                groups__name=role, is_active=True).order_by("pk").values_list(*Person._fields)))
         return self._by_role[role]
 
 
@@ -92,7 +92,7 @@ class _DueOffsets(dict):
 def _notices_for(rule: registry.ReminderRule, row: registry.Row, offset: int, subject_type: str,
                  recipients: list[Person], escalated: list[Person], *, titles: dict[str, str],
                  people: _People) -> list[Notice]:
-    """The notices about one item, each titled in its recipient's locale (`titles`, written per locale)."""
+    """The notices about one item, each titled in its recipient's locale (`titles`: locale -> title)."""
     due = getattr(row, rule.date_field)
     due_date = timezone.localdate(due) if isinstance(due, datetime) else due
     moment = f"{due.isoformat()}{offset:+d}"
@@ -139,26 +139,24 @@ def _due_notices(rule: registry.ReminderRule, rows: list[registry.Row], *, due_o
         escalated = rule.escalate_to(row) if rule.escalate_to is not None and offset >= rule.escalate_from else None
         due.append((row, offset, tuple(rule.recipients(row) or ()), tuple(escalated or ())))
     people.load(r for _, _, recipients, escalated in due for r in (*recipients, *escalated))
-    due = [(row, offset, people.resolve(recipients), people.resolve(escalated))
-           for row, offset, recipients, escalated in due]
-    # Each title is written in its recipients' language and time zone. The batch switches to each locale once
-    # and writes there every title that someone of that locale receives, not once per item.
-    titles: list[dict[str, str]] = [{} for _ in due]
-    wanted: dict[str, tuple[Person, list[int]]] = {}
-    for index, (_, _, recipients, escalated) in enumerate(due):
+    today = due_offsets.today
+    items = [(row, offset, _title_offset(rule, row, offset, today), people.resolve(recipients),
+              people.resolve(escalated)) for row, offset, recipients, escalated in due]
+    # Titles are written in each recipient's language and time zone. Switching locale costs more than writing
+    # a title, and a batch's thousands of items share a few locales: each locale is entered once per batch and
+    # writes there every title that someone in it receives.
+    readers: dict[str, tuple[Person, dict[int, None]]] = {}  # locale -> someone in it, the items they receive
+    for index, (*_, recipients, escalated) in enumerate(items):
         for person in (*recipients, *escalated):
-            locale = people.locale(person)
-            entry = wanted.setdefault(locale, (person, []))
-            if not entry[1] or entry[1][-1] != index:
-                entry[1].append(index)
-    for someone, indexes in wanted.values():
-        locale = people.locale(someone)
+            readers.setdefault(people.locale(person), (person, {}))[1][index] = None
+    titles: list[dict[str, str]] = [{} for _ in items]
+    for locale, (someone, indexes) in readers.items():
         with recipient_locale(someone):
             for index in indexes:
-                row, offset = due[index][0], due[index][1]
-                titles[index][locale] = str(rule.title(row, _title_offset(rule, row, offset, due_offsets.today)))
+                row, _, title_offset, *_ = items[index]
+                titles[index][locale] = str(rule.title(row, title_offset))
     notices = []
-    for (row, offset, recipients, escalated), row_titles in zip(due, titles, strict=True):
+    for (row, offset, _, recipients, escalated), row_titles in zip(items, titles, strict=True):
         notices.extend(_notices_for(rule, row, offset, subject_type, recipients, escalated, titles=row_titles,
                                     people=people))
     return notices

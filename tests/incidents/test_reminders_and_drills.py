@@ -127,6 +127,18 @@ def test_exercises_stay_out_of_the_breach_register_and_the_statistics():
     assert drill.obligations.get().is_exercise
 
 
+def test_a_deadline_reminder_gives_the_time_in_each_recipients_time_zone():
+    # Deadline 24 hours after AWARE: 2026-06-02 08:00 UTC.
+    owner = responder(time_zone="America/New_York")
+    officers = [dpo(time_zone="Asia/Tokyo"), dpo(time_zone="")]  # "" = the deployment's zone (Europe/Berlin)
+    _case_with_24h_notice(owner)
+    _sweep_at(AWARE + timedelta(hours=22))
+    titles = [Notification.objects.get(recipient=person, channel=Channel.IN_APP).title
+              for person in (owner, *officers)]
+    assert [title.rsplit(" is due ", 1)[1] for title in titles] == [
+        "2026-06-02 04:00", "2026-06-02 17:00", "2026-06-02 10:00"]
+
+
 def test_exercise_reminders_are_labelled():
     owner = responder()
     _case_with_24h_notice(owner, is_exercise=True)
