@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone, translation
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.mfa import require_recent_mfa
+from portal.core.caching import cache_fresh
 from portal.core.charts import bar_chart
 from portal.core.dashboard import POSTURE_CACHE_SECONDS
 from portal.core.links import cached_reverser
@@ -209,15 +209,16 @@ def _report_figures(today) -> dict:
     once a minute per language, as the home page's posture. Their grouped queries over every assignment and the
     chart's drawing cost most of the page, and grow with the organisation; the figures are everyone's alike."""
     key = f"training:report:{translation.get_language()}:{today.isoformat()}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = selectors.report_figures(today)
-        # Twelve months, each named once: the month alone fits under its bar; the heading gives the years.
-        figures["trend_chart"] = bar_chart([formats.date_format(t["month"], "M") for t in figures["trend"]],
-                                           [t["completed"] for t in figures["trend"]], series=_("Completions"))
-        figures.update(trend_first=figures["trend"][0]["month"], trend_last=figures["trend"][-1]["month"],
-                       computed_at=timezone.now())
-        cache.set(key, figures, POSTURE_CACHE_SECONDS)
+    return cache_fresh(key, lambda: _count_report_figures(today), POSTURE_CACHE_SECONDS)
+
+
+def _count_report_figures(today) -> dict:
+    figures = selectors.report_figures(today)
+    # Twelve months, each named once: the month alone fits under its bar; the heading gives the years.
+    figures["trend_chart"] = bar_chart([formats.date_format(t["month"], "M") for t in figures["trend"]],
+                                       [t["completed"] for t in figures["trend"]], series=_("Completions"))
+    figures.update(trend_first=figures["trend"][0]["month"], trend_last=figures["trend"][-1]["month"],
+                   computed_at=timezone.now())
     return figures
 
 

@@ -2,7 +2,6 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from portal.audit.models import AuditAction, AuditEvent
+from portal.core.caching import cache_fresh
 from portal.core.charts import source_svg, trend_charts
 from portal.core.dashboard import POSTURE_CACHE_SECONDS, panels_for, posture_for, posture_key, sees_posture
 from portal.core.exports import PROGRAMME_REPORT, PROGRAMME_REPORT_PERMISSION
@@ -89,14 +89,10 @@ def _programme_html(user, perms: set[str], today) -> str:
     the page (docs/performance.md). The figures of a card are the whole programme's, whoever looks."""
     charts = ",".join(source.name for source in sources_for(user, perms))
     key = f"core:programme:{translation.get_language()}:{today.isoformat()}:{posture_key(user, perms)}:{charts}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("portal/partials/_programme.html", {
-            "cards": posture_for(user, today=today, perms=perms),
-            "trends": trend_charts(trends_for(user)) if charts else [],
-        })
-        cache.set(key, html, POSTURE_CACHE_SECONDS)
-    return html
+    return cache_fresh(key, lambda: render_to_string("portal/partials/_programme.html", {
+        "cards": posture_for(user, today=today, perms=perms),
+        "trends": trend_charts(trends_for(user)) if charts else [],
+    }), POSTURE_CACHE_SECONDS)
 
 
 def _panel_part(request, name: str, perms: set[str]):
@@ -116,13 +112,14 @@ def trend_chart(request, name: str):
     if name not in {source.name for source in sources_for(request.user, perms)}:
         raise Http404(gettext("No such trend."))
     key = f"core:trend-svg:{translation.get_language()}:{timezone.localdate().isoformat()}:{name}"
-    svg = cache.get(key)
-    if svg is None:
+
+    def draw() -> str:
         trend = next(iter(trends_for(request.user, names=[name])), None)
         if trend is None or not trend["days"]:
             raise Http404(gettext("No figures yet."))
-        svg = source_svg(trend)
-        cache.set(key, svg, POSTURE_CACHE_SECONDS)
+        return source_svg(trend)
+
+    svg = cache_fresh(key, draw, POSTURE_CACHE_SECONDS)
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 
 
