@@ -56,11 +56,13 @@ API_SAMPLES = 100
 
 def _forget_programme(pattern: str = "core:*") -> None:
     """Drop the home page's rendered posture and trends (kept a minute for everyone), or the training report's
-    figures ("training:report:*"), as the minute passing does; `cache_fresh` keeps its values under "fresh:"."""
+    figures ("training:report:*"), as the minute passing does; `cache_fresh` keeps its values under its prefix."""
     from django.core.cache import cache
 
+    from portal.core.caching import KEY_PREFIX
+
     cache.delete_pattern(pattern)
-    cache.delete_pattern(f"fresh:{pattern}")
+    cache.delete_pattern(f"{KEY_PREFIX}{pattern}")
 
 
 def _fresh_home(path: str, user, session: str, queries_for: Callable, samples: int = 15,

@@ -16,6 +16,10 @@ from django.core.cache import cache
 
 T = TypeVar("T")
 
+# Values live under keys of their own: one kept by a plain get-or-set under the bare key (an earlier release,
+# still running during an upgrade) is not a (value, fresh until) pair.
+KEY_PREFIX = "fresh:"
+
 
 def cache_fresh(key: str, make: Callable[[], T], seconds: int) -> T:
     """`make()`, recomputed at most every `seconds` by one request at a time (see the module's docstring).
@@ -23,9 +27,7 @@ def cache_fresh(key: str, make: Callable[[], T], seconds: int) -> T:
     An exception from `make()` reaches the caller and nothing is stored; the renewal mark then lapses after
     `seconds`, or is cleared at once, so the next request tries again.
     """
-    # Under keys of their own: a value kept by a plain get-or-set under `key` (an earlier release, still running
-    # during an upgrade) is not a (value, fresh until) pair.
-    kept_key, renewing_key = f"fresh:{key}", f"fresh:{key}:renewing"
+    kept_key, renewing_key = f"{KEY_PREFIX}{key}", f"{KEY_PREFIX}{key}:renewing"
     kept = cache.get(kept_key)
     if kept is not None:
         value, fresh_until = kept

@@ -9,13 +9,6 @@ from portal.core.caching import cache_fresh
 KEY = "tests:figures"
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 class Counter:
     def __init__(self):
         self.calls = 0
