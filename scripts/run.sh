@@ -47,6 +47,8 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# The local demo serves a few people on SQLite: threads keep a page answering while another request waits on a
+# write lock. A production server runs the measured setting instead (docs/deployment.md: three sync workers).
 $BIN/gunicorn -c gunicorn.conf.py portal.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 \
   --access-logfile - --log-level warning &
 pids+=($!)
