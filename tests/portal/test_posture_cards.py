@@ -181,6 +181,35 @@ def test_a_published_annex_overstates_the_register_once_a_measure_it_states_is_s
     assert _table(data, "Annexes that overstate the register") == {"Northwind (v2)": [1]}
 
 
+def _publish(dpo, subject: str, number: int, references: list[str]) -> AnnexVersion:
+    digest = f"{subject}-{number}".ljust(64, "0")
+    return AnnexVersion.objects.create(
+        kind="controls.tom_annex", subject_key=subject, subject_label=subject.title(), number=number, title="TOM",
+        snapshot={"sections": [{"items": [{"reference": r} for r in references]}]}, content_sha256=digest,
+        snapshot_sha256=digest, file_name="a.pdf", file_path="x", file_sha256="0" * 64, file_size=1, published_by=dpo)
+
+
+def test_the_annexes_card_decodes_each_published_snapshot_once_and_reads_a_new_version_when_it_is_published(
+        django_assert_num_queries):
+    from controls.annex_truth import overstating_annexes
+
+    dpo = UserFactory(roles=[Role.DPO])
+    kept = StatedControlFactory(reference="TOM-KEPT-01", status=Control.Status.IMPLEMENTED)
+    planned = StatedControlFactory(reference="TOM-PLAN-01", status=Control.Status.PLANNED)
+    _publish(dpo, "northwind", 1, [kept.reference])
+    _publish(dpo, "contoso", 1, [kept.reference])
+
+    with django_assert_num_queries(5):  # the versions, their snapshots, the controls, evidence and decisions
+        assert overstating_annexes() == []
+    with django_assert_num_queries(4):  # the stated measures of published versions are kept: no snapshot read
+        assert overstating_annexes() == []
+
+    _publish(dpo, "northwind", 2, [kept.reference, planned.reference])
+    with django_assert_num_queries(5):  # only the new version's snapshot
+        rows = overstating_annexes()
+    assert [(row["label"], row["references"]) for row in rows] == [("Northwind (v2)", [planned.reference])]
+
+
 def test_the_sub_processor_card_counts_changes_waiting_on_customers_and_open_objections():
     from controls import services_subprocessors
 
