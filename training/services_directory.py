@@ -8,6 +8,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,7 +143,33 @@ def parse_directory_csv(data: bytes) -> tuple[list[tuple[int, dict]], list[RowEr
     return rows, errors
 
 
-def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> tuple[list[RowChange], dict]:
+def _privileged(user_ids) -> set[int]:
+    """Of these accounts, those holding a role beyond Employee (or a superuser)."""
+    from django.contrib.auth.models import Group
+
+    from portal.accounts.roles import Role
+
+    return set(User.objects.filter(pk__in=user_ids).filter(
+        Q(is_superuser=True) | Q(groups__in=Group.objects.exclude(name=Role.EMPLOYEE))).values_list("pk", flat=True))
+
+
+def _refused(actor, user: User, diff: dict, privileged: set[int]) -> str:
+    """Why `actor` may not make this change to an existing account through the directory, or "".
+
+    The directory is HR data, imported by whoever keeps it (the DPO). Who signs in to an account, and whether an
+    account with more than an employee's rights ends, stays with those who administer accounts: a changed sign-in
+    email would send the account's password reset to the new address, and a leaving date deactivates it."""
+    if "email" in diff and not actor.has_perm("accounts.change_user"):
+        return _("%(email)s would get the sign-in email address %(new)s: only an administrator of accounts may "
+                 "change it.") % {"email": user.email, "new": diff["email"][1]}
+    if (diff.get("leaving_date", (None, None))[1] and user.pk in privileged
+            and not actor.has_perm("accounts.deactivate_user")):
+        return _("%(email)s holds more than an employee's rights: only an administrator of accounts may set a "
+                 "leaving date, which ends the account.") % {"email": user.email}
+    return ""
+
+
+def _plan(actor, rows: list[tuple[int, dict]], errors: list[RowError]) -> tuple[list[RowChange], dict]:
     """Match every row to an account (by employee id, else email) and work out what would change."""
     ids = [values["employee_id"] for _line, values in rows if values["employee_id"]]
     emails = [values["email"] for _line, values in rows]
@@ -154,6 +181,7 @@ def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> tuple[list[Ro
                 .filter(user__email__in=emails)}
     manager_ids = {p.employee_id: p.user for p in EmployeeProfile.objects.select_related("user")
                    .filter(employee_id__in=managers)}
+    privileged = _privileged([*(p.user_id for p in profiles_by_id.values()), *(u.pk for u in users.values())])
     in_file = {values["email"] for _line, values in rows}
     in_file_ids = {values["employee_id"]: values["email"] for _line, values in rows if values["employee_id"]}
     plan, matched = [], {}
@@ -199,6 +227,10 @@ def _plan(rows: list[tuple[int, dict]], errors: list[RowError]) -> tuple[list[Ro
         after = {**values, "manager": manager_email}
         diff = {name: (before[name], after[name]) for name in before
                 if (before[name] or "") != (after[name] or "") and not (name == "employee_id" and not after[name])}
+        refused = _refused(actor, user, diff, privileged) if user is not None else ""
+        if refused:
+            errors.append(RowError(line, refused))
+            continue
         action = "create" if user is None else ("update" if diff else "unchanged")
         plan.append(RowChange(line, values["email"], values["full_name"], action, diff))
         matched[line] = (user, profile, after)
@@ -210,7 +242,7 @@ def directory_import(*, actor, data: bytes, apply: bool = False, today: date | N
     if not actor.has_perm("training.manage_directory"):
         raise PermissionDenied(_("You may not change the employee directory."))
     rows, errors = parse_directory_csv(data)
-    plan, matched = _plan(rows, errors) if rows else ([], {})
+    plan, matched = _plan(actor, rows, errors) if rows else ([], {})
     errors.sort(key=lambda error: error.line)
     result = ImportResult(changes=plan, errors=errors)
     if not apply or errors:
@@ -258,10 +290,17 @@ def _apply(*, actor, plan: list[RowChange], matched: dict, today: date) -> None:
         action=TrainingAction.DIRECTORY_IMPORTED, actor=actor, target_type="training.employeeprofile",
         target_label=_("Employee directory"),
         changes={"created": sum(c.action == "create" for c in plan), "updated": sum(c.action == "update" for c in plan),
-                 "unchanged": sum(c.action == "unchanged" for c in plan)},
+                 "unchanged": sum(c.action == "unchanged" for c in plan),
+                 # Each account's changes, before and after: what the import replaced can be read back.
+                 "accounts": {c.email: {name: [_text(old), _text(new)] for name, (old, new) in c.changes.items()}
+                              for c in plan if c.action != "unchanged"}},
     )
     leavers_process(actor=actor, today=today, user_ids=touched)
     assignments_sync_users(user_ids=touched, today=today)
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
 
 
 def leavers_process(*, actor=None, today: date | None = None, user_ids: list[int] | None = None) -> int:

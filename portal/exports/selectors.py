@@ -4,16 +4,40 @@ from django.db.models import Q, QuerySet
 
 from portal.exports.diffs import readable_diff
 from portal.exports.models import AnnexVersion, ExportJob
-from portal.exports.registry import ALL_SUBJECTS, ALL_SUBJECTS_URL_KEY, ExportKind, kinds
+from portal.exports.registry import ALL_SUBJECTS, ALL_SUBJECTS_URL_KEY, ExportKind, get_kind, kinds
 from portal.exports.rendering import content_diff, content_sha256, latest_version
 
 
 def jobs_visible_to(user) -> QuerySet[ExportJob]:
-    """Own jobs; every job for those who may download any export (DPO, admin, auditor)."""
+    """Own jobs; every job for those who may download any export (DPO, admin, auditor). A job found here is shown
+    or downloaded only if `job_readable_by` agrees as well."""
     qs = ExportJob.objects.select_related("requested_by")
     if user.has_perm("exports.download_any_exportjob"):
         return qs
     return qs.filter(requested_by=user)
+
+
+def job_readable_by(job: ExportJob, user) -> bool:
+    """Whether `user` may see `job` and download its file now.
+
+    Asked at every read, not only when the job was requested, because access changes meanwhile: a responder is
+    taken off a case, a role is withdrawn. The reader needs the kind's permission and, for a need-to-know kind
+    (`subjects_for`: an incident case), the subject among those they may choose now. A document made with its
+    requester's scope (`per_user`) holds what that requester could see, so only the requester reads it;
+    any other job, the requester or whoever may download any export."""
+    try:
+        kind = get_kind(job.kind)
+    except LookupError:  # a kind no longer registered: its file is still the requester's
+        return job.requested_by_id == user.pk
+    if not user.has_perm(kind.permission):
+        return False
+    if kind.subjects_for is not None:
+        subject = (job.parameters or {}).get("subject")
+        if subject not in {key for key, _label in kind.subjects_available(user)}:
+            return False
+    if job.requested_by_id == user.pk:
+        return True
+    return not kind.per_user and user.has_perm("exports.download_any_exportjob")
 
 
 def my_jobs(user, limit: int = 50) -> list[ExportJob]:

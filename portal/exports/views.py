@@ -66,10 +66,18 @@ def export_request(request):
 @require_GET
 def export_detail(request, pk):
     """Progress of one job; htmx polls the partial every two seconds until the job has finished."""
-    job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=pk)
+    job = _readable_job(request, pk)
     if request.htmx:
         return render(request, "exports/partials/_job_status.html", {"job": job})
     return render(request, "exports/exportjob_detail.html", {"job": job})
+
+
+def _readable_job(request, pk) -> ExportJob:
+    """The job if this user may read it now; 404 otherwise, as for a job that does not exist."""
+    job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=pk)
+    if not selectors.job_readable_by(job, request.user):
+        raise Http404(_("No such export."))
+    return job
 
 
 def _content_type(job: ExportJob) -> str:
@@ -93,8 +101,9 @@ def _attachment(chunks, *, file_name: str, size: int | None, content_type: str =
 @require_GET
 @require_recent_mfa
 def export_download(request, pk):
-    """The finished file, decrypted on the fly; requester or DPO/admin/auditor; audited."""
-    job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=pk)
+    """The finished file, decrypted on the fly; requester or DPO/admin/auditor (selectors.job_readable_by);
+    audited."""
+    job = _readable_job(request, pk)
     if job.status != ExportJob.Status.DONE:
         raise Http404(_("This export has no file."))
     if job.is_expired():

@@ -32,9 +32,13 @@ ENTRIES = [
            data=lambda: {"document": f"{TOM_ANNEX}|"},
            note="responders request only their cases' notices: the TOM annex is not among their choices (400)",
            step_up=True),
-    Access("exports:detail", EVERY_VERIFIED_USER, kwargs=_queued_job, outsider=404),
-    Access("exports:download", EVERY_VERIFIED_USER, kwargs=_done_job, outsider=404,
-           note="the requester; DPO, admin and auditor may download anyone's export", step_up=True),
+    # The kind's permission is asked again at every read (selectors.job_readable_by): a role that may not request
+    # the TOM annex does not read a job of it, whoever made it.
+    Access("exports:detail", REQUESTERS, kwargs=_queued_job, denied=404, owner_role=Role.SECURITY_OFFICER,
+           outsider=404),
+    Access("exports:download", REQUESTERS, kwargs=_done_job, denied=404, owner_role=Role.SECURITY_OFFICER,
+           outsider=404, note="the requester; DPO, admin and auditor may download anyone's export of a kind they "
+                              "may request", step_up=True),
     Access("exports:annex_list", ANNEX_READERS),
     Access("exports:annex_detail", ANNEX_READERS, kwargs=lambda owner: {"kind": TOM_ANNEX, "subject": "all"}),
     Access("exports:annex_publish", PUBLISHERS, method="post", ok=302,

@@ -146,3 +146,44 @@ def test_the_import_page_lists_bad_rows_with_status_400(client):
     response = client.post(reverse("training:directory_import"), {"file": upload})
     assert response.status_code == 400
     assert b"line 2" in response.content
+
+
+def test_the_import_cannot_change_an_accounts_sign_in_email_without_the_right_to_administer_accounts(dpo):
+    """A changed sign-in email would send the account's password reset to the new address: an account takeover
+    for whoever imports the directory, unless they administer accounts."""
+    admin = UserFactory(roles=[Role.ADMIN], email="alice.admin@annex.test", full_name="Alice Admin")
+    assert directory_import(actor=dpo, data=(HEADER + "X-1,alice.admin@annex.test,Alice Admin,IT,,,\n").encode(),
+                            apply=True).applied
+
+    result = directory_import(actor=dpo, data=(HEADER + "X-1,dora@elsewhere.example,Alice Admin,IT,,,\n").encode(),
+                              apply=True)
+
+    assert not result.applied
+    assert [(e.line, "alice.admin@annex.test" in e.message) for e in result.errors] == [(2, True)]
+    admin.refresh_from_db()
+    assert admin.email == "alice.admin@annex.test"
+    account_admin = UserFactory(roles=[Role.ADMIN])
+    assert directory_import(actor=account_admin, data=(HEADER + "X-1,alice@annex.test,Alice Admin,IT,,,\n").encode(),
+                            apply=True).applied
+    admin.refresh_from_db()
+    assert admin.email == "alice@annex.test"
+    event = AuditEvent.objects.filter(action="training.directory_imported").latest("seq")
+    assert event.changes["accounts"]["alice@annex.test"]["email"] == ["alice.admin@annex.test", "alice@annex.test"]
+
+
+def test_the_import_cannot_end_an_account_with_more_than_an_employees_rights_without_the_right_to_deactivate(dpo):
+    admin = UserFactory(roles=[Role.ADMIN], email="bob.admin@annex.test", full_name="Bob Admin")
+    employee = UserFactory(roles=[Role.EMPLOYEE], email="eve@annex.test", full_name="Eve Employee")
+
+    refused = directory_import(actor=dpo, data=(HEADER + "X-2,bob.admin@annex.test,Bob Admin,IT,,,2026-01-31\n"
+                                                "X-3,eve@annex.test,Eve Employee,IT,,,2026-01-31\n").encode(),
+                               apply=True, today=date(2026, 2, 1))
+    assert not refused.applied and [e.line for e in refused.errors] == [2]
+    admin.refresh_from_db()
+    assert admin.is_active
+
+    leaver = directory_import(actor=dpo, data=(HEADER + "X-3,eve@annex.test,Eve Employee,IT,,,2026-01-31\n").encode(),
+                              apply=True, today=date(2026, 2, 1))
+    assert leaver.applied
+    employee.refresh_from_db()
+    assert not employee.is_active
