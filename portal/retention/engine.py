@@ -214,6 +214,16 @@ def _run_target(run: RetentionRun, target: RetentionTarget, policy: RetentionPol
         previous = pks
         with transaction.atomic():
             locked = RetentionRun.objects.select_for_update().get(pk=run.pk)
+            # A hold set since the holds were read: legal_hold_set takes this run's lock before it writes, so
+            # under the lock every hold committed so far is seen, and the batch is chosen again without its records.
+            current = active_holds()
+            if current != holds:
+                holds, q = current, held_q(target, current)
+                pending = due.exclude(q) if q is not None else due
+                locked.counts[target.name]["held"] = due.filter(q).count() if q is not None else 0
+                locked.save(update_fields=["counts"])
+                run.counts, previous = locked.counts, None
+                continue
             done = _apply(target, action, pks)
             entry = locked.counts[target.name]
             entry["done"] += done

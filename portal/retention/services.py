@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit.services import audit_record, diff_fields
 from portal.retention.audit_actions import RetentionAction
-from portal.retention.models import LegalHold, RetentionPolicy
+from portal.retention.models import LegalHold, RetentionPolicy, RetentionRun
 from portal.retention.registry import targets
 
 POLICY_FIELDS = (
@@ -118,6 +118,12 @@ def legal_hold_set(*, obj: models.Model, reason: str, actor) -> LegalHold:
         raise ValidationError(_("%(record)s is already under a legal hold.") % {"record": obj})
     try:
         with transaction.atomic():
+            # A running purge reads the holds under its run's lock before each batch (engine._run_target): taking
+            # that lock first means the batch under way finishes before the hold exists, and the next one sees it.
+            list(RetentionRun.objects.select_for_update().filter(status=RetentionRun.Status.RUNNING).values("pk"))
+            if not type(obj)._default_manager.filter(pk=obj.pk).exists():
+                raise ValidationError(_("%(record)s no longer exists: its retention period had ended.")
+                                      % {"record": obj})
             hold = LegalHold.objects.create(content_type=content_type, object_id=str(obj.pk),
                                             object_label=str(obj)[:254], reason=reason, set_by=actor)
     except IntegrityError:

@@ -61,6 +61,31 @@ def test_a_legal_hold_on_the_recipient_keeps_their_notifications_until_it_is_rel
 
 
 @pytest.mark.django_db
+def test_a_hold_set_while_a_run_is_under_way_is_seen_before_the_next_batch(policy, monkeypatch):
+    policy("notifications", 6)
+    dpo = UserFactory(roles=["DPO"])
+    held_person, other = UserFactory(), UserFactory()
+    with at(CREATED):
+        held = notification(held_person)
+        notification(other)
+    read = engine.active_holds
+    calls = []
+
+    def read_before_the_hold_then_now():
+        # The run reads its holds at the start; the hold below is committed after that read.
+        calls.append(1)
+        return {} if len(calls) == 1 else read()
+
+    monkeypatch.setattr(engine, "active_holds", read_before_the_hold_then_now)
+    services.legal_hold_set(obj=held_person, reason="Claim by a former employee, case 2026-07", actor=dpo)
+    with at(datetime(2026, 8, 1, tzinfo=UTC)):
+        run = run_now()
+
+    assert list(Notification.objects.values_list("pk", flat=True)) == [held.pk]
+    assert run.counts["notifications.notices"]["held"] == 1 and run.counts["notifications.notices"]["done"] == 1
+
+
+@pytest.mark.django_db
 def test_a_hold_is_refused_without_a_reason_and_changes_nothing(policy):
     dpo = UserFactory(roles=["DPO"])
     from django.core.exceptions import ValidationError
