@@ -153,15 +153,36 @@ def course_question_save(*, actor, course: Course, question: Question | None, te
     if question is None:
         last = course.questions.order_by("-position").values_list("position", flat=True).first()
         question = Question(course=course, position=(last or 0) + 1)
+    before_text = question.text if question.pk else None
     question.text, question.kind, question.explanation = text.strip(), kind, explanation.strip()
     question.full_clean()
     question.save()
-    question.choices.all().delete()
-    Choice.objects.bulk_create([Choice(question=question, position=i, text=choice, is_correct=correct)
-                                for i, (choice, correct) in enumerate(choices, start=1)])
+    before = _answer_lines(question.choices.order_by("position")) if before_text is not None else None
+    _choices_replace(question, choices)
     audit_record(action=TrainingAction.COURSE_QUESTION_SAVED, actor=actor, target=course,
-                 changes={"question": (None, question.text[:120]), "answers": (None, len(choices))})
+                 changes={"question": (before_text, question.text), "answers": (before, _answer_lines(
+                     (Choice(text=choice, is_correct=correct) for choice, correct in choices)))})
     return question
+
+
+def _answer_lines(choices) -> list[str]:
+    """The answers as the author writes them, a right one with "*": the audit trail keeps the answer key."""
+    return [("*" if choice.is_correct else "") + choice.text for choice in choices]
+
+
+def _choices_replace(question: Question, choices: list[tuple[str, bool]]) -> None:
+    """The answers in their new wording, each kept in its place: an answer keeps its id, so a quiz open while
+    the author corrects a typo is still scored on what the employee chose. Answers beyond the new ones go."""
+    kept = list(question.choices.order_by("position"))
+    changed = []
+    for choice, (text, correct) in zip(kept, choices, strict=False):
+        if (choice.text, choice.is_correct) != (text, correct):
+            choice.text, choice.is_correct = text, correct
+            changed.append(choice)
+    Choice.objects.bulk_update(changed, ["text", "is_correct"])
+    Choice.objects.bulk_create([Choice(question=question, position=i, text=text, is_correct=correct)
+                                for i, (text, correct) in enumerate(choices[len(kept):], start=len(kept) + 1)])
+    Choice.objects.filter(pk__in=[choice.pk for choice in kept[len(choices):]]).delete()
 
 
 @transaction.atomic

@@ -109,3 +109,26 @@ def test_markdown_is_rendered_and_sanitised():
                                     "\n\n<img src=x onerror=alert(1)>")
     assert "<h2>Title</h2>" in html and "<strong>bold</strong>" in html
     assert "<script" not in html and "javascript:" not in html and "onerror" not in html and "<img" not in html
+
+
+def test_correcting_a_question_while_a_quiz_is_open_keeps_its_answers_so_right_answers_still_score():
+    from portal.accounts.roles import Role
+
+    course = full_course(pass_mark_percent=100)
+    user, author = UserFactory(), UserFactory(roles=[Role.DPO])
+    assignment = AssignmentFactory(user=user, course=course)
+    questions = list(course.questions.order_by("position"))
+    attempt = services.quiz_attempt_start(actor=user, assignment=assignment)
+    answers = {q.pk: _right(q) for q in questions}  # the answers on the employee's screen
+
+    first = questions[0]
+    lines = "\n".join(("*" if c.is_correct else "") + c.text for c in first.choices.order_by("position"))
+    services.course_question_save(actor=author, course=course, question=first, text=first.text, kind=first.kind,
+                                  explanation="Corrected: because it is.", choices_text=lines.replace("wrong 1",
+                                                                                                      "wrong one"))
+    attempt = services.quiz_attempt_submit(actor=user, attempt=attempt, answers=answers)
+
+    assert attempt.passed and attempt.score_percent == 100
+    saved = AuditEvent.objects.filter(action="training.question_saved").latest("seq")
+    assert saved.changes["answers"] == {"before": ["*right 0", "wrong 0", "wrong 1"],
+                                        "after": ["*right 0", "wrong 0", "wrong one"]}
