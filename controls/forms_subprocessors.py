@@ -202,10 +202,16 @@ class TermsForm(forms.ModelForm):
 
 
 class ProcessingCategoryForm(forms.ModelForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = ProcessingCategory
         fields = ["service", "name", "description", "data_subjects", "personal_data"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = self.instance.version if self.instance.pk else 0
 
 
 class ProcessorDetailsForm(forms.ModelForm):

@@ -339,6 +339,7 @@ class ProcessingCategory(models.Model):
     data_subjects = models.CharField(_("data subjects"), max_length=250, blank=True)
     personal_data = models.CharField(_("personal data"), max_length=250, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)  # concurrent edits are detected, not lost
 
     class Meta:
         ordering = ["service__name", "name"]

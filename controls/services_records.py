@@ -37,9 +37,12 @@ def processing_category_add(*, actor, **fields: Any) -> ProcessingCategory:
 
 
 @transaction.atomic
-def processing_category_update(*, category: ProcessingCategory, actor, **changes: Any) -> ProcessingCategory:
+def processing_category_update(*, category: ProcessingCategory, actor, expected_version: int,
+                               **changes: Any) -> ProcessingCategory:
     _require(actor)
     locked = ProcessingCategory.objects.select_for_update().get(pk=category.pk)
+    if locked.version != expected_version:
+        raise StaleVersionError(_("Someone else changed this category after you opened it. Reload and try again."))
     diff = {}
     for name in CATEGORY_FIELDS:
         if name in changes and getattr(locked, name) != changes[name]:
@@ -48,7 +51,8 @@ def processing_category_update(*, category: ProcessingCategory, actor, **changes
     if not diff:
         return locked
     locked.full_clean()
-    locked.save(update_fields=[n for n in CATEGORY_FIELDS if n in diff])
+    locked.version += 1
+    locked.save(update_fields=[*(n for n in CATEGORY_FIELDS if n in diff), "version"])
     audit_record(action=RecordsAction.CATEGORY_UPDATED, actor=actor, target=locked, changes=masked_changes(diff))
     return locked
 
@@ -56,10 +60,13 @@ def processing_category_update(*, category: ProcessingCategory, actor, **changes
 @transaction.atomic
 def processing_category_remove(*, category: ProcessingCategory, actor) -> None:
     _require(actor)
-    label, service, pk = str(category), category.service.slug, category.pk
+    label, pk = str(category), category.pk
+    # Every field goes into the audit event: the category can be read back from the trail and recorded again.
+    removed = {"service": category.service.slug,
+               **{name: getattr(category, name) for name in CATEGORY_FIELDS if name != "service"}}
     category.delete()
     audit_record(action=RecordsAction.CATEGORY_REMOVED, actor=actor, target_type="controls.processingcategory",
-                 target_id=pk, target_label=label, changes={"service": service})
+                 target_id=pk, target_label=label, changes=masked_changes({k: (v, None) for k, v in removed.items()}))
 
 
 @transaction.atomic

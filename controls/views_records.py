@@ -61,7 +61,8 @@ def category_add(request):
     form = ProcessingCategoryForm(request.POST)
     if form.is_valid():
         try:
-            services_records.processing_category_add(actor=request.user, **form.cleaned_data)
+            services_records.processing_category_add(
+                actor=request.user, **{k: v for k, v in form.cleaned_data.items() if k != "expected_version"})
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -78,7 +79,10 @@ def category_edit(request, pk: int):
     form = ProcessingCategoryForm(request.POST or None, instance=category)
     if request.method == "POST" and form.is_valid():
         try:
-            services_records.processing_category_update(category=category, actor=request.user, **form.cleaned_data)
+            data = {k: v for k, v in form.cleaned_data.items() if k != "expected_version"}
+            services_records.processing_category_update(
+                category=category, actor=request.user, expected_version=form.cleaned_data["expected_version"] or 0,
+                **data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -181,3 +181,38 @@ def test_the_reminder_for_an_assessment_fires_once():
     with time_machine.travel(TODAY + timedelta(days=1), tick=False):
         reminders_sweep()
     assert notices.count() == count
+
+
+def test_a_category_edited_from_a_stale_form_is_refused_and_keeps_the_other_edit_and_the_typed_text(client):
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+
+    dpo = UserFactory(roles=[Role.DPO])
+    category = ProcessingCategoryFactory(service=ServiceFactory(), description="original")
+    form = {"service": category.service.pk, "name": category.name, "data_subjects": "", "personal_data": "",
+            "expected_version": category.version}
+    sign_in(client, dpo)
+    url = reverse("subprocessors:category_edit", args=[category.pk])
+
+    assert client.post(url, {**form, "description": "B's description"}).status_code == 302
+    stale = client.post(url, {**form, "description": "original", "data_subjects": "A's patients"})
+
+    assert stale.status_code == 200 and "Someone else changed this category" in stale.content.decode()
+    assert "A&#x27;s patients" in stale.content.decode() or "A's patients" in stale.content.decode()
+    category.refresh_from_db()
+    assert (category.description, category.data_subjects) == ("B's description", "")
+
+
+def test_a_removed_category_can_be_read_back_whole_from_the_audit_trail():
+    from controls import services_records
+    from portal.audit.models import AuditEvent
+
+    category = ProcessingCategoryFactory(service=ServiceFactory(slug="hosting"), data_subjects="Patients",
+                                         personal_data="Health data")
+    services_records.processing_category_remove(category=category, actor=UserFactory(roles=[Role.DPO]))
+
+    event = AuditEvent.objects.get(action="processing.category_removed")
+    assert {name: change["before"] for name, change in event.changes.items()} == {
+        "service": "hosting", "name": category.name, "description": category.description,
+        "data_subjects": "Patients", "personal_data": "Health data"}
