@@ -10,10 +10,10 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incidents.clock_text import countdown
@@ -90,9 +90,9 @@ def _findings(today, limit) -> list[Finding]:
                                                 "incident__title")
                .order_by("deadline_at")[:limit])
     return [Finding(o.incident.reference, o.incident.title,
-                    gettext_now("%(duty)s to %(recipient)s overdue since %(when)s") % {
-                        "duty": o.title, "recipient": o.recipient_label,
-                        "when": timezone.localtime(o.deadline_at).strftime("%Y-%m-%d %H:%M")})
+                    gettext("%(duty)s to %(recipient)s overdue since %(when)s") % {
+                        "duty": gettext(o.title), "recipient": gettext(o.recipient_label),
+                        "when": formats.date_format(timezone.localtime(o.deadline_at), "DATETIME_FORMAT")})
             for o in overdue]
 
 

@@ -6,7 +6,7 @@ initial notice can go out with what is known (clause 9.2 last paragraph, Art. 33
 """
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident
@@ -33,11 +33,15 @@ def _nature(incident: Incident) -> str:
     ])
 
 
+def _moment(value) -> str:
+    """A moment in the reader's format, with its time zone's name (a notice may be read in another zone)."""
+    local = timezone.localtime(value)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.strftime('%Z')}"
+
+
 def _when(incident: Incident) -> str:
-    fmt = "%Y-%m-%d %H:%M %Z"
     return _("Detected %(d)s; aware since %(a)s.") % {
-        "d": timezone.localtime(incident.detected_at).strftime(fmt),
-        "a": timezone.localtime(incident.aware_at).strftime(fmt)}
+        "d": _moment(incident.detected_at), "a": _moment(incident.aware_at)}
 
 
 def _contact(incident: Incident) -> str:

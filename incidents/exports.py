@@ -8,8 +8,10 @@ A case's documents are need-to-know: their subjects are the cases the requesting
 snapshot is taken with that user's scope, so nobody gets a PDF of a case they could not open.
 """
 
+import functools
+
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +19,7 @@ from incidents import assessment as enisa
 from incidents import drafts
 from incidents.models import Incident, Obligation
 from incidents.selectors import breach_register, incidents_visible_to
+from portal.accounts.language import language_of
 from portal.exports.registry import ALL_SUBJECTS, ExportKind, register
 
 CONTROLLER_NOTICE = "incidents.controller_notice"
@@ -46,6 +49,23 @@ def _visible_case(subject_key: str, user) -> Incident:
     return incident
 
 
+def in_users_language(snapshot):
+    """Take a case document's snapshot in the requester's language: its title, legal basis and drafts (the export
+    task itself runs in the deployment's language)."""
+
+    @functools.wraps(snapshot)
+    def wrapper(subject_key: str, user) -> dict:
+        language = language_of(user)
+        with translation.override(language):
+            return {**snapshot(subject_key, user), "language": language}
+
+    return wrapper
+
+
+def _local(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
 def _case_facts(incident: Incident) -> dict:
     return {
         "reference": incident.reference,
@@ -56,6 +76,7 @@ def _case_facts(incident: Incident) -> dict:
     }
 
 
+@in_users_language
 def controller_notice_snapshot(subject_key: str, user) -> dict:
     incident = _visible_case(subject_key, user)
     return {
@@ -67,6 +88,7 @@ def controller_notice_snapshot(subject_key: str, user) -> dict:
     }
 
 
+@in_users_language
 def art33_snapshot(subject_key: str, user) -> dict:
     incident = _visible_case(subject_key, user)
     late = incident.obligations.filter(recipient="authority").first()
@@ -83,6 +105,7 @@ def art33_snapshot(subject_key: str, user) -> dict:
     }
 
 
+@in_users_language
 def register_snapshot(subject_key: str, user) -> dict:
     if subject_key != ALL_SUBJECTS:
         raise LookupError(subject_key)
@@ -93,7 +116,7 @@ def register_snapshot(subject_key: str, user) -> dict:
         rows.append({
             "reference": incident.reference,
             "title": incident.title,
-            "aware_at": timezone.localtime(incident.aware_at).strftime("%Y-%m-%d %H:%M"),
+            "aware_at": _local(incident.aware_at),
             "phase": str(incident.get_phase_display()),
             "types": ", ".join(str(t) for t in incident.breach_type_labels()),
             "subjects": incident.approx_subjects,
@@ -102,7 +125,7 @@ def register_snapshot(subject_key: str, user) -> dict:
             "severity": f"{assessment.score} ({enisa.BAND_LABELS[assessment.band]})" if assessment else "",
             "notified": [f"{_(o.recipient_label)}: " + (
                 _("filed %(when)s%(late)s") % {
-                    "when": timezone.localtime(o.filed_at).strftime("%Y-%m-%d %H:%M"),
+                    "when": _local(o.filed_at),
                     "late": _(" (late)") if o.filed_late else ""} if o.status == Obligation.Status.FILED
                 else str(o.get_status_display()).lower()) for o in obligations],
             "measures": incident.measures,

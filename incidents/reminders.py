@@ -8,7 +8,7 @@ latest step. An obligation without a fixed deadline is never reminded about nor 
 
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -47,7 +47,7 @@ def _title(row: Row, step: int) -> str:
         text = _("%(step)s %% of the time used: %(title)s to %(to)s for %(ref)s is due %(when)s")
     return prefix + text % {"step": step, "title": _(row.title), "to": _(row.recipient_label),
                             "ref": row.incident__reference,
-                            "when": timezone.localtime(row.deadline_at).strftime("%Y-%m-%d %H:%M")}
+                            "when": formats.date_format(timezone.localtime(row.deadline_at), "DATETIME_FORMAT")}
 
 
 DEADLINE = register(ReminderRule(

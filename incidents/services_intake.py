@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -164,6 +165,14 @@ def _notify_on_call(incident_id: int, *, with_dpo: bool = False) -> None:
     incident_notify_on_call_task.delay(incident_id, with_dpo=with_dpo)
 
 
+def _alert_title(incident: Incident) -> str:
+    prefix = _("[EXERCISE] ") if incident.is_exercise else ""
+    if incident.external_source:
+        return prefix + _("New incident from %(source)s: %(ref)s %(t)s") % {
+            "source": incident.external_source, "ref": incident.reference, "t": incident.title}
+    return prefix + _("Suspected breach reported: %(ref)s") % {"ref": incident.reference}
+
+
 def incident_notify_on_call(*, incident_id: int, with_dpo: bool = False) -> int:
     """Tell the case's assignees (the on-call responders) about a case a detection tool or a member of staff
     opened, and with `with_dpo` every DPO too; once each."""
@@ -171,12 +180,7 @@ def incident_notify_on_call(*, incident_id: int, with_dpo: bool = False) -> int:
     from portal.notifications.services import notice_send
 
     incident = Incident.objects.get(pk=incident_id)
-    prefix = _("[EXERCISE] ") if incident.is_exercise else ""
-    if incident.external_source:
-        title = prefix + _("New incident from %(source)s: %(ref)s %(t)s") % {
-            "source": incident.external_source, "ref": incident.reference, "t": incident.title}
-    else:
-        title = prefix + _("Suspected breach reported: %(ref)s") % {"ref": incident.reference}
+    title = lazy(_alert_title, str)(incident)  # written when read: in each recipient's language
     people = Q(pk__in=incident.assignee_ids)
     if with_dpo:
         people |= Q(groups__name=Role.DPO)

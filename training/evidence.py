@@ -4,7 +4,7 @@ snapshot attached to them as evidence (once per month, however often the task ru
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from controls.models import Control, Evidence
@@ -26,18 +26,18 @@ def live_completion_fact(control) -> list[tuple[str, str, str]]:
         return []
     from django.urls import reverse
 
-    from training.selectors import completion_overall
+    from training.selectors import completion_overall, rate_text
 
     overall = completion_overall()
     value = "—" if overall["rate"] is None else _("%(rate)s %% (%(done)s of %(people)s; %(overdue)s overdue)") % {
-        "rate": overall["rate"], "done": overall["completed"], "people": overall["people"],
+        "rate": rate_text(overall["rate"]), "done": overall["completed"], "people": overall["people"],
         "overdue": overall["overdue"]}
     return [(_("Training completion"), value, reverse("training:report"))]
 
 
 def evidence_snapshot_monthly(*, today: date | None = None) -> EvidenceSnapshot | None:
     """Write this month's snapshot and attach it to the awareness control; None when the month has one already."""
-    from training.selectors import completion_overall
+    from training.selectors import completion_overall, rate_text
 
     today = today or timezone.localdate()
     month = today.replace(day=1)
@@ -53,11 +53,12 @@ def evidence_snapshot_monthly(*, today: date | None = None) -> EvidenceSnapshot 
             if control is not None:
                 text = _("Training completion on %(day)s: %(rate)s %% (%(done)s of %(people)s assignments of "
                          "active employees completed; %(overdue)s overdue).") % {
-                    "day": today.isoformat(), "rate": overall["rate"] or 0, "done": overall["completed"],
-                    "people": overall["people"], "overdue": overall["overdue"]}
+                    "day": formats.date_format(today, "DATE_FORMAT"), "rate": rate_text(overall["rate"] or 0),
+                    "done": overall["completed"], "people": overall["people"], "overdue": overall["overdue"]}
                 evidence = Evidence.objects.create(
                     control=control, kind=Evidence.Kind.NOTE, text=text, valid_from=today,
-                    title=_("Training completion, %(month)s") % {"month": month.strftime("%Y-%m")})
+                    title=_("Training completion, %(month)s") % {
+                        "month": formats.date_format(month, "YEAR_MONTH_FORMAT")})
                 snapshot.evidence_id = evidence.pk
                 snapshot.save(update_fields=["evidence_id"])
             audit_record(action=TrainingAction.EVIDENCE_SNAPSHOT, actor=None, target=control or snapshot,

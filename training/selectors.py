@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.functions import Coalesce, NullIf, TruncMonth
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from training.models import OPEN_STATUSES, Assignment, Course, EmployeeProfile
 
@@ -53,6 +53,11 @@ def _counting():
 
 def _rate(done: int, people: int) -> float | None:
     return round(100 * done / people, 1) if people else None
+
+
+def rate_text(rate) -> str:
+    """A completion rate as the active language writes it (33.3 in English, 33,3 in German); a dash for none."""
+    return "—" if rate is None else formats.number_format(rate)
 
 
 # The keys and labels a completion row is summed by, per dimension.

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.audit.keys import checkpoint_key, sign, signature_matches, writing_key_id
 from portal.audit.models import AuditAction, AuditChainHead, AuditEvent
@@ -158,13 +159,15 @@ def checkpoint_write(*, actor=None) -> Checkpoint | None:
     return checkpoint
 
 
-def checkpoint_digest_lines() -> list[str]:
-    """What the DPO's weekly digest says about the audit trail: a fresh checkpoint, to keep outside Annex."""
+def checkpoint_digest_lines() -> list:
+    """What the DPO's weekly digest says about the audit trail: a fresh checkpoint, to keep outside Annex (its
+    sentences lazy, so each DPO reads them in their own language)."""
     checkpoint = checkpoint_write()
     if checkpoint is None:
         return []
-    return [
-        _("Audit trail checkpoint (keep this mail: it shows later whether the trail was cut or rewritten):"),
+    return [  # lazy: written in each recipient's language
+        gettext_lazy("Audit trail checkpoint (keep this mail: it shows later whether the trail was cut or "
+                     "rewritten):"),
         checkpoint.as_line(),
-        _("To check the trail against it: manage.py verify_audit_trail --checkpoint \"<the line above>\""),
+        gettext_lazy("To check the trail against it: manage.py verify_audit_trail --checkpoint \"<the line above>\""),
     ]

@@ -1,4 +1,7 @@
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -118,3 +121,43 @@ def test_a_data_subject_communication_records_the_art_34_3_exemption():
     with pytest.raises(ValidationError):
         services.notice_record(incident=incident, actor=actor, recipient="authority", channel="portal",
                                content="x", art34_exemption="a")
+
+
+def _case_aware_at_noon(actor):
+    noon = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)  # 12:00 in Berlin, the deployment's zone
+    return _detailed_case(actor, detected_at=noon, aware_at=noon)
+
+
+def test_a_german_dpo_gets_the_art33_notification_in_german_on_an_english_install(settings):
+    settings.LANGUAGE_CODE = "en"
+    incident = _case_aware_at_noon(responder())
+    content = get_kind(ART33_NOTIFICATION).content(str(incident.pk), dpo(language="de"))
+    assert content["language"] == "de"
+    assert content["title"] == ("Meldung einer Verletzung des Schutzes personenbezogener Daten an die "
+                                "Aufsichtsbehörde")
+    assert content["basis"] == "Art. 33 Abs. 1, 3 und 4 DSGVO"
+    text = drafts.as_text(content["sections"])
+    assert "Entdeckt 01.06.2026 12:00 CEST; bekannt seit 01.06.2026 12:00 CEST." in text
+    assert "Detected" not in text
+
+
+def test_an_english_reader_gets_the_controller_notice_in_english_with_dates_in_the_english_format(settings):
+    settings.LANGUAGE_CODE = "de"
+    incident = _case_aware_at_noon(responder())
+    content = get_kind(CONTROLLER_NOTICE).content(str(incident.pk), dpo(language="en"))
+    assert content["title"] == "Personal data breach notice to the controller"
+    assert "Detected 1 Jun 2026 12:00 CEST; aware since 1 Jun 2026 12:00 CEST." in drafts.as_text(content["sections"])
+
+
+def test_a_german_dpo_gets_the_breach_register_in_german_with_german_dates(settings):
+    settings.LANGUAGE_CODE = "en"
+    owner = responder()
+    incident = _case_aware_at_noon(owner)
+    with time_machine.travel(datetime(2026, 6, 2, 8, 30, tzinfo=UTC), tick=False):
+        services.notice_record(incident=incident, actor=owner, obligation=incident.obligations.get(),
+                               channel="email_manual", content="Notice.")
+    content = get_kind(BREACH_REGISTER).content("", dpo(language="de"))
+    assert content["title"] == "Verzeichnis der Verletzungen des Schutzes personenbezogener Daten"
+    [row] = [r for r in content["rows"] if r["reference"] == incident.reference]
+    assert row["aware_at"] == "01.06.2026 12:00"
+    assert row["notified"] == ["Northwind Health GmbH: eingereicht 02.06.2026 10:30"]

@@ -3,10 +3,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents import services
 from incidents.models import Obligation, ObligationTemplate, Severity
+from tests.conftest import sign_in
 from tests.controls.factories import CustomerFactory
 from tests.incidents.factories import dpo, open_case, responder
 
@@ -271,3 +273,14 @@ def test_each_case_keeps_its_nearest_open_deadline_through_every_change_of_its_o
     services.incident_set_phase(incident=incident, actor=actor, phase="not_breach",
                                 reason="Only test data were in the export.")
     assert _stored_next_deadline(incident) is None
+
+
+def test_a_deadline_in_months_reads_as_a_german_singular_or_plural_on_the_case_page(client):
+    owner = responder(language="de")
+    incident = open_case(owner, customers=[CustomerFactory(name="Fast AG"), CustomerFactory(name="Slow SE")])
+    for months, label in ((1, "Fast AG"), (2, "Slow SE")):
+        incident.obligations.filter(recipient_label=label).update(hours=None, months=months)
+    sign_in(client, owner)
+    page = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    assert "Fast AG · 1 Monat<" in page and "Slow SE · 2 Monate<" in page
+    assert "Monat(e)" not in page

@@ -4,10 +4,12 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import TestCase
+from django.utils import timezone, translation
 
 from incidents import services
 from incidents.reminders import DEADLINE
 from incidents.selectors import breach_register, statistics
+from portal.core.dashboard import findings_for
 from portal.notifications.models import Channel, Notification
 from portal.notifications.sweep import reminders_sweep
 from tests.controls.factories import CustomerFactory
@@ -127,16 +129,37 @@ def test_exercises_stay_out_of_the_breach_register_and_the_statistics():
     assert drill.obligations.get().is_exercise
 
 
-def test_a_deadline_reminder_gives_the_time_in_each_recipients_time_zone():
+def test_a_deadline_reminder_gives_the_time_in_each_recipients_time_zone_and_date_format():
     # Deadline 24 hours after AWARE: 2026-06-02 08:00 UTC.
-    owner = responder(time_zone="America/New_York")
-    officers = [dpo(time_zone="Asia/Tokyo"), dpo(time_zone="")]  # "" = the deployment's zone (Europe/Berlin)
+    owner = responder(time_zone="America/New_York", language="en")
+    officers = [dpo(time_zone="Asia/Tokyo", language="en"), dpo(time_zone="", language="en")]  # "": Europe/Berlin
+    german_officer = dpo(time_zone="", language="de")
     _case_with_24h_notice(owner)
     _sweep_at(AWARE + timedelta(hours=22))
     titles = [Notification.objects.get(recipient=person, channel=Channel.IN_APP).title
               for person in (owner, *officers)]
     assert [title.rsplit(" is due ", 1)[1] for title in titles] == [
-        "2026-06-02 04:00", "2026-06-02 17:00", "2026-06-02 10:00"]
+        "2 Jun 2026 04:00", "2 Jun 2026 17:00", "2 Jun 2026 10:00"]
+    german = Notification.objects.get(recipient=german_officer, channel=Channel.IN_APP).title
+    assert german.startswith("90 % der Frist verbraucht: ") and german.endswith(" ist fällig 02.06.2026 10:00")
+
+
+def test_an_overdue_reminder_gives_a_german_recipient_the_german_date():
+    owner = responder(language="de")
+    _case_with_24h_notice(owner)
+    _sweep_at(AWARE + timedelta(hours=25))
+    title = Notification.objects.filter(recipient=owner, channel=Channel.IN_APP, offset_days=100).get().title
+    assert title.startswith("ÜBERFÄLLIG: ") and title.endswith(" war fällig 02.06.2026 10:00")
+
+
+def test_an_overdue_notification_on_the_programme_report_reads_in_german_with_a_german_date():
+    incident = _case_with_24h_notice(responder())
+    with time_machine.travel(AWARE + timedelta(hours=25), tick=False), translation.override("de"):
+        [finding] = [f["finding"] for f in findings_for(dpo(), today=timezone.localdate(), limit=5)
+                     if f["finding"].reference == incident.reference]
+        detail = str(finding.detail)
+    assert detail.endswith(" überfällig seit 02.06.2026 10:00")
+    assert "overdue" not in detail
 
 
 def test_exercise_reminders_are_labelled():

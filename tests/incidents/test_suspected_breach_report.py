@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from incidents.models import Incident
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.core.navigation import navigation_for
 from portal.notifications.models import Notification
-from tests.incidents.factories import dpo, responder
+from tests.incidents.factories import dpo, open_case, responder
 from training.starter_courses import INCIDENT_RESPONSE
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +71,28 @@ def test_every_role_finds_the_report_page_in_the_main_menu_the_starter_course_na
     how_to = dict(INCIDENT_RESPONSE["pages"])["How to report it in Annex"]
     assert "**Report a breach**" in how_to
     assert client.get(URL).status_code == 200
+
+
+def test_the_breach_alert_is_written_in_each_recipients_language_whatever_the_task_runs_in(settings):
+    from incidents.services_intake import incident_notify_on_call
+
+    settings.LANGUAGE_CODE = "en"
+    on_call, the_dpo = responder(language="en"), dpo(language="de")
+    incident = open_case(on_call, is_exercise=True)
+    with translation.override("en"):
+        assert incident_notify_on_call(incident_id=incident.pk, with_dpo=True) == 2
+    titles = dict(Notification.objects.filter(reason="incidents.intake", channel="in_app").values_list(
+        "recipient_id", "title"))
+    assert titles == {on_call.pk: f"[EXERCISE] Suspected breach reported: {incident.reference}",
+                      the_dpo.pk: f"[ÜBUNG] Vermutete Verletzung gemeldet: {incident.reference}"}
+
+
+def test_an_alert_from_a_detection_tool_reaches_a_german_dpo_in_german():
+    from incidents.services_intake import incident_notify_on_call
+
+    the_dpo = dpo(language="de")
+    incident = open_case(responder(), title="Mass download", external_source="SIEM", external_id="4711")
+    with translation.override("en"):
+        incident_notify_on_call(incident_id=incident.pk, with_dpo=True)
+    title = Notification.objects.filter(recipient=the_dpo, channel="in_app").values_list("title", flat=True).get()
+    assert title == f"Neuer Vorfall aus SIEM: {incident.reference} Mass download"

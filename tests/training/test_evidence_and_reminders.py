@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from controls.models import Evidence
 from portal.accounts.roles import Role
@@ -12,7 +13,7 @@ from tests.controls.factories import ControlFactory
 from tests.factories import UserFactory
 from tests.training.factories import AssignmentFactory, ProfileFactory, full_course
 from training.digest import dpo_digest_send
-from training.evidence import evidence_snapshot_monthly
+from training.evidence import evidence_snapshot_monthly, live_completion_fact
 from training.models import Assignment, EvidenceSnapshot
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +109,42 @@ def test_the_employee_hears_at_7_and_1_days_and_a_day_overdue_without_the_manage
     assert titles == [f"Training “Course due -1” of {profile.user.full_name} is 1 day overdue",
                       "Training “Course due 1” is due in 1 day", "Training “Course due 7” is due in 7 days"]
     assert not Notification.objects.filter(recipient=manager).exists()
+
+
+def _one_of_three_completed_two_overdue():
+    course = full_course()
+    AssignmentFactory(user=ProfileFactory().user, course=course, status=Assignment.Status.COMPLETED,
+                      completed_at="2026-03-01T10:00Z")
+    AssignmentFactory(user=ProfileFactory().user, course=course, due_date=date(2026, 2, 1))
+    AssignmentFactory(user=ProfileFactory().user, course=course, due_date=date(2026, 2, 1))
+
+
+def test_the_dpo_digest_is_written_in_each_dpos_language_with_their_numbers_and_dates(settings):
+    from portal.audit.models import AuditAction
+    from portal.audit.services import audit_record
+
+    settings.LANGUAGE_CODE = "en"
+    audit_record(action=AuditAction.LOGIN)  # a trail to checkpoint
+    german, english = UserFactory(roles=[Role.DPO], language="de"), UserFactory(roles=[Role.DPO], language="en")
+    _one_of_three_completed_two_overdue()
+    with translation.override("en"):
+        assert dpo_digest_send(today=date(2026, 3, 2)) == 2
+    notices = {n.recipient_id: n for n in Notification.objects.filter(reason="training.dpo_digest",
+                                                                       channel="in_app")}
+    assert notices[german.pk].title == "Wöchentliche Schulungsübersicht: 33,3 % abgeschlossen, 2 überfällig"
+    assert "Abschlussquote: 33,3 % (1 von 3)." in notices[german.pk].body
+    assert "(01.02.2026)" in notices[german.pk].body and "Prüfpunkt des Audit-Protokolls" in notices[german.pk].body
+    assert notices[english.pk].title == "Weekly training digest: 33.3 % complete, 2 overdue"
+    assert "(1 Feb 2026)" in notices[english.pk].body and "Audit trail checkpoint" in notices[english.pk].body
+
+
+def test_the_monthly_evidence_writes_the_rate_and_dates_as_german_does_on_a_german_install():
+    control = ControlFactory(reference="TOM-AWR-01")
+    _one_of_three_completed_two_overdue()
+    with translation.override("de"):
+        evidence_snapshot_monthly(today=date(2026, 3, 2))
+        fact = live_completion_fact(control)[0][1]
+    evidence = Evidence.objects.get(control=control)
+    assert evidence.title == "Abschlussquote der Schulungen, März 2026"
+    assert evidence.text.startswith("Abschlussquote der Schulungen am 02.03.2026: 33,3 % (1 von 3 ")
+    assert fact.startswith("33,3 % (1 von 3")

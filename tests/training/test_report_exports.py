@@ -2,8 +2,10 @@
 manager, the overdue list and the trend; for the report's readers only."""
 
 import io
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from openpyxl import load_workbook
 
@@ -64,3 +66,19 @@ def test_an_employee_cannot_request_the_report():
     _world()
     with pytest.raises(PermissionDenied):
         export_request(kind_name=REPORT_XLSX, subject_key=ALL_SUBJECTS, actor=UserFactory(roles=[Role.EMPLOYEE]))
+
+
+def test_a_german_reader_gets_the_pdf_with_german_dates_and_numbers(settings):
+    settings.LANGUAGE_CODE = "en"
+    _world()
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        text = pdf_text(_file(REPORT_PDF, UserFactory(roles=[Role.DPO], language="de")))
+    for expected in ("Stand 02.03.2026", "50,0 %", "01.01.2020", "Januar 2026", "März 2026"):
+        assert expected in text, expected
+    assert "2026-03" not in text and "2020-01-01" not in text
+
+
+def test_with_nobody_assigned_the_pdf_says_so_instead_of_a_rate():
+    text = pdf_text(_file(REPORT_PDF, UserFactory(roles=[Role.DPO], language="de")))
+    assert "Bisher ist niemandem eine Schulung zugewiesen" in text
+    assert "None" not in text
