@@ -211,7 +211,10 @@ class ProcessingCategoryForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["expected_version"].initial = self.instance.version if self.instance.pk else 0
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+        else:  # a new category has no version to compare
+            del self.fields["expected_version"]
 
 
 class ProcessorDetailsForm(forms.ModelForm):
