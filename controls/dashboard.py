@@ -11,10 +11,11 @@ from urllib.parse import urlencode
 
 from django.db.models import Case, Count, Q, Value, When
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from controls.annex_truth import overstating_annexes
+from controls.attention_text import REVIEW_OVERDUE, reason_text
 from controls.categories import scc_categories
 from controls.models import Control, Evidence
 from controls.models_subprocessors import ChangeNotice, SubProcessorChange, SubProcessorTerms
@@ -126,9 +127,11 @@ def _control_findings(today, limit) -> list[Finding]:
     for control in open_:
         reasons = []
         if control.status == Control.Status.NEEDS_ATTENTION:
-            reasons.append(control.attention_reason or str(_("needs attention")))
+            overdue_said = (REVIEW_OVERDUE,) if control.next_review_due and control.next_review_due < today else ()
+            reasons.append(reason_text(control.attention_reason, without=overdue_said) or str(_("needs attention")))
         if control.next_review_due and control.next_review_due < today:
-            reasons.append(str(_("review overdue since %(date)s")) % {"date": control.next_review_due.isoformat()})
+            reasons.append(str(_("review overdue since %(date)s"))
+                           % {"date": formats.date_format(control.next_review_due, "SHORT_DATE_FORMAT")})
         found.append(Finding(control.reference, control.title, "; ".join(reasons)))
     return found
 
