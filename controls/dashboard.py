@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Case, Count, Q, Value, When
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from controls.annex_truth import overstating_annexes
@@ -20,7 +20,7 @@ from controls.categories import scc_categories
 from controls.models import Control, Evidence
 from controls.models_subprocessors import ChangeNotice, SubProcessorChange, SubProcessorTerms
 from controls.objectives import OBJECTIVES, objectives_of
-from portal.core.dashboard import Card, CardData, Figure, Finding, Panel, Table, register
+from portal.core.dashboard import Card, CardData, Figure, Finding, Panel, Table, register, shown_date
 
 SOON_DAYS = 30
 IN_PLACE = (Control.Status.VERIFIED, Control.Status.IMPLEMENTED)
@@ -131,7 +131,7 @@ def _control_findings(today, limit) -> list[Finding]:
             reasons.append(reason_text(control.attention_reason, without=overdue_said) or str(_("needs attention")))
         if control.next_review_due and control.next_review_due < today:
             reasons.append(str(_("review overdue since %(date)s"))
-                           % {"date": formats.date_format(control.next_review_due, "SHORT_DATE_FORMAT")})
+                           % {"date": shown_date(control.next_review_due)})
         found.append(Finding(control.reference, control.title, "; ".join(reasons)))
     return found
 
