@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from controls.annex_changes import stated_items
+from controls.attention_text import reason_text
 from controls.models import Control, Evidence
 from controls.models_annex import AttentionDecision
 
@@ -79,7 +80,7 @@ def blocking_reason(control: Control, facts: Facts) -> str:
     """Why a blocked control cannot be stated as implemented, in the active language."""
     if control.status == Control.Status.NEEDS_ATTENTION:
         if control.attention_reason:
-            return gettext("Needs attention: %(reason)s") % {"reason": control.attention_reason}
+            return gettext("Needs attention: %(reason)s") % {"reason": reason_text(control.attention_reason)}
         return gettext("Needs attention")
     return gettext("No evidence in date")
 

@@ -4,6 +4,7 @@ controls, customers, evidence and API tokens, sub-processors, records of process
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from controls.attention_text import reason_text
 from portal.audit.registry import register_actions, register_field
 
 
@@ -87,7 +88,7 @@ for _name, _label, _formatter in (
     ("applies_to_all_services", _("Applies to all services"), None),
     ("planned_for", _("Planned for"), None),
     ("status_before_attention", _("Status before attention"), None),
-    ("attention_reason", _("Reason for attention"), None),
+    ("attention_reason", _("Reason for attention"), reason_text),
     ("valid_until", _("Valid until"), None),
     ("valid_from", _("Valid from"), None),
     ("sha256", _("SHA-256"), None),

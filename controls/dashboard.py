@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from controls.annex_truth import overstating_annexes
+from controls.attention_text import REVIEW_OVERDUE, reason_text
 from controls.categories import scc_categories
 from controls.models import Control, Evidence
 from controls.models_subprocessors import ChangeNotice, SubProcessorChange, SubProcessorTerms
 from controls.objectives import OBJECTIVES, objectives_of
-from portal.core.dashboard import Card, CardData, Figure, Finding, Panel, Table, register
+from portal.core.dashboard import Card, CardData, Figure, Finding, Panel, Table, register, shown_date
 
 SOON_DAYS = 30
 IN_PLACE = (Control.Status.VERIFIED, Control.Status.IMPLEMENTED)
@@ -126,9 +127,11 @@ def _control_findings(today, limit) -> list[Finding]:
     for control in open_:
         reasons = []
         if control.status == Control.Status.NEEDS_ATTENTION:
-            reasons.append(control.attention_reason or str(_("needs attention")))
+            overdue_said = (REVIEW_OVERDUE,) if control.next_review_due and control.next_review_due < today else ()
+            reasons.append(reason_text(control.attention_reason, without=overdue_said) or str(_("needs attention")))
         if control.next_review_due and control.next_review_due < today:
-            reasons.append(str(_("review overdue since %(date)s")) % {"date": control.next_review_due.isoformat()})
+            reasons.append(str(_("review overdue since %(date)s"))
+                           % {"date": shown_date(control.next_review_due)})
         found.append(Finding(control.reference, control.title, "; ".join(reasons)))
     return found
 

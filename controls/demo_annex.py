@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from controls.annex_truth import Standing, facts_for, standing
+from controls.attention_text import NEEDS_ATTENTION
 from controls.exports_annex import TOM_ANNEX
 from controls.models import Control, Customer, Evidence
 from controls.models_annex import AnnexTerms, AttentionDecision
@@ -84,7 +85,7 @@ def seed(stdout=None) -> None:
         if control.status == Control.Status.NEEDS_ATTENTION:
             if not AttentionDecision.objects.filter(control=control, control_version=control.version).exists():
                 AttentionDecision.objects.create(control=control, control_version=control.version,
-                                                 reason_at_decision=control.attention_reason or "needs attention",
+                                                 reason_at_decision=control.attention_reason or NEEDS_ATTENTION,
                                                  justification=JUSTIFICATION, decided_by=dpo)
                 decided += 1
         else:

@@ -11,8 +11,9 @@ import unicodedata
 import zipfile
 from typing import BinaryIO
 
+from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 TEXT_SNIFF_BYTES = 1024 * 1024
 # Zip containers (Office, OpenDocument) are checked from their directory before any member is inflated: a
@@ -86,7 +87,10 @@ def _check_zip_bounds(archive: zipfile.ZipFile) -> None:
     """Refuse an archive whose directory promises more than a document could hold (a zip bomb)."""
     members = archive.infolist()
     if len(members) > ZIP_MAX_MEMBERS:
-        raise RejectedFile(f"The archive holds more than {ZIP_MAX_MEMBERS} files; no document needs that many.")
+        raise RejectedFile(ngettext(
+            "The archive holds more than %(count)s file; no document needs that many.",
+            "The archive holds more than %(count)s files; no document needs that many.",
+            ZIP_MAX_MEMBERS) % {"count": formats.number_format(ZIP_MAX_MEMBERS, force_grouping=True)})
     total = 0
     for member in members:
         total += member.file_size
@@ -94,10 +98,10 @@ def _check_zip_bounds(archive: zipfile.ZipFile) -> None:
         too_dense = (member.file_size > ZIP_RATIO_FLOOR_BYTES
                      and member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1))
         if too_big or too_dense:
-            raise RejectedFile(
+            raise RejectedFile(_(
                 "This document unpacks to far more data than its size suggests (a “zip bomb”), so it was refused. "
                 "Save it again from the application that made it, or upload it as a PDF."
-            )
+            ))
 
 
 def _read_bounded(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | None:
@@ -115,7 +119,7 @@ def _office_type(fileobj: BinaryIO) -> str:
             if "mimetype" in names:
                 raw = _read_bounded(archive, "mimetype", ODF_MIMETYPE_MAX_BYTES)
                 if raw is None:
-                    raise RejectedFile("The document's “mimetype” entry is not a file type; the file is damaged.")
+                    raise RejectedFile(_("The document's “mimetype” entry is not a file type; the file is damaged."))
                 mimetype = raw.decode("ascii", "replace").strip()
                 if mimetype.startswith(ODF_PREFIX) and "META-INF/manifest.xml" in names:
                     return mimetype

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from controls.annex_changes import describe, in_force, reductions, stated_items
 from controls.annex_truth import Standing, facts_for, standing
+from controls.attention_text import NEEDS_ATTENTION, NO_EVIDENCE_IN_DATE
 from controls.audit_actions import AnnexAction
 from controls.exports_annex import TOM_ANNEX, contract_languages, justified_references
 from controls.models import Control, Customer
@@ -99,7 +100,7 @@ def attention_decision_record(*, control: Control, actor, justification: str) ->
         raise ValidationError(_("%(reference)s does not need a decision: it can be stated as it is.")
                               % {"reference": locked.reference})
     reason = locked.attention_reason or (
-        "needs attention" if locked.status == Control.Status.NEEDS_ATTENTION else "no evidence in date")
+        NEEDS_ATTENTION if locked.status == Control.Status.NEEDS_ATTENTION else NO_EVIDENCE_IN_DATE)
     decision = AttentionDecision.objects.create(
         control=locked, control_version=locked.version, reason_at_decision=reason[:250],
         justification=justification, decided_by=actor,
@@ -280,7 +281,7 @@ def annex_notice_send(*, notice_id: int) -> bool:
                 context["reductions"] = [describe(r) for r in notice.reductions]
                 subjects.append(_("TOM annex version %(number)s for %(customer)s: takes effect on %(date)s") % {
                     "number": version.number, "customer": notice.customer.name,
-                    "date": notice.takes_effect_on.isoformat()})
+                    "date": formats.date_format(notice.takes_effect_on, "DATE_FORMAT")})
                 bodies.append(render_to_string("controls/email/annex_version_notice.txt", context))
         message = EmailMessage(subject=" / ".join(dict.fromkeys(subjects)), body="\n\n----------\n\n".join(bodies),
                                to=[notice.recipient_email])

@@ -9,6 +9,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,10 +21,6 @@ from controls.services_status import control_refresh_status
 from portal.audit.services import audit_record, masked_changes
 from portal.security.errors import FileTooLarge
 from portal.security.storage import delete_encrypted, open_decrypted, store_encrypted
-
-
-def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
 
 
 def _check_common(title: str, valid_from: date | None, valid_until: date | None) -> None:
@@ -140,7 +137,7 @@ def _store_file(evidence: Evidence, upload: BinaryIO | None, filename: str) -> s
     declared = getattr(upload, "size", None)
     if declared is not None and declared > limit:
         raise ValidationError({"file": _("The file is too large (%(size)s); the limit is %(limit)s.")
-                               % {"size": _megabytes(declared), "limit": _megabytes(limit)}})
+                               % {"size": filesizeformat(declared), "limit": filesizeformat(limit)}})
     try:
         content_type = detect_content_type(upload, filename)
     except RejectedFile as exc:
@@ -149,7 +146,7 @@ def _store_file(evidence: Evidence, upload: BinaryIO | None, filename: str) -> s
         stored = store_encrypted(upload, purpose=evidence.purpose, max_bytes=limit)
     except FileTooLarge as exc:
         raise ValidationError({"file": _("The file is too large; the limit is %(limit)s.")
-                               % {"limit": _megabytes(limit)}}) from exc
+                               % {"limit": filesizeformat(limit)}}) from exc
     evidence.file_path, evidence.sha256, evidence.size, evidence.key_id = (
         stored.path, stored.sha256, stored.size, stored.key_id
     )

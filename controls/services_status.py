@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from controls.attention_text import EVIDENCE_EXPIRED, REVIEW_OVERDUE, SEPARATOR
 from controls.audit_actions import ControlAction
 from controls.models import Control, Evidence
 from portal.audit.services import audit_record, masked_changes
@@ -42,10 +43,10 @@ def attention_reasons(control: Control, today: date | None = None) -> list[str]:
     today = today or timezone.localdate()
     reasons = []
     if control.is_overdue(today):
-        reasons.append(f"review overdue since {control.next_review_due:%d %b %Y}")
+        reasons.append(REVIEW_OVERDUE)
     evidence = _active_evidence(control)
     if evidence.exists() and not evidence.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today)).exists():
-        reasons.append("all evidence has expired")
+        reasons.append(EVIDENCE_EXPIRED)
     return reasons
 
 
@@ -68,7 +69,7 @@ def control_refresh_status(
     reasons = attention_reasons(locked, today)
     before = locked.status
     if reasons and before != Control.Status.NEEDS_ATTENTION:
-        reason = "; ".join(reasons)
+        reason = SEPARATOR.join(reasons)
         locked.status_before_attention = before
         locked.status = Control.Status.NEEDS_ATTENTION
     elif not reasons and before == Control.Status.NEEDS_ATTENTION and locked.status_before_attention:
@@ -79,7 +80,7 @@ def control_refresh_status(
         return None
     if dry_run:
         return StatusChange(locked.pk, locked.reference, before, locked.status, reason)
-    locked.attention_reason = "; ".join(reasons)[:200]
+    locked.attention_reason = SEPARATOR.join(reasons)[:200]
     locked.version += 1
     locked.updated_at = timezone.now()
     locked.save(update_fields=["status", "status_before_attention", "attention_reason", "version", "updated_at"])

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from controls import selectors
@@ -141,8 +142,9 @@ def change_create(request, slug: str):
                 messages.success(request, _("Existing use recorded."))
                 return redirect("subprocessors:detail", slug=subprocessor.slug)
             count = change.notices.count()
-            messages.success(request, _("Change announced: notices go to %(count)s customer contacts.")
-                             % {"count": count})
+            messages.success(request, ngettext("Change announced: the notice goes to %(count)s customer contact.",
+                                               "Change announced: notices go to %(count)s customer contacts.",
+                                               count) % {"count": count})
             return redirect("subprocessors:change_detail", pk=change.pk)
     return _detail_page(request, subprocessor, change_form=form, status=400)
 

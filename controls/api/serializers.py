@@ -5,6 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from controls.attention_text import reason_text
 from controls.categories import category_by_id
 from controls.models import Control, Evidence
 from portal.core.links import cached_reverse, cached_reverser
@@ -55,6 +56,7 @@ class ControlSerializer(serializers.ModelSerializer):
     parameters = extend_schema_field(_parameters_schema())(ParametersField)(read_only=True)
     services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     scc_category_name = serializers.SerializerMethodField()
+    attention_reason_text = serializers.SerializerMethodField()
     review_overdue = serializers.SerializerMethodField()
     web_url = serializers.SerializerMethodField()
 
@@ -62,9 +64,9 @@ class ControlSerializer(serializers.ModelSerializer):
         model = Control
         fields = [
             "id", "reference", "title", "description", "scc_category", "scc_category_name", "art32_points", "kind",
-            "status", "attention_reason", "owner", "parameters", "review_cadence_months", "last_reviewed_on",
-            "next_review_due", "review_overdue", "applies_to_all_services", "services", "tags", "version",
-            "updated_at", "web_url",
+            "status", "attention_reason", "attention_reason_text", "owner", "parameters", "review_cadence_months",
+            "last_reviewed_on", "next_review_due", "review_overdue", "applies_to_all_services", "services", "tags",
+            "version", "updated_at", "web_url",
         ]
         read_only_fields = fields
 
@@ -101,6 +103,7 @@ class ControlSerializer(serializers.ModelSerializer):
             "kind": row["kind"],
             "status": row["status"],
             "attention_reason": row["attention_reason"],
+            "attention_reason_text": reason_text(row["attention_reason"]),
             "owner": row["owner__email"],
             "parameters": row["parameters"],
             "review_cadence_months": row["review_cadence_months"],
@@ -119,6 +122,10 @@ class ControlSerializer(serializers.ModelSerializer):
     def get_scc_category_name(self, control: Control) -> str:
         category = category_by_id(control.scc_category)
         return category.wording if category else ""
+
+    def get_attention_reason_text(self, control: Control) -> str:
+        """The reason as the reader's language says it (`attention_reason` keeps the stored English)."""
+        return reason_text(control.attention_reason)
 
     def get_review_overdue(self, control: Control) -> bool:
         return control.is_overdue(self.context.get("today") or timezone.localdate())

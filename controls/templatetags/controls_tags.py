@@ -1,6 +1,8 @@
 from django import template
 from django.utils.html import format_html
 
+from controls.attention_text import reason_text
+
 register = template.Library()
 
 
@@ -24,3 +26,9 @@ def aria_sort(key: str, current: str):
     if current in (key, f"-{key}"):
         return format_html(' aria-sort="{}"', "ascending" if current == key else "descending")
     return ""
+
+
+@register.filter
+def attention_reason(value: str) -> str:
+    """{{ control.attention_reason|attention_reason }}: Annex's own reasons in the reader's language."""
+    return reason_text(value)

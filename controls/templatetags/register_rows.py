@@ -13,7 +13,7 @@ from html import escape
 
 from django import template
 from django.template.defaultfilters import truncatechars
-from django.utils.dates import MONTHS_3
+from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -58,9 +58,8 @@ def control_rows(page, *, selectable: bool, today) -> SafeString:
         empty = escape(gettext("No controls match these filters."))
         return mark_safe(f'<tr><td colspan="{colspan}">{empty}</td></tr>')  # noqa: S308 - escaped above
     categories, statuses = _Cells(_category_cell), _Cells(_status_cell)
-    # date:"j M Y" without its formatter (a third of the rows' time): the day, the month's short name, the year.
-    months = [""] + [escape(str(MONTHS_3[month]).title()) for month in range(1, 13)]
-    dates = _Cells(lambda day: f"{day.day} {months[day.month]} {day.year}")
+    # The reader's DATE_FORMAT (28.11.2026, 28 Nov 2026), formatted once per distinct date of the table.
+    dates = _Cells(lambda day: escape(formats.date_format(day, "DATE_FORMAT")))
     overdue = escape(gettext("overdue"))
     rows = []
     for control in page.object_list:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django_otp import login as otp_login
 
 from portal.accounts.mfa import mark_mfa_verified, mfa_recently_verified, user_has_mfa_device
@@ -42,7 +42,7 @@ def totp_pending_device(*, user) -> TOTPDevice:
     """The unconfirmed TOTP device being enrolled (created on first visit, reused after)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device = TOTPDevice.objects.create(user=user, name=gettext_noop("Authenticator app"), confirmed=False)
     return device
 
 
@@ -67,7 +67,7 @@ def _new_backup_code() -> str:
 
 def _issue_backup_codes(*, user) -> list[str]:
     BackupCodeDevice.objects.filter(user=user).delete()
-    device = BackupCodeDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    device = BackupCodeDevice.objects.create(user=user, name=gettext_noop("Backup codes"), confirmed=True)
     codes = set()
     while len(codes) < BACKUP_CODE_COUNT:
         codes.add(_new_backup_code())

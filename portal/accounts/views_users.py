@@ -102,7 +102,8 @@ def user_deactivate(request, pk: int):
 @require_POST
 def user_reactivate(request, pk: int):
     subject = get_object_or_404(User, pk=pk)
-    return _apply(request, services.user_reactivate, subject, f"{subject} was reactivated.")
+    return _apply(request, services.user_reactivate, subject,
+                  gettext("%(name)s was reactivated.") % {"name": subject})
 
 
 @login_required

@@ -44,7 +44,7 @@ def _findings(today, limit) -> list[Finding]:
     overdue = (RetentionPolicy.objects.filter(next_review_due__lt=today).order_by("next_review_due")
                .only("key", "data_category", "next_review_due")[:limit])
     return [Finding(policy.key, policy.data_category, gettext_now("review overdue since %(date)s")
-                    % {"date": policy.next_review_due.isoformat()}) for policy in overdue]
+                    % {"date": shown_date(policy.next_review_due)}) for policy in overdue]
 
 
 register(Card(name="retention.posture", title=_("Retention"), compute=_posture,

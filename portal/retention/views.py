@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -117,8 +118,9 @@ def policy_review(request, pk: int):
 @require_POST
 def policies_add_defaults(request):
     created = services.policies_add_defaults(actor=request.user)
-    messages.success(request, _("%(count)s policies added with their suggested periods; review them.") % {
-        "count": len(created)})
+    messages.success(request, ngettext("%(count)s policy added with its suggested period; review it.",
+                                       "%(count)s policies added with their suggested periods; review them.",
+                                       len(created)) % {"count": len(created)})
     return redirect("retention:policy_list")
 
 

@@ -79,7 +79,7 @@ def test_an_oversize_file_is_rejected_with_a_clear_error_and_nothing_stored(sign
         "kind": "file", "title": "Huge scan", "file": upload,
     })
     assert response.status_code == 200
-    assert "The file is too large (2 MB); the limit is 1 MB." in response.content.decode()
+    assert "The file is too large (2.0\xa0MB); the limit is 1.0\xa0MB." in response.content.decode()
     assert not Evidence.objects.exists()
     assert not _files(private_file_store)
 

@@ -86,7 +86,7 @@ def test_an_overdue_review_flips_the_control_and_a_review_brings_it_back_with_th
     owner = UserFactory(roles=[Role.SECURITY_OFFICER])
     control = ControlFactory(owner=owner, status=Control.Status.IMPLEMENTED, next_review_due=TODAY - timedelta(days=1))
     change = control_refresh_status(control=control)
-    assert change.reason == "review overdue since 14 Jun 2025"
+    assert change.reason == "review overdue"
     control.refresh_from_db()
     assert control.status == Control.Status.NEEDS_ATTENTION
 
@@ -163,7 +163,7 @@ def test_the_command_dry_run_reports_without_changing_anything():
                              next_review_due=TODAY - timedelta(days=2))
     out = io.StringIO()
     call_command("refresh_control_status", "--dry-run", stdout=out)
-    assert "would change TOM-BCK-01: verified -> needs_attention (review overdue since 13 Jun 2025)" in out.getvalue()
+    assert "would change TOM-BCK-01: verified -> needs_attention (review overdue)" in out.getvalue()
     control.refresh_from_db()
     assert control.status == Control.Status.VERIFIED and not _status_events(control).exists()
 

@@ -151,3 +151,19 @@ def test_the_customers_page_leads_to_its_sub_processor_list_and_record_for_publi
         url = reverse("exports:annex_detail", args=[kind, "acme"])
         assert f'href="{url}"' in page
         assert client.get(url).status_code == 200
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_announcement_message_counts_one_customer_contact_in_german(signed_in):
+    from django.contrib.messages import get_messages
+
+    client, _ = signed_in(Role.DPO, language="de")
+    hosting = ServiceFactory(slug="hosting")
+    CustomerFactory().services.set([hosting])
+    sp = SubProcessorFactory()
+    response = client.post(reverse("subprocessors:change_create", args=[sp.slug]), {
+        "kind": "addition", "services": [hosting.pk], "reason": "A second data centre for resilience.",
+        "planned_from": TODAY.isoformat(),
+    })
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Änderung angekündigt: Die Mitteilung geht an 1 Ansprechperson der Kunden."]

@@ -62,7 +62,7 @@ def test_a_dpo_announces_a_sub_processor_the_customer_objects_and_the_dpo_downlo
     page.locator("#id_planned_from").fill(date.today().isoformat())
     page.get_by_role("button", name="Announce change").click()
     page.wait_for_url("**/subprocessors/changes/*/")
-    assert page.get_by_text("Change announced: notices go to 1 customer contacts.").is_visible()
+    assert page.get_by_text("Change announced: the notice goes to 1 customer contact.").is_visible()
     shot(page, "2-announced")
     [message] = mail.outbox
     assert message.to == ["greta@acme.example"] and "Mailflow Inc." in message.body

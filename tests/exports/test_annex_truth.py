@@ -81,7 +81,7 @@ def test_publishing_is_blocked_by_a_control_that_needs_attention_until_the_dpo_d
     client, _ = signed_in(Role.DPO, step_up=True)
     page = client.get(reverse("exports:annex_detail", kwargs={"kind": TOM_ANNEX, "subject": "acme"}))
     body = page.content.decode()
-    assert "1 measure needs a decision before publishing" in body and "review overdue since" in body
+    assert "1 measure needs a decision before publishing" in body and "Needs attention: review overdue" in body
     assert "Publish version 1" not in body
 
     response = client.post(reverse("controls:annex_decide_justify", args=[shaky.pk]),

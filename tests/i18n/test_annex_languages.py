@@ -98,7 +98,7 @@ def test_the_change_notice_of_a_german_contract_is_in_german(django_capture_on_c
     with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         version = annex_publish(kind_name=TOM_ANNEX, subject_key=customer.slug, actor=UserFactory(roles=["DPO"]))
     [message] = mail.outbox
-    date = version.effective_on.isoformat()
+    date = version.effective_on.strftime("%d.%m.%Y")
     assert message.subject == f"TOM-Anlage Version 1 für {customer.name}: gilt ab {date}"
     assert message.body.startswith("Hallo Eva Roth,")
     assert "Dies ist die erste veröffentlichte Version Ihrer Anlage" in message.body
