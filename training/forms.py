@@ -36,6 +36,8 @@ class CourseForm(forms.ModelForm):
 
 
 class PageForm(forms.ModelForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the course's, as the form was opened
+
     class Meta:
         model = CoursePage
         fields = ["title", "body", "position"]
@@ -51,6 +53,7 @@ class PageForm(forms.ModelForm):
 
 
 class QuestionForm(forms.Form):
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the course's, as the form was opened
     text = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}))
     kind = forms.ChoiceField(label=_("Kind"), choices=Question.Kind.choices)
     choices = forms.CharField(

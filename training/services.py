@@ -7,6 +7,7 @@ import markdown
 import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,11 +102,21 @@ def course_update(*, actor, course: Course, data: dict, expected_revision: int, 
     return locked
 
 
+def _course_revised(course: Course, expected_revision: int | None) -> None:
+    """Lock the course; refuse an edit made from a form opened before another change of the course (its pages and
+    questions included: `expected_revision` from the form, None from code that edits no form), and count this one."""
+    locked = Course.objects.select_for_update().get(pk=course.pk)
+    if expected_revision is not None and locked.revision != expected_revision:
+        raise TrainingError(_("Someone else changed this course while you were editing it. Your text is kept "
+                              "below; compare it with the current course and save again."))
+    Course.objects.filter(pk=course.pk).update(revision=F("revision") + 1)
+
+
 @transaction.atomic
 def course_page_save(*, actor, course: Course, page: CoursePage | None, title: str, body: str,
-                     position: int | None = None) -> CoursePage:
+                     position: int | None = None, expected_revision: int | None = None) -> CoursePage:
     _require_author(actor)
-    Course.objects.select_for_update().filter(pk=course.pk).first()
+    _course_revised(course, expected_revision)
     if page is None:
         last = course.pages.order_by("-position").values_list("position", flat=True).first()
         page = CoursePage(course=course, position=(last or 0) + 1)
@@ -119,8 +130,9 @@ def course_page_save(*, actor, course: Course, page: CoursePage | None, title: s
             page.save()
     except IntegrityError:
         raise ValidationError({"position": _("Another page has this position.")}) from None
+    # The text before and after: what a save replaced can be read back from the trail.
     audit_record(action=TrainingAction.COURSE_PAGE_SAVED, actor=actor, target=course,
-                 changes={"page": (before[0] or None, page.title), "body_changed": before[1] != page.body})
+                 changes={"page": (before[0] or None, page.title), "body": (before[1] or None, page.body)})
     return page
 
 
@@ -138,8 +150,9 @@ def parse_choices(text: str) -> list[tuple[str, bool]]:
 
 @transaction.atomic
 def course_question_save(*, actor, course: Course, question: Question | None, text: str, kind: str,
-                         explanation: str, choices_text: str) -> Question:
+                         explanation: str, choices_text: str, expected_revision: int | None = None) -> Question:
     _require_author(actor)
+    _course_revised(course, expected_revision)
     choices = parse_choices(choices_text)
     right = sum(1 for _text, correct in choices if correct)
     if len(choices) < 2:

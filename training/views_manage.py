@@ -99,14 +99,17 @@ def course_edit(request, pk: int):
 def page_edit(request, pk: int, page_pk: int | None = None):
     course = get_object_or_404(Course, pk=pk)
     page = get_object_or_404(course.pages, pk=page_pk) if page_pk else None
-    form = PageForm(request.POST or None, instance=page)
+    form = PageForm(request.POST or None, instance=page, initial={"revision": course.revision})
     preview = services.render_markdown(request.POST.get("body", "")) if request.method == "POST" else ""
     if request.method == "POST" and form.is_valid():
         try:
             services.course_page_save(actor=request.user, course=course, page=page, title=form.cleaned_data["title"],
-                                      body=form.cleaned_data["body"], position=form.cleaned_data.get("position"))
+                                      body=form.cleaned_data["body"], position=form.cleaned_data.get("position"),
+                                      expected_revision=form.cleaned_data["revision"] or 0)
         except ValidationError as exc:
             _service_errors(form, exc)
+        except services.TrainingError as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Page saved."))
             return redirect("training:course_edit", pk=course.pk)
@@ -120,9 +123,9 @@ def page_edit(request, pk: int, page_pk: int | None = None):
 def question_edit(request, pk: int, question_pk: int | None = None):
     course = get_object_or_404(Course, pk=pk)
     question = get_object_or_404(course.questions, pk=question_pk) if question_pk else None
-    initial = {}
+    initial = {"revision": course.revision}
     if question is not None:
-        initial = {"text": question.text, "kind": question.kind, "explanation": question.explanation,
+        initial |= {"text": question.text, "kind": question.kind, "explanation": question.explanation,
                    "choices": "\n".join(("* " if c.is_correct else "") + c.text for c in question.choices.all())}
     form = QuestionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -130,9 +133,11 @@ def question_edit(request, pk: int, question_pk: int | None = None):
             services.course_question_save(
                 actor=request.user, course=course, question=question, text=form.cleaned_data["text"],
                 kind=form.cleaned_data["kind"], explanation=form.cleaned_data["explanation"],
-                choices_text=form.cleaned_data["choices"])
+                choices_text=form.cleaned_data["choices"], expected_revision=form.cleaned_data["revision"] or 0)
         except ValidationError as exc:
             _service_errors(form, exc)
+        except services.TrainingError as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Question saved."))
             return redirect("training:course_edit", pk=course.pk)

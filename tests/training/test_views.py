@@ -173,6 +173,42 @@ def test_a_stale_course_edit_is_refused_and_keeps_the_text(signed_in):
     assert course.description == "Newer"
 
 
+def test_a_page_saved_from_a_stale_form_is_refused_keeps_the_text_and_the_trail_keeps_what_a_save_replaced(
+        signed_in):
+    client, _dpo = signed_in(Role.DPO)
+    course = full_course()
+    page = course.pages.order_by("position").first()
+    opened = course.revision  # two authors open the same page
+    url = reverse("training:page_edit", args=[course.pk, page.pk])
+
+    form = {"title": page.title, "position": page.position, "revision": opened}
+    assert client.post(url, {**form, "body": "B's rewrite"}).status_code == 302
+    stale = client.post(url, {**form, "body": "A's older copy"})
+
+    assert stale.status_code == 400 and b"A&#x27;s older copy" in stale.content
+    page.refresh_from_db()
+    assert page.body == "B's rewrite"
+    saved = AuditEvent.objects.filter(action="training.page_saved").latest("seq")
+    assert saved.changes["body"]["after"] == "B's rewrite" and saved.changes["body"]["before"]
+
+
+def test_a_question_saved_from_a_stale_form_is_refused(signed_in):
+    client, dpo = signed_in(Role.DPO)
+    course = full_course()
+    question = course.questions.order_by("position").first()
+    opened = course.revision
+    services.course_page_save(actor=dpo, course=course, page=None, title="New page", body="Added meanwhile",
+                              expected_revision=opened)
+
+    response = client.post(reverse("training:question_edit", args=[course.pk, question.pk]), {
+        "text": "Changed question", "kind": question.kind, "choices": "*right\nwrong", "explanation": "",
+        "revision": opened})
+
+    assert response.status_code == 400 and b"Changed question" in response.content
+    question.refresh_from_db()
+    assert question.text != "Changed question"
+
+
 def test_a_material_change_bumps_the_version_and_requires_a_retake(signed_in):
     client, _dpo = signed_in(Role.DPO)
     course = full_course()
