@@ -76,6 +76,18 @@ def _list_text(value) -> str:
     return ", ".join(str(v) for v in value) if isinstance(value, list) else value
 
 
+def _status_text(value) -> str:
+    """A control's status in the reader's language; a value that is no control status (another record's "status"
+    in its own history) shows as stored."""
+    from controls.models import Control
+
+    return str(Control.Status(value).label) if value in Control.Status.values else value
+
+
+def _reason_text(value):
+    return reason_text(value) if isinstance(value, str) else value
+
+
 # How the control inventory's fields read in a history (the control page, the audit trail).
 for _name, _label, _formatter in (
     ("parameters", _("Parameters"), _parameters_text),
@@ -87,8 +99,11 @@ for _name, _label, _formatter in (
     ("review_cadence_months", _("Review cadence (months)"), None),
     ("applies_to_all_services", _("Applies to all services"), None),
     ("planned_for", _("Planned for"), None),
-    ("status_before_attention", _("Status before attention"), None),
-    ("attention_reason", _("Reason for attention"), reason_text),
+    ("status", _("Status"), _status_text),
+    ("status_before_attention", _("Status before attention"), _status_text),
+    ("attention_reason", _("Reason for attention"), _reason_text),
+    # A status change's reason: Annex's own reasons are messages (controls.attention_text), a person's as written.
+    ("reason", _("Reason"), _reason_text),
     ("valid_until", _("Valid until"), None),
     ("valid_from", _("Valid from"), None),
     ("sha256", _("SHA-256"), None),

@@ -91,3 +91,17 @@ def test_the_api_keeps_the_stored_reason_and_says_it_in_the_client_s_language():
         document = body["results"][0] if "results" in body else body
         assert document["attention_reason"] == "all evidence has expired"
         assert document["attention_reason_text"] == "alle Nachweise sind abgelaufen"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_control_history_gives_an_automatic_status_change_in_german(signed_in):
+    control = ControlFactory(status=Control.Status.IMPLEMENTED, next_review_due=date(2026, 11, 19))
+    control_refresh_status(control=control)
+
+    client, _ = signed_in(Role.DPO, language="de")
+    body = client.get(reverse("controls:detail", args=[control.pk])).content.decode()
+
+    history = body[body.index('id="history-heading"'):]
+    assert "<strong>Status</strong>: Umgesetzt → Handlungsbedarf" in history
+    assert "<strong>Begründung</strong>: — → Überprüfung überfällig" in history
+    assert "needs_attention" not in history and "review overdue" not in history
