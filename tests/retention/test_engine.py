@@ -39,14 +39,20 @@ def test_a_notification_is_deleted_when_its_period_ends_and_not_a_day_earlier(po
                                                    "batches": 1, "held": 0}
 
 
-@pytest.mark.django_db
-def test_a_legal_hold_on_the_recipient_keeps_their_notifications_until_it_is_released(policy):
+def _two_recipients_notified(policy):
+    """A 6-month notifications policy; a DPO; a notice created at CREATED for the person to be held and another."""
     policy("notifications", 6)
     dpo = UserFactory(roles=["DPO"])
-    held_person, other = UserFactory(), UserFactory()
+    held_person = UserFactory()
     with at(CREATED):
         held = notification(held_person)
-        notification(other)
+        notification(UserFactory())
+    return dpo, held_person, held
+
+
+@pytest.mark.django_db
+def test_a_legal_hold_on_the_recipient_keeps_their_notifications_until_it_is_released(policy):
+    dpo, held_person, held = _two_recipients_notified(policy)
     with at(datetime(2026, 1, 20, tzinfo=UTC)):
         hold = services.legal_hold_set(obj=held_person, reason="Claim by a former employee, case 2026-04", actor=dpo)
     with at(datetime(2026, 8, 1, tzinfo=UTC)):
@@ -62,12 +68,7 @@ def test_a_legal_hold_on_the_recipient_keeps_their_notifications_until_it_is_rel
 
 @pytest.mark.django_db
 def test_a_hold_set_while_a_run_is_under_way_is_seen_before_the_next_batch(policy, monkeypatch):
-    policy("notifications", 6)
-    dpo = UserFactory(roles=["DPO"])
-    held_person, other = UserFactory(), UserFactory()
-    with at(CREATED):
-        held = notification(held_person)
-        notification(other)
+    dpo, held_person, held = _two_recipients_notified(policy)
     read = engine.active_holds
     calls = []
 
